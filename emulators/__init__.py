@@ -1,0 +1,1 @@
+"""Host halves of the emulated devices, and the simulated radio medium."""

@@ -1,0 +1,139 @@
+"""Host half of an emulated Communications Hub Function: its Zigbee node (PAN coordinator, trust centre, Key
+Establishment server) on a radio, and its WAN side towards the DCC core.
+
+The board half (firmware/roles/chf.py) owns the CHF Device Log, checks every GBCS command with its own crypto,
+answers, and raises CS14 alerts. This half follows the log: a `devlog.added` event opens joining for exactly that
+EUI-64 with its install-code key for the join timeout; a `devlog.removed` event withdraws the device. After a
+joiner has taken the network key, it must complete CBKE; only then does this half tell the board
+(`devlog.joined`), which raises the second CS14.
+
+Board events are taken from the link in `pump()`, on the caller's thread, so the run stays single-threaded and
+deterministic on the virtual clock.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from emulators.ke_session import KeFrame, issuer_of
+from emulators.provision import HanIdentity, install_code_link_key
+from harness.zse import certificate as cert_mod
+from harness.zse import ke
+from harness.zse import ke_frames as kf
+from rig.boardlink import BoardError, BoardLink
+from rig.clock import Clock
+from rig.radios.protocol import ApsMessage, JoinEvent, Message, Radio
+
+WELL_KNOWN_TC_KEY = b"ZigBeeAlliance09"
+DEFAULT_CHANNEL = 15
+DEFAULT_PAN_ID = 0x1A62
+# Named defects this emulator can play (defect injection): each breaks one rule a conformance test checks.
+DEFECTS = {
+    "admit_unlisted": "admits joiners that are not in the CHF Device Log (with the well-known TC link key)",
+    "skip_install_code_check": "opens joining with the well-known TC link key instead of the install-code key",
+    "accept_foreign_ca": "continues key establishment with a certificate from an issuer it does not trust",
+    "keep_permit_after_remove": "keeps a device's join permit and link key after CCS02 removed it",
+    "no_join_cs14": "raises no CS14 when a device has joined (board half)",
+    "no_wan_buffer": "drops alerts raised while the WAN is down (board half)",
+}
+
+
+class ChfEmulator:
+    """The CHF's Zigbee node and WAN side. `alert_sink` receives every alert the CHF sends up the WAN."""
+
+    def __init__(self, link: BoardLink, radio: Radio, identity: HanIdentity, clock: Clock, *,
+                 network_key: bytes, channel: int = DEFAULT_CHANNEL, pan_id: int = DEFAULT_PAN_ID,
+                 defects: tuple[str, ...] = ()):
+        self.link = link
+        self.radio = radio
+        self.identity = identity
+        self.clock = clock
+        self.network_key = network_key
+        self.channel = channel
+        self.pan_id = pan_id
+        self.defects = set(defects)
+        self.credentials = identity.cbke
+        # The CA of the bench's devices stays trusted even when a test swaps in other credentials.
+        self.trusted_issuers = (cert_mod.decode(identity.cbke.certificate).issuer,)
+        self.alert_sink: Callable[[bytes], None] | None = None
+        self.sessions: dict[int, ke.Responder] = {}
+        self.ke_log: list[KeFrame] = []
+        self.joined: dict[int, float] = {}
+        self.board_events: list = []
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        self.radio.form_network(self.channel, self.pan_id, self.network_key,
+                                extended_pan_id=self.identity.eui_int)
+        self.radio.on_message(self._on_message)
+        self.radio.on_join_event(self._on_join_event)
+
+    def pump(self) -> None:
+        """Handle what the board has said since the last pump (alerts, log changes) and KE timeouts."""
+        for event in self.link.events():
+            self.board_events.append(event)
+            self._on_board_event(event.name, event.data)
+        for eui, session in list(self.sessions.items()):
+            session.poll(self.clock.now())
+
+    # ------------------------------------------------------------------ WAN side
+    def wan_deliver(self, data: bytes) -> bytes | None:
+        """A GBCS command from the DCC: the board checks and runs it; its response, or None when refused."""
+        answer = self.link.call("gbcs.command", hex=data.hex())
+        return bytes.fromhex(answer["response"]) if answer.get("response") else None
+
+    def set_wan(self, up: bool) -> dict:
+        return self.link.call("wan.set", up=up)
+
+    # ------------------------------------------------------------------ board events
+    def _on_board_event(self, name: str, data: dict) -> None:
+        if name == "alert" and self.alert_sink is not None:
+            self.alert_sink(bytes.fromhex(data["hex"]))
+        elif name == "devlog.added":
+            eui = int(data["eui"], 16)
+            if "skip_install_code_check" in self.defects:
+                key = WELL_KNOWN_TC_KEY
+            else:
+                key = install_code_link_key(bytes.fromhex(data["ic"]))
+            self.radio.permit_joining(eui, key, float(data["join_timeout"]))
+        elif name == "devlog.removed" and "keep_permit_after_remove" not in self.defects:
+            eui = int(data["eui"], 16)
+            self.radio.remove_device(eui)
+            self.sessions.pop(eui, None)
+            self.joined.pop(eui, None)
+
+    # ------------------------------------------------------------------ radio events
+    def _on_join_event(self, event: JoinEvent) -> None:
+        if event.kind == "denied" and "admit_unlisted" in self.defects:
+            self.radio.permit_joining(event.eui, WELL_KNOWN_TC_KEY, 60.0)
+
+    def _on_message(self, message: Message) -> None:
+        if not isinstance(message, ApsMessage) or message.cluster != kf.CLUSTER_ID:
+            return
+        now = self.clock.now()
+        self.ke_log.append(KeFrame(now, "rx", message.src, message.payload))
+        session = self.sessions.get(message.src)
+        if session is None or session.done:
+            session = self._responder(message.src, message.payload)
+            self.sessions[message.src] = session
+        for frame in session.receive(message.payload, now):
+            self.ke_log.append(KeFrame(self.clock.now(), "tx", message.src, frame))
+            self.radio.send_aps(message.src, kf.CLUSTER_ID, frame, aps_security=False, wait=False)
+        if session.done and session.key is not None:
+            self._key_established(message.src, session.key)
+
+    def _responder(self, partner: int, first_frame: bytes) -> ke.Responder:
+        trusted = self.trusted_issuers + (issuer_of(first_frame) if "accept_foreign_ca" in self.defects else ())
+        config = ke.Config(trusted_issuers=trusted)
+        return ke.Responder(self.identity.eui, partner.to_bytes(8, "big"), [self.credentials], config)
+
+    def _key_established(self, partner: int, key: bytes) -> None:
+        """CBKE done: the new link key replaces the TC link key; the board records the join (second CS14)."""
+        self.radio.set_link_key(partner, key)
+        self.joined[partner] = self.clock.now()
+        try:
+            self.link.call("devlog.joined", eui=f"{partner:016X}")
+        except BoardError as exc:
+            if exc.code != "not_in_log":
+                raise
+            # Only a defective CHF gets here: it let a device it does not log complete a join.
+            self.link.call("log", text=f"joined {partner:016X}, which is not in the CHF Device Log")

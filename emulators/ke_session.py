@@ -1,0 +1,45 @@
+"""Key Establishment over the radio: a record of every KE frame each emulator sends or receives, so tests can
+check what a device under test answered (e.g. that it terminated with UNKNOWN_ISSUER at once)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.errors import InputError
+from harness.zse import certificate as cert_mod
+from harness.zse import ke_frames as kf
+
+
+@dataclass(frozen=True)
+class KeFrame:
+    time: float
+    direction: str   # "rx" or "tx", seen from the emulator that logged it
+    peer: int        # partner EUI-64
+    frame: bytes
+
+    def decoded(self) -> kf.Frame | None:
+        try:
+            return kf.decode(self.frame, None)
+        except InputError:
+            return None
+
+    @property
+    def command(self) -> str:
+        d = self.decoded()
+        return type(d.command).__name__ if d else "malformed"
+
+    @property
+    def terminate_status(self) -> int | None:
+        d = self.decoded()
+        return d.command.status if d and isinstance(d.command, kf.Terminate) else None
+
+
+def issuer_of(frame: bytes) -> tuple[bytes, ...]:
+    """The certificate issuer carried by an Initiate KE frame, as a one-element tuple; () for anything else.
+    Used only by emulators playing the 'accept_foreign_ca' defect."""
+    try:
+        command = kf.decode(frame).command
+        if isinstance(command, kf.Initiate):
+            return (cert_mod.decode(command.certificate).issuer,)
+    except (InputError, ValueError):
+        pass
+    return ()

@@ -1,0 +1,117 @@
+"""Identities for a bench's emulated devices: GBCS keys from a bench SMKI, ZSE certificates from a rig test CA,
+install codes, and the parts each board receives in its /config.json.
+
+The boards get raw keys (32-octet private scalars, 65-octet public points): firmware never parses X.509.
+The DCC core reads the same SMKI directory through its keystore, so both sides use one set of keys minted
+for this run, never the harness's own crypto on the device side.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+
+from harness.gbcs.keystore import DirectoryKeyStore
+from harness.smki.mint import mint
+from harness.smki.roles import DEFAULT_DEVICES, DEFAULT_PARTIES
+from harness.zse import install_code as ic
+from harness.zse.ke import Credentials
+from harness.zse.test_ca import TestCA
+
+HAN_ROLES = ("chf", "gpf", "esme", "gsme", "ppmid", "hht")
+DEVICE_EUIS = dict(DEFAULT_DEVICES, hht="00DB1234567890A6")
+CBKE_SUITE = 2
+ACB = bytes.fromhex(DEFAULT_PARTIES["acb"][1])
+SUPPLIER = bytes.fromhex(DEFAULT_PARTIES["supplier"][1])
+NETWORK_OPERATOR = bytes.fromhex(DEFAULT_PARTIES["network_operator"][1])
+# Trust anchors per device role (BAD 7.7 Table 11), as (party, with KA key).
+TRUST_ANCHORS = {
+    "chf": ("acb", "recovery", "wan_provider"),
+    "gpf": ("acb", "recovery", "supplier", "network_operator", "transitional_cos"),
+    "esme": ("acb", "recovery", "supplier", "network_operator", "transitional_cos"),
+    "gsme": ("acb", "recovery", "supplier", "transitional_cos"),
+    "ppmid": ("acb", "recovery"),
+    "hht": ("acb",),
+}
+
+
+def install_code_link_key(code: bytes) -> bytes:
+    """The preconfigured link key of a 6/8/12/16-octet install code (AES-MMO of code || CRC-16/X-25)."""
+    return ic.link_key(ic.append_crc(code))
+
+
+def raw_private(key) -> str:
+    return key.private_numbers().private_value.to_bytes(32, "big").hex().upper()
+
+
+def raw_public(key) -> str:
+    return key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint).hex().upper()
+
+
+@dataclass(frozen=True)
+class HanIdentity:
+    """One device's HAN identity: EUI-64, 16-octet install code, CBKE credentials."""
+
+    role: str
+    eui: bytes
+    install_code: bytes
+    cbke: Credentials
+
+    @property
+    def eui_int(self) -> int:
+        return int.from_bytes(self.eui, "big")
+
+    @property
+    def link_key(self) -> bytes:
+        """The install-code-derived preconfigured link key (AES-MMO of code || CRC)."""
+        return install_code_link_key(self.install_code)
+
+
+class Provisioning:
+    """Mint a bench SMKI under `workdir/smki` for the devices `euis` (role -> EUI-64 hex) and CBKE credentials
+    from a rig test CA (deterministic per seed)."""
+
+    def __init__(self, workdir: Path, euis: dict[str, str] | None = None, seed: str = "gb-han-rig"):
+        self.euis = {role: eui.upper() for role, eui in (euis or DEVICE_EUIS).items()}
+        self.smki_dir = Path(workdir) / "smki"
+        mint(self.smki_dir, devices=self.euis)
+        self.keystore = DirectoryKeyStore(self.smki_dir)
+        self.seed = seed
+        self.ca = TestCA(CBKE_SUITE, seed=seed)
+        self._han: dict[str, HanIdentity] = {}
+
+    def install_code(self, role: str) -> bytes:
+        return hashlib.sha256(f"{self.seed}|install-code|{role}".encode()).digest()[:16]
+
+    def han(self, role: str) -> HanIdentity:
+        """The HAN identity of an emulated role (issued once, then cached)."""
+        if role not in self._han:
+            eui = bytes.fromhex(self.euis[role])
+            issued = self.ca.issue(eui)
+            cbke = Credentials(CBKE_SUITE, issued.cert_bytes, issued.private_key, self.ca.public_key)
+            self._han[role] = HanIdentity(role, eui, self.install_code(role), cbke)
+        return self._han[role]
+
+    def gbcs_config(self, role: str) -> dict:
+        """The board's "gbcs" config section: own raw KA/DS keys and its trust anchors' public keys."""
+        eui = bytes.fromhex(self.euis[role])
+        parties = {}
+        for name in TRUST_ANCHORS[role]:
+            _, party_eui, has_ka, _ = DEFAULT_PARTIES[name]
+            peui = bytes.fromhex(party_eui)
+            ds = self.keystore.public_key(peui, "ds")
+            ka = self.keystore.public_key(peui, "ka") if has_ka else None
+            parties[party_eui] = {"ds": raw_public(ds) if ds else None, "ka": raw_public(ka) if ka else None}
+        return {
+            "eui": eui.hex().upper(),
+            "ka_private": raw_private(self.keystore.private_key(eui, "ka")),
+            "ds_private": raw_private(self.keystore.private_key(eui, "ds")),
+            "acb": ACB.hex().upper(),
+            "parties": parties,
+        }
+
+    def board_config(self, role: str, defects: tuple[str, ...] = ()) -> dict:
+        """Extra /config.json fields for an emulated role's board."""
+        return {"gbcs": self.gbcs_config(role), "defects": list(defects)}

@@ -1,0 +1,1 @@
+"""MicroPython firmware for the bench boards (also importable under CPython for tests)."""

@@ -1,0 +1,183 @@
+# The board firmware's main loop: configuration, HAL, role and the board link's core methods.
+import json
+
+from firmware import linkproto, roles
+from firmware.hal import Hal
+from firmware.link import Link, MethodError, StdioPort, param
+from firmware.version import FIRMWARE_VERSION
+
+POLL_MS = 50
+
+
+def load_config(path):
+    """(config, problem): the board's /config.json, with `problem` naming what is wrong or None."""
+    try:
+        with open(path) as f:
+            config = json.loads(f.read())
+    except OSError:
+        return {}, "no config file %s" % path
+    except ValueError:
+        return {}, "config file %s is not JSON" % path
+    if not isinstance(config, dict):
+        return {}, "config file %s is not a JSON object" % path
+    role = config.get("role")
+    if role not in roles.ROLES:
+        return config, "config field 'role' is %r, expected one of %s" % (role, ", ".join(roles.ROLES))
+    return config, None
+
+
+class App:
+    """Board state rebuilt at each (simulated) power-on; the clock survives power cycles like an RTC."""
+
+    def __init__(self, port, config, flash_root, problem=None):
+        self.link = Link(port)
+        self.config = config
+        self.flash_root = flash_root
+        self.problem = problem
+        self.hal = None
+        self.role = None
+        self.boots = 0
+        self._power_cycle_due = False
+        self.boot("power_on")
+
+    def boot(self, reason):
+        """Power on: fresh HAL and role from flash, link methods registered, a `boot` event sent."""
+        clock = self.hal.clock if self.hal else None
+        self.hal = Hal(self.link.emit, self.flash_root, self.config)
+        if clock is not None:
+            self.hal.clock = clock
+        self.hal.mark_power_on()
+        record = self.hal.flash.load("boot", {})
+        self.boots = (record.get("count", 0) if isinstance(record, dict) else 0) + 1
+        self.hal.flash.save("boot", {"count": self.boots})
+        self.role = None
+        info = self.hello({})
+        info["reason"] = reason
+        self.link.emit("boot", info)
+        self.link.handlers = {}
+        self.link.register(self.core_methods())
+        if self.problem is None:
+            self.role = roles.load(self.config["role"], self.hal)
+            self.link.register(self.role.methods())
+
+    def core_methods(self):
+        return {
+            "hello": self.hello,
+            "ping": self.ping,
+            "state.get": self.state_get,
+            "time.get": self.time_get,
+            "time.set": self.time_set,
+            "time.advance": self.time_advance,
+            "reset": self.reset,
+            "power_cycle": self.power_cycle,
+            "display.get": self.display_get,
+            "keypad.press": self.keypad_press,
+            "log": self.log,
+            "link.stats": self.link_stats,
+        }
+
+    def hello(self, params):
+        return {
+            "proto": linkproto.PROTOCOL_VERSION,
+            "role": self.config["role"] if self.problem is None else None,
+            "fw": FIRMWARE_VERSION,
+            "board_id": self.config.get("board_id"),
+            "eui64": self.config.get("eui64"),
+            "boots": self.boots,
+            "state": "ready" if self.problem is None else "unconfigured: " + self.problem,
+        }
+
+    def ping(self, params):
+        return {"data": param(params, "data", str, "", required=False)}
+
+    def state_get(self, params):
+        out = {
+            "role": self.role.snapshot() if self.role else None,
+            "time": self.time_get({}),
+            "display": self.hal.display.text,
+            "boots": self.boots,
+        }
+        if self.hal.switch is not None:
+            out[self.hal.switch.name] = {"on": self.hal.switch.on}
+        return out
+
+    def time_get(self, params):
+        return {"utc_ms": self.hal.clock.now_ms(), "set": self.hal.clock.is_set,
+                "power_on_ms": self.hal.power_on_ms}
+
+    def _clock_moved(self):
+        self.hal.mark_power_on()
+        if self.role is not None:
+            self.role.on_time(self.hal.clock.now_ms())
+        return self.time_get({})
+
+    def time_set(self, params):
+        utc_ms = param(params, "utc_ms", int)
+        if utc_ms < 0:
+            raise MethodError("bad_params", "parameter 'utc_ms' is negative")
+        self.hal.clock.set(utc_ms)
+        return self._clock_moved()
+
+    def time_advance(self, params):
+        ms = param(params, "ms", int)
+        if ms < 0:
+            raise MethodError("bad_params", "parameter 'ms' is negative: time cannot go backwards")
+        if not self.hal.clock.is_set:
+            raise MethodError("clock_unset", "time.advance before time.set")
+        self.hal.clock.advance(ms)
+        return self._clock_moved()
+
+    def _need_role(self):
+        if self.role is None:
+            raise MethodError("unconfigured", self.problem)
+        return self.role
+
+    def reset(self, params):
+        self._need_role().reset()
+        return self.state_get({})
+
+    def power_cycle(self, params):
+        self._power_cycle_due = True
+        return {"boots": self.boots + 1}
+
+    def display_get(self, params):
+        return {"text": self.hal.display.text}
+
+    def keypad_press(self, params):
+        self._need_role()
+        keys = param(params, "keys", str)
+        try:
+            self.hal.keypad.press(keys)
+        except ValueError as e:
+            raise MethodError("bad_params", "parameter 'keys': %s" % e)
+        return {"display": self.hal.display.text}
+
+    def log(self, params):
+        self.hal.log(param(params, "text", str))
+        return {}
+
+    def link_stats(self, params):
+        return dict(self.link.stats)
+
+    def step(self, timeout_ms=POLL_MS):
+        """One turn of the main loop; raises EOFError when the console has closed."""
+        self.link.poll(timeout_ms)
+        if self._power_cycle_due:
+            self._power_cycle_due = False
+            self.boot("power_cycle")
+        self.hal.keypad.scan()
+
+    def run(self):
+        while True:
+            try:
+                self.step()
+            except EOFError:
+                return
+            except Exception as e:  # keep the board alive; the host sees the fault as a log event
+                self.hal.log("main loop: %s: %s" % (type(e).__name__, e))
+
+
+def main(config_path="/config.json", flash_root=""):
+    """Entry point of the deployed /main.py."""
+    config, problem = load_config(config_path)
+    App(StdioPort(), config, flash_root, problem).run()

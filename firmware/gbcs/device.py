@@ -1,0 +1,127 @@
+"""The device's GBCS security role: check incoming commands, build responses and alerts.
+
+Check order (gbcs.md 2.8): parse -> recipient is this device -> it is a command -> originator known ->
+counter strictly greater than the last accepted for that originator -> ACB MAC -> KRP signature
+(critical commands). Each rejection raises Rejected with one of REASONS.
+"""
+from ..crypto import p256
+from . import frame, security
+from .errors import ParseError, Rejected
+
+MALFORMED = "malformed"
+WRONG_RECIPIENT = "wrong_recipient"
+NOT_A_COMMAND = "not_a_command"
+UNKNOWN_ORIGINATOR = "unknown_originator"
+REPLAY = "counter_not_greater"
+MAC_MISSING = "mac_missing"
+MAC_INVALID = "mac_invalid"
+SIGNATURE_MISSING = "signature_missing"
+SIGNATURE_INVALID = "signature_invalid"
+REASONS = (MALFORMED, WRONG_RECIPIENT, NOT_A_COMMAND, UNKNOWN_ORIGINATOR, REPLAY, MAC_MISSING,
+           MAC_INVALID, SIGNATURE_MISSING, SIGNATURE_INVALID)
+
+
+class Party:
+    """A trust anchor: a remote party's raw public keys (65-byte points; either may be None)."""
+
+    def __init__(self, ds=None, ka=None):
+        self.ds = ds
+        self.ka = ka
+
+
+class Device:
+    """GBCS security state of one device.
+
+    ``eui``: own 8-byte EUI; ``ka_private``/``ds_private``: own raw 32-byte keys; ``acb``: the ACB's EUI;
+    ``parties``: dict EUI bytes -> Party (must include the ACB with its KA key);
+    ``critical_codes``: message codes whose commands must carry a KRP signature;
+    ``unmacd_codes``: message codes accepted without a MAC when validly signed (e.g. CS02b by Recovery).
+    """
+
+    def __init__(self, eui, ka_private, ds_private, acb, parties, critical_codes=(), unmacd_codes=()):
+        self.eui = bytes(eui)
+        self.ka_private = ka_private
+        self.ds_private = ds_private
+        self.acb = bytes(acb)
+        self.parties = parties
+        self.critical_codes = set(critical_codes)
+        self.unmacd_codes = set(unmacd_codes)
+        self.counters = {}
+        self.alert_counter = 0
+        self._z = {}
+
+    def shared_secret(self, eui):
+        """ECDH Z between own KA key and the KA key of party ``eui`` (cached per party)."""
+        z = self._z.get(eui)
+        if z is None:
+            party = self.parties.get(eui)
+            if party is None or party.ka is None:
+                raise Rejected(UNKNOWN_ORIGINATOR, "no KA key for " + bytes(eui).hex())
+            z = p256.ecdh(self.ka_private, party.ka)
+            self._z[eui] = z
+        return z
+
+    def check_command(self, data, commit=True):
+        """The parsed command when every check passes (and, with ``commit``, its counter is stored)."""
+        try:
+            msg = frame.parse(data)
+        except ParseError as e:
+            raise Rejected(MALFORMED, str(e))
+        if msg.recipient != self.eui:
+            raise Rejected(WRONG_RECIPIENT, msg.recipient.hex())
+        if msg.cra != frame.CRA_COMMAND or msg.signature is None:
+            raise Rejected(NOT_A_COMMAND, "CRA %d" % msg.cra)
+        party = self.parties.get(msg.originator)
+        if party is None:
+            raise Rejected(UNKNOWN_ORIGINATOR, msg.originator.hex())
+        counter = msg.counter_int()
+        last = self.counters.get(msg.originator)
+        if last is not None and counter <= last:
+            raise Rejected(REPLAY, "%d <= %d" % (counter, last))
+        signed = len(msg.signature) == 64
+        if msg.mac is None:
+            if not (signed and msg.message_code in self.unmacd_codes):
+                raise Rejected(MAC_MISSING)
+        elif not security.mac_valid(self.shared_secret(self.acb), msg):
+            raise Rejected(MAC_INVALID)
+        if signed or msg.message_code in self.critical_codes:
+            if not signed:
+                raise Rejected(SIGNATURE_MISSING, "message code 0x%04X is critical" % msg.message_code)
+            if party.ds is None:
+                raise Rejected(UNKNOWN_ORIGINATOR, "no DS key for " + msg.originator.hex())
+            if not security.signature_valid(party.ds, msg):
+                raise Rejected(SIGNATURE_INVALID)
+        if commit:
+            self.counters[msg.originator] = counter
+        return msg
+
+    def _wrap(self, unsigned, cra, counter, recipient, critical):
+        if critical:
+            return unsigned + frame.signature_field(security.sign(self.ds_private, unsigned))
+        gs = unsigned + frame.signature_field(None)
+        key = security.mac_key(self.shared_secret(recipient), self.eui, cra, counter, recipient)
+        return frame.mac_wrap(gs, security.compute_mac(key, self.eui, gs))
+
+    def response_other_info(self, command, supp_orig_counter=None):
+        """Other-information for a response: the command's, without a trailing certificate, plus the
+        device's supplementary originator counter when one is given (the 26-byte URP form)."""
+        info = command.other_info[:18] if command.supp_cert is not None else command.other_info
+        if supp_orig_counter is not None:
+            info = info[:18] + bytes(supp_orig_counter)
+        return info
+
+    def build_response(self, command, content, critical=False, date_time=b"", other_info=None):
+        """A response to parsed ``command``: same counter, CRA 02, swapped titles; signed with the device's
+        DS key (no MAC) when ``critical``, else null signature and MAC with own KA x recipient KA."""
+        info = self.response_other_info(command) if other_info is None else other_info
+        unsigned = frame.build_signing(frame.CRA_RESPONSE, command.counter, self.eui, command.originator,
+                                       info, content, date_time)
+        return self._wrap(unsigned, frame.CRA_RESPONSE, command.counter, command.originator, critical)
+
+    def build_alert(self, recipient, message_code, content, critical=False, date_time=b""):
+        """An alert with the device's next alert counter and CRA 03 (signed when critical, else MAC'd)."""
+        self.alert_counter += 1
+        counter = self.alert_counter.to_bytes(8, "big")
+        unsigned = frame.build_signing(frame.CRA_ALERT, counter, self.eui, bytes(recipient),
+                                       frame.build_other_info(message_code), content, date_time)
+        return self._wrap(unsigned, frame.CRA_ALERT, counter, bytes(recipient), critical)

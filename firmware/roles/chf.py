@@ -1,0 +1,186 @@
+# Communications Hub Function: the CHF Device Log (the HAN whitelist) managed by CCS01/CCS02 from the DCC,
+# with a CS14 alert (0x8F12, carrying the log) each time the log changes and again when a device has joined.
+# The HAN side (permit joining, CBKE) runs on the host half; it reads the log through `devlog.*` methods and
+# learns of changes from `devlog.added` / `devlog.removed` events.
+import binascii
+
+from firmware import cosem
+from firmware.gbcs import dlms
+from firmware.link import MethodError, param
+from firmware.roles.gbcs_role import GbcsRole, _hex
+
+CCS01 = 0x0001
+CCS02 = 0x0002
+CS14 = 0x0018
+ALERT_LOG_CHANGED = 0x8F12
+ZIGBEE_NETWORK_CONTROL = 104  # DLMS interface class of the CHF's HAN control object
+OBIS_HAN = b"\x00\x00\x1e\x03\x00\xff"
+REGISTER_DEVICE, UNREGISTER_DEVICE = 1, 2
+ATTR_ENABLE_JOINING, ATTR_JOIN_TIMEOUT = 2, 3
+SUCCESS, HARDWARE_FAULT, TEMPORARY_FAILURE, OTHER_REASON = 0, 1, 2, 250
+DEFAULT_CAPACITY = 16
+
+
+class Chf(GbcsRole):
+    name = "chf"
+    has_display = False
+
+    def defaults(self):
+        state = GbcsRole.defaults(self)
+        state["log"] = []  # entries {"eui": hex, "type": int, "ic": hex, "joined": bool}
+        state["join_timeout"] = 0
+        state["wan_up"] = True
+        state["outbox"] = []  # alerts held while the WAN is down (BAD 7.2.2.6.3 i)
+        return state
+
+    def capacity(self):
+        return self.hal.config.get("devlog_capacity", DEFAULT_CAPACITY)
+
+    def methods(self):
+        out = GbcsRole.methods(self)
+        out.update({"devlog.get": self.devlog_get, "devlog.lookup": self.devlog_lookup,
+                    "devlog.joined": self.devlog_joined, "wan.set": self.wan_set})
+        return out
+
+    def handlers(self):
+        return {CCS01: self.ccs01, CCS02: self.ccs02}
+
+    # ------------------------------------------------------------------ the WAN side
+    def uplink(self, alert):
+        """Alerts go up at once while the WAN is up; otherwise they wait on flash for it to return."""
+        if self.state["wan_up"]:
+            self.hal.emit("alert", alert)
+        elif not self.defect("no_wan_buffer"):
+            self.state["outbox"].append(alert)
+            self.save()
+
+    def wan_set(self, params):
+        """Take the WAN down or bring it back; coming back flushes the held alerts in order."""
+        self.state["wan_up"] = param(params, "up", bool)
+        flushed = 0
+        if self.state["wan_up"]:
+            for alert in self.state["outbox"]:
+                self.hal.emit("alert", alert)
+                flushed += 1
+            self.state["outbox"] = []
+        self.save()
+        return {"wan_up": self.state["wan_up"], "flushed": flushed}
+
+    # ------------------------------------------------------------------ the log
+    def find(self, eui_hex):
+        for entry in self.state["log"]:
+            if entry["eui"] == eui_hex:
+                return entry
+        return None
+
+    def devlog_get(self, params):
+        return {"log": self.state["log"], "capacity": self.capacity()}
+
+    def devlog_lookup(self, params):
+        entry = self.find(param(params, "eui", str).upper())
+        if entry is None and self.defect("admit_unlisted"):
+            return {"entry": {"eui": param(params, "eui", str).upper(), "type": 0, "ic": None, "joined": False}}
+        return {"entry": entry}
+
+    def devlog_joined(self, params):
+        """The host half reports a completed join (network key delivered and CBKE done)."""
+        entry = self.find(param(params, "eui", str).upper())
+        if entry is None:
+            if self.defect("admit_unlisted"):
+                return {"alert": None}
+            raise MethodError("not_in_log", "device is not in the CHF Device Log")
+        entry["joined"] = True
+        self.save()
+        if self.defect("no_join_cs14"):
+            return {"alert": None}
+        return {"alert": _hex(self.alert_log_changed())}
+
+    # ------------------------------------------------------------------ CCS01 / CCS02
+    def ccs01(self, msg):
+        """Register a device: action register_device {EUI, type, install code, ...}, set join timeout,
+        set enable joining. Results per specification; CS14 and a `devlog.added` event on success."""
+        req = dlms.parse_access_request(msg.content)
+        results = []
+        added = None
+        timeout = None
+        for spec, data in zip(req.specs, req.data):
+            kind, cls, obis, attr = spec[0], spec[1], spec[2], spec[3]
+            code = OTHER_REASON
+            if cls == ZIGBEE_NETWORK_CONTROL and obis == OBIS_HAN:
+                if kind == dlms.ACTION and attr == REGISTER_DEVICE:
+                    added, code = self.register(data)
+                elif kind == dlms.SET and attr == ATTR_JOIN_TIMEOUT and data[0] == 0x12:
+                    timeout, code = data[1], SUCCESS
+                elif kind == dlms.SET and attr == ATTR_ENABLE_JOINING and data[0] == dlms.BOOLEAN:
+                    code = SUCCESS
+            results.append((kind, code))
+        if timeout is not None:
+            self.state["join_timeout"] = timeout
+        self.save()
+        if added is not None:
+            self.alert_log_changed()
+            self.hal.emit("devlog.added", {"eui": added["eui"], "ic": added["ic"],
+                                           "join_timeout": self.state["join_timeout"]})
+        return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)] * len(results),
+                                          results)
+
+    def register(self, data):
+        """(entry, result code) for a register_device argument."""
+        tag, value = data
+        if tag != dlms.STRUCTURE or len(value) < 3 or value[0][0] != dlms.OCTET_STRING \
+                or len(value[0][1]) != 8 or value[2][0] != dlms.OCTET_STRING:
+            return None, OTHER_REASON
+        ic = bytes(value[2][1])
+        if len(ic) not in (6, 8, 12, 16):
+            return None, OTHER_REASON
+        eui = _hex(bytes(value[0][1]))
+        entry = self.find(eui)
+        if entry is None:
+            if len(self.state["log"]) >= self.capacity():
+                return None, TEMPORARY_FAILURE
+            entry = {"eui": eui}
+            self.state["log"].append(entry)
+        entry["type"] = value[1][1] if value[1][0] == dlms.ENUM else 0
+        entry["ic"] = _hex(ic)
+        entry["joined"] = False
+        return entry, SUCCESS
+
+    def ccs02(self, msg):
+        """Unregister a device: action unregister_device with its EUI; CS14 and `devlog.removed` on success."""
+        req = dlms.parse_access_request(msg.content)
+        results = []
+        removed = []
+        for spec, data in zip(req.specs, req.data):
+            code = OTHER_REASON
+            if spec[0] == dlms.ACTION and spec[1] == ZIGBEE_NETWORK_CONTROL and spec[3] == UNREGISTER_DEVICE \
+                    and data[0] == dlms.OCTET_STRING and len(data[1]) == 8:
+                entry = self.find(_hex(bytes(data[1])))
+                if entry is not None:
+                    self.state["log"].remove(entry)
+                    removed.append(entry["eui"])
+                code = SUCCESS
+            results.append((spec[0], code))
+        self.save()
+        if removed:
+            self.alert_log_changed()
+            for eui in removed:
+                self.hal.emit("devlog.removed", {"eui": eui})
+        return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)] * len(results),
+                                          results)
+
+    # ------------------------------------------------------------------ CS14
+    def alert_log_changed(self):
+        """CS14 (0x8F12) to the ACB: alert code, time, and the whole log {EUI, install code} per entry."""
+        now = cosem.date_time(self.hal.clock.now_ms())
+        entries = [(dlms.STRUCTURE, [(dlms.OCTET_STRING, binascii.unhexlify(e["eui"])),
+                                     (dlms.OCTET_STRING, binascii.unhexlify(e["ic"]))])
+                   for e in self.state["log"]]
+        body = (dlms.STRUCTURE, [(0x12, ALERT_LOG_CHANGED), (dlms.OCTET_STRING, now),
+                                 (dlms.STRUCTURE, [(dlms.OCTET_STRING, now),
+                                                   (dlms.OCTET_STRING, self.gbcs.eui),
+                                                   (dlms.ARRAY, entries)])])
+        counter = self.gbcs.alert_counter + 1
+        return self.send_alert(self.gbcs.acb, CS14, dlms.build_data_notification(dlms.invoke_id(counter), body))
+
+
+ROLE = Chf

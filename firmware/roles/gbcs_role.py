@@ -1,0 +1,104 @@
+# A role that takes GBCS commands over its WAN or HAN side and answers them, checking every command with
+# the board's own crypto (firmware.gbcs, firmware.crypto), never the harness's.
+#
+# Configuration (/config.json, "gbcs"): eui, ka_private, ds_private (hex), acb (hex EUI), parties
+# {eui hex: {"ds": hex point or null, "ka": hex point or null}}, critical_codes [int], unmacd_codes [int].
+# Anti-replay counters and the alert counter persist on flash, so a power cycle cannot reopen a replay.
+import binascii
+
+from firmware.gbcs import device
+from firmware.gbcs.errors import ParseError, Rejected
+from firmware.link import MethodError, param
+from firmware.roles.base import Role
+
+
+def _unhex(value, field):
+    try:
+        return binascii.unhexlify(value)
+    except (TypeError, ValueError):
+        raise MethodError("bad_config", "gbcs config field %r is not hex" % field)
+
+
+def _hex(data):
+    return binascii.hexlify(data).decode().upper()
+
+
+class GbcsRole(Role):
+    """Base of the roles that handle GBCS commands; subclasses fill `handlers()`: {message code: fn(msg)}."""
+
+    def __init__(self, hal):
+        self.gbcs = None
+        Role.__init__(self, hal)
+
+    def defaults(self):
+        return {"counters": {}, "alert_counter": 0}
+
+    def setup(self):
+        cfg = self.hal.config.get("gbcs")
+        self.gbcs = None
+        if not isinstance(cfg, dict):
+            return
+        parties = {}
+        for eui, keys in (cfg.get("parties") or {}).items():
+            parties[_unhex(eui, "parties")] = device.Party(
+                ds=_unhex(keys["ds"], "parties.ds") if keys.get("ds") else None,
+                ka=_unhex(keys["ka"], "parties.ka") if keys.get("ka") else None)
+        dev = device.Device(_unhex(cfg["eui"], "eui"), _unhex(cfg["ka_private"], "ka_private"),
+                            _unhex(cfg["ds_private"], "ds_private"), _unhex(cfg["acb"], "acb"), parties,
+                            cfg.get("critical_codes", ()), cfg.get("unmacd_codes", ()))
+        for eui, counter in self.state["counters"].items():
+            dev.counters[_unhex(eui, "counters")] = counter
+        dev.alert_counter = self.state["alert_counter"]
+        self.gbcs = dev
+
+    def defect(self, name):
+        """True when the bench asked this emulator to misbehave in the named way (defect injection)."""
+        return name in (self.hal.config.get("defects") or ())
+
+    def methods(self):
+        return {"gbcs.command": self.gbcs_command}
+
+    def handlers(self):
+        return {}
+
+    def _need_gbcs(self):
+        if self.gbcs is None:
+            raise MethodError("unconfigured", "no GBCS identity in /config.json")
+        return self.gbcs
+
+    def gbcs_command(self, params):
+        """Check a command and run it: {"response": hex or None, "rejected": reason or None, "code": int}."""
+        dev = self._need_gbcs()
+        data = _unhex(param(params, "hex", str), "hex")
+        try:
+            msg = dev.check_command(data, commit=False)
+        except Rejected as e:
+            self.hal.log("gbcs command rejected: %s" % e)
+            return {"response": None, "rejected": e.reason, "detail": e.detail}
+        handler = self.handlers().get(msg.message_code)
+        if handler is None:
+            self.hal.log("gbcs command 0x%04X not supported by %s" % (msg.message_code, self.name))
+            return {"response": None, "rejected": "unsupported", "detail": "0x%04X" % msg.message_code}
+        dev.counters[msg.originator] = msg.counter_int()
+        self.state["counters"][_hex(msg.originator)] = msg.counter_int()
+        self.save()
+        try:
+            content = handler(msg)
+        except ParseError as e:
+            self.hal.log("gbcs command payload malformed: %s" % e)
+            return {"response": None, "rejected": "malformed_payload", "detail": str(e)}
+        response = dev.build_response(msg, content)
+        return {"response": _hex(response), "rejected": None, "code": msg.message_code}
+
+    def send_alert(self, recipient, message_code, content, critical=False):
+        """Build an alert with the next (persisted) alert counter and emit it as an `alert` event."""
+        dev = self._need_gbcs()
+        data = dev.build_alert(recipient, message_code, content, critical)
+        self.state["alert_counter"] = dev.alert_counter
+        self.save()
+        self.uplink({"hex": _hex(data), "code": message_code})
+        return data
+
+    def uplink(self, alert):
+        """Send an alert towards its recipient (an `alert` event); the CHF overrides this to buffer."""
+        self.hal.emit("alert", alert)

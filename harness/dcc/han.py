@@ -1,0 +1,190 @@
+"""HAN service requests of the DCC core: SRV 8.11 Update HAN Device Log (add and remove) and the join that follows.
+
+BAD 7.2.1.6.7: SRV 8.11 add -> CCS01 to the CHF -> success response -> device Whitelisted (+ N16 for meters) ->
+the CHF raises CS14 (0x8F12) with its changed log -> the device joins (install code, CBKE) -> the CHF raises a
+second CS14 -> if that second CS14 arrives within the Join Time Period plus a network allowance, N24 and the
+device becomes Installed not Commissioned; otherwise N25 and the status stays Whitelisted.
+BAD 7.6.2.5.4: SRV 8.11 remove -> CCS02 -> CS14 shows the removal -> Whitelisted back to Pending.
+
+Commands go out through a `transport(bytes) -> bytes | None` (the CHF's WAN side); alerts come back through
+`on_alert(bytes)`. Every message in either direction lands in the transcript.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from harness.dcc.core import DccCore, Outgoing
+from harness.dcc.errors import Rejected
+from harness.dcc.smi import Smi, Status
+from harness.gbcs.dlms import Data, DlmsPayload, Spec
+from harness.errors import ConformanceFailure
+from rig.clock import Clock, Timer
+
+CCS01, CCS02, CS14 = 0x0001, 0x0002, 0x0018
+ALERT_LOG_CHANGED = 0x8F12
+ZIGBEE_NETWORK_CONTROL = 104
+OBIS_HAN = bytes.fromhex("00001E0300FF")
+DEFAULT_ALLOWANCE = 60.0  # network transmission allowance on top of the Join Time Period (seconds)
+METERS = ("esme", "gsme")
+DEVICE_TYPE_CODES = {"gsme": 0, "esme": 1, "ppmid": 5, "hcalcs": 4, "ihd": 6, "cad": 7, "hht": 8, "gpf": 3}
+
+Transport = Callable[[bytes], "bytes | None"]
+
+
+@dataclass
+class TranscriptEntry:
+    time: float
+    direction: str  # "to-device" or "from-device"
+    what: str
+    data: bytes
+
+
+@dataclass
+class JoinWatch:
+    """A whitelisted device the DCC waits for: CS14s seen listing it since its CCS01, and the deadline."""
+
+    chf: bytes
+    deadline: float
+    timer: Timer
+    sightings: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ServiceResponse:
+    ok: bool
+    detail: str
+    command: Outgoing | None = None
+
+
+def register_device_payload(counter: int, device: bytes, device_type: int, install_code: bytes,
+                            join_period: int) -> bytes:
+    """CCS01 content: DLMS access-request on the CHF's ZigBee network control object (class 104):
+    action register_device {EUI, type, install code, 0}, set join_timeout, set enable_joining."""
+    spec = lambda kind, member: Spec(kind, ZIGBEE_NETWORK_CONTROL, OBIS_HAN, member)  # noqa: E731
+    data = [Data(0x02, [Data(0x09, device), Data(0x16, device_type), Data(0x09, install_code), Data(0x16, 0)]),
+            Data(0x12, join_period), Data(0x03, 0xFF)]
+    return DlmsPayload(0xD9, 0x20000000 | (counter & 0xFFFFFF), b"", [spec(3, 1), spec(2, 3), spec(2, 2)],
+                       data).encode()
+
+
+def unregister_device_payload(counter: int, device: bytes) -> bytes:
+    """CCS02 content: action unregister_device with the device's EUI."""
+    return DlmsPayload(0xD9, 0x20000000 | (counter & 0xFFFFFF), b"",
+                       [Spec(3, ZIGBEE_NETWORK_CONTROL, OBIS_HAN, 2)], [Data(0x09, device)]).encode()
+
+
+def cs14_log(payload: bytes) -> list[bytes]:
+    """The device EUIs a CS14 (0x8F12) data-notification lists; ConformanceFailure when it is not one."""
+    try:
+        body = DlmsPayload.decode(payload).data[0]
+        code, _, log = body.value
+        entries = log.value[2].value
+        if code.value != ALERT_LOG_CHANGED:
+            raise ConformanceFailure(f"CS14 alert code is 0x{code.value:04X}, expected 0x8F12")
+        return [bytes(e.value[0].value) for e in entries]
+    except ConformanceFailure:
+        raise
+    except Exception as exc:  # any structural mismatch is the device's fault, reported as such
+        raise ConformanceFailure(f"CS14 payload does not carry the CHF Device Log: {exc}") from exc
+
+
+class HanServices:
+    """SRV 8.11 add/remove and the join watch, on the run's clock."""
+
+    def __init__(self, core: DccCore, smi: Smi, clock: Clock, transport: Transport, requester: bytes,
+                 allowance: float = DEFAULT_ALLOWANCE):
+        self.core = core
+        self.smi = smi
+        self.clock = clock
+        self.transport = transport
+        self.requester = requester
+        self.allowance = allowance
+        self.watches: dict[bytes, JoinWatch] = {}
+        self.transcript: list[TranscriptEntry] = []
+        self.cs14: list[tuple[float, list[bytes]]] = []
+        self.rejected: list[Rejected] = []
+
+    def _record(self, direction: str, what: str, data: bytes) -> None:
+        self.transcript.append(TranscriptEntry(self.clock.now(), direction, what, data))
+
+    def _exchange(self, chf: bytes, code: int, payload, what: str) -> tuple[Outgoing, list[tuple[int, int]] | None]:
+        command = self.core.acb_command(self.requester, chf, code, payload)
+        self._record("to-device", what + " command", command.data)
+        answer = self.transport(command.data)
+        if answer is None:
+            return command, None
+        self._record("from-device", what + " response", answer)
+        received = self.core.receive(answer)
+        try:
+            results = DlmsPayload.decode(received.header.payload).results
+        except Exception as exc:
+            raise ConformanceFailure(f"{what} response payload is not a DLMS access-response: {exc}") from exc
+        return command, results
+
+    def add_device(self, chf: bytes, device: bytes, install_code: bytes, join_period: int) -> ServiceResponse:
+        """SRV 8.11 (add): CCS01 to the CHF; on success Whitelisted, N16 for meters, and the join watch starts."""
+        record = self.smi.get(device)
+        code = DEVICE_TYPE_CODES.get(record.device_type, 0)
+        command, results = self._exchange(
+            chf, CCS01, lambda c: register_device_payload(c, device, code, install_code, join_period), "CCS01")
+        if results is None:
+            return ServiceResponse(False, "no CCS01 response", command)
+        if not results or any(r != 0 for _, r in results):
+            return ServiceResponse(False, f"CCS01 results {results}", command)
+        now = self.clock.now()
+        record.chf = chf
+        self.smi.set_status(device, Status.WHITELISTED, now)
+        if record.device_type in METERS:
+            self.smi.raise_alert("N16", device, now, "device identity confirmation")
+        old = self.watches.pop(device, None)
+        if old:
+            old.timer.cancel()
+        deadline = now + join_period + self.allowance
+        self.watches[device] = JoinWatch(chf, deadline, self.clock.call_at(deadline, lambda: self._deadline(device)))
+        return ServiceResponse(True, "whitelisted", command)
+
+    def remove_device(self, chf: bytes, device: bytes) -> ServiceResponse:
+        """SRV 8.11 (remove): CCS02; on success Whitelisted (or INC) back to Pending."""
+        command, results = self._exchange(chf, CCS02, lambda c: unregister_device_payload(c, device), "CCS02")
+        if results is None:
+            return ServiceResponse(False, "no CCS02 response", command)
+        if not results or any(r != 0 for _, r in results):
+            return ServiceResponse(False, f"CCS02 results {results}", command)
+        watch = self.watches.pop(device, None)
+        if watch:
+            watch.timer.cancel()
+        self.smi.set_status(device, Status.PENDING, self.clock.now())
+        return ServiceResponse(True, "removed", command)
+
+    def on_alert(self, data: bytes) -> None:
+        """An alert from the CHF's WAN side: verified by the core (MAC, counter), then CS14 drives the join watch.
+        A refused alert is kept in `rejected` (the transcript shows it) and changes nothing."""
+        self._record("from-device", "alert", data)
+        try:
+            received = self.core.receive(data)
+        except Rejected as exc:
+            self.rejected.append(exc)
+            return
+        if received.header.message_code != CS14:
+            return
+        now = self.clock.now()
+        listed = cs14_log(received.header.payload)
+        self.cs14.append((now, listed))
+        for device, watch in list(self.watches.items()):
+            if device in listed and received.header.originator == watch.chf:
+                watch.sightings.append(now)
+                if len(watch.sightings) >= 2 and now <= watch.deadline:
+                    self._joined(device)
+
+    def _joined(self, device: bytes) -> None:
+        watch = self.watches.pop(device)
+        watch.timer.cancel()
+        now = self.clock.now()
+        if self.smi.status(device) is not Status.COMMISSIONED:  # AC 4.4: never downgraded
+            self.smi.set_status(device, Status.INSTALLED_NOT_COMMISSIONED, now)
+        self.smi.raise_alert("N24", device, now, "CHF whitelist update successful")
+
+    def _deadline(self, device: bytes) -> None:
+        if self.watches.pop(device, None) is not None:
+            self.smi.raise_alert("N25", device, self.clock.now(), "CHF whitelist update potentially unsuccessful")

@@ -1,0 +1,78 @@
+"""The bench model: per role, an emulator (a MicroPython board plus a radio) or a device under test."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROLES = ("chf", "gpf", "esme", "gsme", "ppmid", "hht")
+SIM = "sim"
+EZSP = "ezsp"
+RADIO_KINDS = (SIM, EZSP)
+RESETS = ("machine", "dtr")
+DEFAULT_BAUD = 115200
+DEFAULT_EZSP_BAUD = 115200
+DEFAULT_HEAP = "2M"
+DEFAULT_CHANNEL = 11
+
+
+@dataclass(frozen=True)
+class Radio:
+    """A radio: the simulated medium, or an EZSP NCP on a serial port."""
+
+    kind: str
+    port: str | None = None
+    baud: int = DEFAULT_EZSP_BAUD
+
+    @property
+    def simulated(self) -> bool:
+        return self.kind == SIM
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """A role played by the rig: a MicroPython board (`board` is a pyserial URL or "sim") and its radio."""
+
+    role: str
+    board: str
+    radio: Radio
+    eui64: str
+    baud: int = DEFAULT_BAUD
+    reset: str = "machine"
+    heapsize: str = DEFAULT_HEAP
+    kind: str = field(default="emulator", init=False)
+
+    @property
+    def simulated(self) -> bool:
+        return self.board == SIM
+
+
+@dataclass(frozen=True)
+class Dut:
+    """A real device under test, reached over the radio of the emulator role `via`."""
+
+    role: str
+    eui64: str
+    install_code: bytes
+    via: str
+    certificates: dict[str, Path] = field(default_factory=dict)
+    kind: str = field(default="dut", init=False)
+
+
+Role = Emulator | Dut
+
+
+@dataclass(frozen=True)
+class Bench:
+    """A whole bench. `source` is the bench file, or None for the built-in sim bench."""
+
+    name: str
+    roles: dict[str, Role]
+    sniffers: dict[str, Radio] = field(default_factory=dict)
+    channel: int = DEFAULT_CHANNEL
+    source: Path | None = None
+
+    def emulators(self) -> dict[str, Emulator]:
+        return {name: role for name, role in self.roles.items() if isinstance(role, Emulator)}
+
+    def duts(self) -> dict[str, Dut]:
+        return {name: role for name, role in self.roles.items() if isinstance(role, Dut)}

@@ -1,0 +1,139 @@
+"""Probing a bench: is every board answering with this checkout's firmware, is every radio there?
+
+Simulated boards are started, deployed and asked for their hello, then stopped. Real boards are only asked
+(deploying is `rig firmware deploy`'s job). Simulated radios are always ready; an EZSP radio is probed with
+`rig.radios.ezsp.probe(port, baud)` when that module exists, else reported as not probed.
+"""
+from __future__ import annotations
+
+import importlib
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from firmware.version import FIRMWARE_VERSION
+from harness.errors import RigError
+from rig.bench.model import Bench, Dut, Emulator, Radio
+from rig.bench.runtime import board_id, make_board
+from rig.boardlink.errors import HelloMismatch
+from rig.boardlink.link import BoardLink
+from rig.boards.deploy import board_config, connect_checked, deploy
+from rig.boards.protocol import Board
+
+READY = "ready"
+NOT_PROBED = "not probed"
+
+
+@dataclass(frozen=True)
+class RoleStatus:
+    """One row of `rig bench check`."""
+
+    role: str
+    kind: str
+    port: str
+    firmware: str
+    radio: str
+    state: str
+
+    @property
+    def ready(self) -> bool:
+        return self.state == READY
+
+
+def probe_radio(radio: Radio) -> str:
+    """READY, NOT_PROBED, or what is wrong with the radio."""
+    if radio.simulated:
+        return READY
+    try:
+        ezsp = importlib.import_module("rig.radios.ezsp")
+    except ModuleNotFoundError as e:
+        if e.name in ("rig.radios.ezsp", "rig.radios"):
+            return NOT_PROBED
+        raise
+    try:
+        ezsp.probe(radio.port, radio.baud)
+    except (RigError, OSError, ValueError) as e:
+        return f"radio on {radio.port} failed: {e}"
+    return READY
+
+
+def _probe_board(bench: Bench, role: Emulator, board: Board, timeout: float) -> tuple[str, str, str]:
+    """(port, firmware version or "-", state) of one emulated role's board."""
+    port = role.board
+    try:
+        try:
+            board.start()
+            port = board.port
+        except RigError as e:
+            return port, "-", f"absent: {e}"
+        version, state = _ask_board(bench, role, board, timeout)
+        return port, version, state
+    finally:
+        if role.simulated:
+            board.stop()
+
+
+def _ask_board(bench: Bench, role: Emulator, board: Board, timeout: float) -> tuple[str, str]:
+    try:
+        if role.simulated:
+            deploy(board.port, board_config(role.role, board_id(bench, role), role.eui64), baud=role.baud)
+            link = connect_checked(board.port, role.role, baud=role.baud, timeout=timeout)
+            version = link.hello.fw
+            link.close()
+            return version, READY
+        link = BoardLink(board.port, baudrate=role.baud)
+        try:
+            hello = link.connect(expect_role=role.role, timeout=timeout)
+        finally:
+            link.close()
+        if hello.fw != FIRMWARE_VERSION:
+            return hello.fw, f"firmware {hello.fw}, expected {FIRMWARE_VERSION} (run: rig firmware deploy)"
+        return hello.fw, READY
+    except HelloMismatch as e:
+        return "-", f"wrong board: {e}"
+    except RigError as e:
+        return "-", f"not answering: {e}"
+
+
+def probe_bench(bench: Bench, workdir: Path | None = None, *, timeout: float = 5.0,
+                board_factory: Callable[[Emulator, Path], Board] | None = None) -> list[RoleStatus]:
+    """Probe every role (boards in parallel) and every sniffer radio; rows come in bench order.
+    `board_factory` makes each role's board (default: `make_board`)."""
+    board_factory = board_factory or make_board
+    with tempfile.TemporaryDirectory(prefix="rig-bench-check-") as scratch:
+        base = Path(workdir) if workdir is not None else Path(scratch)
+        emulators = bench.emulators()
+        boards = {name: board_factory(role, base) for name, role in emulators.items()}
+        with ThreadPoolExecutor(max_workers=max(1, len(boards))) as pool:
+            futures = {name: pool.submit(_probe_board, bench, emulators[name], boards[name], timeout)
+                       for name in boards}
+            results = {name: future.result() for name, future in futures.items()}
+    emulator_rows: dict[str, RoleStatus] = {}
+    for name, role in emulators.items():
+        port, firmware, state = results[name]
+        radio = probe_radio(role.radio)
+        if state == READY and radio not in (READY, NOT_PROBED):
+            state = radio
+        emulator_rows[name] = RoleStatus(name, "emulator", port, firmware, _radio_label(role.radio, radio), state)
+    rows = [emulator_rows[name] if name in emulator_rows else _dut_row(role, emulator_rows[role.via], bench)
+            for name, role in bench.roles.items()]
+    for name, radio in bench.sniffers.items():
+        state = probe_radio(radio)
+        rows.append(RoleStatus(name, "sniffer", radio.port or "sim", "-", _radio_label(radio, state),
+                               READY if state in (READY, NOT_PROBED) else state))
+    return rows
+
+
+def _radio_label(radio: Radio, state: str) -> str:
+    where = "sim" if radio.simulated else f"ezsp {radio.port}@{radio.baud}"
+    return where if state == READY else f"{where} ({state})"
+
+
+def _dut_row(role: Dut, via: RoleStatus, bench: Bench) -> RoleStatus:
+    """A device under test is ready when the emulator whose radio reaches it is."""
+    emulator = bench.emulators()[role.via]
+    state = READY if via.ready else f"unreachable: {role.via} is not ready"
+    return RoleStatus(role.role, "dut", f"via {role.via}", f"eui64 {role.eui64}",
+                      _radio_label(emulator.radio, READY), state)

@@ -1,0 +1,130 @@
+"""A running bench: boards started, firmware deployed and a board link open for every emulated role.
+
+    with BenchRuntime(sim_bench(), workdir) as rt:
+        rt.link("esme").call("state.get")
+        rt.clock.advance(60)            # boards follow the virtual clock
+
+Everything started is stopped on exit, also when starting fails half way (no orphan interpreters).
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable
+
+from harness.errors import BenchFault
+from rig.bench.model import Bench, Emulator
+from rig.boardlink.clock_follow import ClockFollower, follow_clock
+from rig.boardlink.link import BoardLink
+from rig.boards.deploy import board_config, connect_checked, deploy
+from rig.boards.protocol import Board
+from rig.boards.serial import SerialBoard
+from rig.boards.sim import SimBoard
+from rig.clock import Clock, RealClock, VirtualClock
+
+Progress = Callable[[str], None]
+BoardExtra = Callable[[str], dict]
+"""Extra /config.json fields per role (GBCS identity, defects), merged into what `board_config` writes."""
+
+
+def make_board(role: Emulator, workdir: Path) -> Board:
+    """The board for an emulated role: a simulated board under `workdir`, or the real one on its port."""
+    if role.simulated:
+        return SimBoard(role.role, workdir / role.role, heapsize=role.heapsize)
+    return SerialBoard(role.role, role.board, baud=role.baud, reset=role.reset)
+
+
+def board_id(bench: Bench, role: Emulator) -> str:
+    """The identity written to a board's /config.json and reported in its hello."""
+    return f"sim-{role.role}" if role.simulated else f"{bench.name}/{role.role}"
+
+
+class BenchRuntime:
+    """Context manager running a bench. `clock` defaults to a VirtualClock when every role is simulated,
+    else a RealClock; boards follow a virtual clock over their board link."""
+
+    def __init__(self, bench: Bench, workdir: Path | str, clock: Clock | None = None, *,
+                 progress: Progress | None = None, link_timeout: float = 5.0,
+                 board_extra: BoardExtra | None = None):
+        self.bench = bench
+        self.board_extra = board_extra
+        self.workdir = Path(workdir)
+        all_sim = all(isinstance(r, Emulator) and r.simulated for r in bench.roles.values())
+        self.clock: Clock = clock if clock is not None else (VirtualClock() if all_sim else RealClock())
+        self.link_timeout = link_timeout
+        self._say = progress or (lambda _line: None)
+        self._boards: dict[str, Board] = {}
+        self._links: dict[str, BoardLink] = {}
+        self._followers: list[ClockFollower] = []
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The emulated roles, each with a board and a link."""
+        return tuple(self.bench.emulators())
+
+    def board(self, role: str) -> Board:
+        try:
+            return self._boards[role]
+        except KeyError:
+            raise BenchFault(f"role {role!r} has no board on bench {self.bench.name} "
+                             f"(emulated roles: {', '.join(self.roles) or 'none'})") from None
+
+    def link(self, role: str) -> BoardLink:
+        try:
+            return self._links[role]
+        except KeyError:
+            raise BenchFault(f"role {role!r} has no board link on bench {self.bench.name} "
+                             f"(emulated roles: {', '.join(self.roles) or 'none'})") from None
+
+    def __enter__(self) -> "BenchRuntime":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start every board, deploy the firmware and open the links, in parallel; on failure stop all."""
+        emulators = self.bench.emulators()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            for name, role in emulators.items():
+                self._boards[name] = make_board(role, self.workdir)
+            self._parallel(lambda name: self._bring_up(name, emulators[name]), list(emulators))
+            if isinstance(self.clock, VirtualClock):
+                for link in self._links.values():
+                    self._followers.append(follow_clock(link, self.clock))
+        except BaseException:
+            self.stop()
+            raise
+
+    def _bring_up(self, name: str, role: Emulator) -> None:
+        board = self._boards[name]
+        board.start()
+        extra = self.board_extra(name) if self.board_extra else None
+        deploy(board.port, board_config(name, board_id(self.bench, role), role.eui64, extra), baud=role.baud)
+        self._links[name] = connect_checked(board.port, name, baud=role.baud, timeout=self.link_timeout,
+                                            log_path=self.workdir / f"{name}.link.log")
+        self._say(f"{name}: ready on {board.port}")
+
+    def _parallel(self, work: Callable[[str], None], names: list[str]) -> None:
+        if not names:
+            return
+        with ThreadPoolExecutor(max_workers=len(names)) as pool:
+            futures = [pool.submit(work, name) for name in names]
+            errors = [f.exception() for f in futures]
+        for error in errors:
+            if error is not None:
+                raise error
+
+    def stop(self) -> None:
+        """Close every link and stop every board (idempotent)."""
+        for follower in self._followers:
+            follower.stop()
+        self._followers = []
+        for link in self._links.values():
+            link.close()
+        self._links = {}
+        for board in self._boards.values():
+            board.stop()
+        self._boards = {}

@@ -1,0 +1,1 @@
+"""Sub-command groups of the `rig` CLI, one module each."""

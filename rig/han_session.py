@@ -1,0 +1,105 @@
+"""A HAN session: the DCC core, the emulated CHF and the joining devices of a running bench, on one clock.
+
+    with BenchRuntime(bench, workdir, board_extra=prov.board_config) as rt:
+        han = HanSession(rt, prov, workdir)
+        han.dcc.add_device(han.chf_eui, han.eui("esme"), prov.install_code("esme"), join_period=90)
+        outcome = han.device("esme").join(han.chf.identity.eui_int)
+        han.run_for(120)
+
+Radios: on the simulated bench every emulated role gets a `SimRadio` on one `Medium` (seeded, on the run's
+virtual clock) whose every frame lands in `han.pcap` with a keys file beside it for Wireshark. Board events are
+pumped whenever the clock moves, so alerts reach the DCC core at the virtual time the CHF raised them.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from emulators.chf import ChfEmulator
+from emulators.han_device import HanDeviceEmulator
+from emulators.medium.medium import Impairments, Medium
+from emulators.provision import SUPPLIER, Provisioning
+from harness.capture.capture import Capture
+from harness.dcc.core import DccCore
+from harness.dcc.counters import CounterStore
+from harness.dcc.han import HanServices
+from harness.dcc.smi import Smi
+from harness.errors import BenchFault
+from rig.bench.runtime import BenchRuntime
+from rig.clock import VirtualClock
+from rig.radios.sim import SimRadio
+
+JOINING_ROLES = ("esme", "gsme", "ppmid", "hht")
+
+
+class HanSession:
+    """Everything a HAN conformance test drives. `defects` maps a role to the defects its emulator plays."""
+
+    def __init__(self, runtime: BenchRuntime, provisioning: Provisioning, workdir: Path, *,
+                 defects: dict[str, tuple[str, ...]] | None = None, seed: int = 1,
+                 impairments: Impairments | None = None):
+        if not isinstance(runtime.clock, VirtualClock):
+            raise BenchFault("HAN sessions on EZSP radios need the real-time radio path, which this bench lacks: "
+                             "use simulated radios (radio = \"sim\") for every emulated role")
+        self.runtime = runtime
+        self.clock = runtime.clock
+        self.provisioning = provisioning
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.defects = defects or {}
+        self.capture = Capture(self.workdir / "han.pcap")
+        self.medium = Medium(self.clock, seed=seed, impairments=impairments, capture=self.capture)
+        self.radios = {role: SimRadio(self.medium, provisioning.han(role).eui_int, name=role)
+                       for role in runtime.roles if role in ("chf",) + JOINING_ROLES}
+        self.smi = Smi()
+        self.core = DccCore(provisioning.keystore, CounterStore(self.workdir / "dcc-counters.json"))
+        self.chf = ChfEmulator(runtime.link("chf"), self.radios["chf"], provisioning.han("chf"), self.clock,
+                               network_key=hashlib.sha256(f"nwk|{seed}".encode()).digest()[:16],
+                               defects=self.defects.get("chf", ()))
+        self.dcc = HanServices(self.core, self.smi, self.clock, self._wan, SUPPLIER)
+        self.chf.alert_sink = self.dcc.on_alert
+        self._devices: dict[str, HanDeviceEmulator] = {}
+        self.chf.start()
+        self._unfollow = self.clock.on_change(lambda _now: self.pump())
+
+    @property
+    def chf_eui(self) -> bytes:
+        return self.provisioning.han("chf").eui
+
+    def eui(self, role: str) -> bytes:
+        return self.provisioning.han(role).eui
+
+    def device(self, role: str) -> HanDeviceEmulator:
+        """The host half of a joining role (created on first use)."""
+        if role not in self._devices:
+            if role not in self.radios or role == "chf":
+                raise BenchFault(f"role {role!r} is not an emulated HAN device on this bench")
+            self._devices[role] = HanDeviceEmulator(self.runtime.link(role), self.radios[role],
+                                                    self.provisioning.han(role), self.clock,
+                                                    defects=self.defects.get(role, ()))
+        return self._devices[role]
+
+    def prenotify(self, role: str) -> None:
+        """SRV 12.2 has been done: the device is Pending in the SMI."""
+        self.smi.prenotify(self.eui(role), role, self.clock.now())
+
+    def _wan(self, data: bytes) -> bytes | None:
+        return self.chf.wan_deliver(data)
+
+    def pump(self) -> None:
+        self.chf.pump()
+        for device in self._devices.values():
+            device.pump()
+
+    def run_for(self, seconds: float) -> None:
+        """Let `seconds` of virtual time pass; timers (join deadlines, KE timeouts, frames) fire on the way."""
+        self.clock.advance(seconds)
+        self.pump()
+
+    def close(self) -> None:
+        """Stop pumping, take the radios off the medium (timers still pending fire into nothing), close the pcap."""
+        self._unfollow()
+        self.medium.capture = None
+        for radio in self.radios.values():
+            self.medium.detach(radio)
+        self.capture.close()

@@ -1,0 +1,488 @@
+"""The EZSP radio: a Silicon Labs NCP driven through bellows' `EZSP` object, behind the synchronous Radio facade.
+
+bellows runs in a private asyncio loop on a helper thread; every public call submits a coroutine there and blocks
+(real seconds) for its result. Inbound callbacks (incoming messages, inter-PAN MAC-filter/passthrough frames,
+trust-centre joins) are turned into `Message`/`JoinEvent`s on that thread and go to the callbacks or the queues.
+
+What it uses from bellows (1.2.1): `EZSP.connect/startup_reset` (ASH + version negotiation), the version shims
+`add_transient_link_key` (addTransientLinkKey on v5-v12, importTransientKey on v13+) and `leaveNetwork`, and the raw
+frames setInitialSecurityState, formNetwork, joinNetwork, startScan, setPolicy, permitJoining, sendUnicast,
+sendRawMessage/sendRawMessageExtended, setValue (MAC filter list / passthrough flags), importLinkKey or
+addOrUpdateKeyTableEntry, removeDevice. Permitting is what bellows' ControllerApplication.permit_with_link_key does
+(transient key for the one EUI-64 + TRUST_CENTER_POLICY = ALLOW_JOINS | JOINS_USE_INSTALL_CODE_KEY + permitJoining);
+the well-known "ZigBeeAlliance09" key is never installed. Inter-PAN frames are built and (APS-)secured host-side with
+`harness.zigbee` (EZSP cannot APS-encrypt inter-PAN).
+"""
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import queue
+import threading
+import time
+from typing import Any, Awaitable, Callable, Iterable, TypeVar
+
+import bellows.types as t
+import zigpy.config as zconf
+from bellows.ezsp import EZSP
+
+from harness.errors import InputError, RadioFault, RigTimeout
+from harness.zigbee import aps, interpan, mac, security
+from rig.radios.protocol import (PROFILE_SE, ApsMessage, BeaconInfo, DeliveryFailed, InterPanMessage, JoinEvent,
+                                 JoinFailed, Message, NetworkInfo)
+
+T = TypeVar("T")
+ZDO_DEVICE_ANNOUNCE = 0x0013
+# Silicon Labs' inter-PAN MAC filters (zigbee-se.md section 4): PAN-dest x PAN-src x dest-mode, long source
+INTERPAN_FILTERS = (0x05, 0x15, 0x25, 0x09, 0x19, 0x29, 0x06, 0x16, 0x26, 0x0A, 0x1A, 0x2A)
+VALUE_MAC_FILTER_LIST = 0x09
+MAC_PASSTHROUGH_SE_INTERPAN = 0x01
+SECURITY_BITMASK_TC = (t.EmberInitialSecurityBitmask.HAVE_NETWORK_KEY
+                       | t.EmberInitialSecurityBitmask.HAVE_PRECONFIGURED_KEY)
+SECURITY_BITMASK_JOINER = t.EmberInitialSecurityBitmask.HAVE_PRECONFIGURED_KEY
+INSTALL_CODE_POLICY = t.EzspDecisionBitmask.ALLOW_JOINS | t.EzspDecisionBitmask.JOINS_USE_INSTALL_CODE_KEY
+
+
+def eui64_type(value: int) -> t.EUI64:
+    return t.EUI64.deserialize(value.to_bytes(8, "little"))[0]
+
+
+def eui64_int(value: t.EUI64) -> int:
+    return int.from_bytes(value.serialize(), "little")
+
+
+def _ok(status: Any) -> bool:
+    return t.sl_Status.from_ember_status(status) == t.sl_Status.OK
+
+
+class _LoopThread:
+    """A private asyncio loop on a daemon thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="ezsp-loop", daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Awaitable[T], timeout: float, what: str) -> T:
+        future = asyncio.run_coroutine_threadsafe(_with_timeout(coro, timeout), self.loop)
+        try:
+            return future.result(timeout + 1.0)
+        except (TimeoutError, asyncio.TimeoutError) as exc:
+            future.cancel()
+            raise RigTimeout(f"EZSP: {what} timed out after {timeout:g} s") from exc
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        if not self.thread.is_alive():
+            self.loop.close()
+
+
+async def _with_timeout(coro: Awaitable[T], timeout: float) -> T:
+    return await asyncio.wait_for(coro, timeout)
+
+
+def device_config(port: str, baudrate: int = 115200, flow_control: str | None = None) -> dict:
+    return zconf.SCHEMA_DEVICE({zconf.CONF_DEVICE_PATH: port, zconf.CONF_DEVICE_BAUDRATE: baudrate,
+                                zconf.CONF_DEVICE_FLOW_CONTROL: flow_control})
+
+
+class EzspRadio:
+    """Radio on an EZSP NCP. `gateway`, when given, is called with bellows' EZSP object and returns the gateway
+    that replaces bellows' serial/ASH one (tests, other transports)."""
+
+    def __init__(self, port: str, baudrate: int = 115200, *, flow_control: str | None = None,
+                 command_timeout: float = 15.0, gateway: Callable[[EZSP], Any] | None = None):
+        self._timeout = command_timeout
+        self._loop = _LoopThread()
+        self._ezsp = EZSP(device_config(port, baudrate, flow_control))
+        self._net: NetworkInfo | None = None
+        self._keys: dict[int, bytes] = {}
+        self._permits: dict[int, asyncio.TimerHandle] = {}
+        self._nwk_to_eui: dict[int, int] = {}
+        self._eui_to_nwk: dict[int, int] = {}
+        self._sent: dict[int, asyncio.Future] = {}
+        self._tag = 0
+        self._aps_fc = 0
+        self._interpan = False
+        self._queue: queue.Queue[Message] = queue.Queue()
+        self._events: queue.Queue[JoinEvent] = queue.Queue()
+        self._on_message: Callable[[Message], None] | None = None
+        self._on_join: Callable[[JoinEvent], None] | None = None
+        self.drops: list[tuple[float, str]] = []
+        try:
+            self._run(self._connect(gateway), "connect")
+        except Exception:
+            self._loop.stop()
+            raise
+
+    # ---- plumbing -----------------------------------------------------------------------------------------
+    def _run(self, coro: Awaitable[T], what: str, timeout: float | None = None) -> T:
+        try:
+            return self._loop.run(coro, timeout or self._timeout, what)
+        except (RigTimeout, JoinFailed, DeliveryFailed, InputError, RadioFault):
+            raise
+        except Exception as exc:
+            raise RadioFault(f"EZSP: {what} failed: {exc!r}") from exc
+
+    async def _connect(self, gateway: Callable[[EZSP], Any] | None) -> None:
+        if gateway is None:
+            await self._ezsp.connect(use_thread=False)
+        else:
+            self._ezsp._gw = gateway(self._ezsp)
+            await self._ezsp.startup_reset()
+        self._ezsp.add_callback(self._callback)
+        (status,) = await self._ezsp.setConfigurationValue(t.EzspConfigId.CONFIG_MAC_FILTER_TABLE_SIZE,
+                                                           len(INTERPAN_FILTERS) + 1)
+        self.mac_filter_supported = _ok(status)
+        (eui,) = await self._ezsp.getEui64()
+        self.eui64 = eui64_int(eui)
+
+    @property
+    def ezsp_version(self) -> int:
+        return self._ezsp.ezsp_version
+
+    async def _call(self, name: str, *args: Any) -> list:
+        result = await getattr(self._ezsp, name)(*args)
+        return list(result)
+
+    async def _checked(self, name: str, *args: Any) -> list:
+        result = await self._call(name, *args)
+        if not _ok(result[0]):
+            raise RadioFault(f"EZSP: {name} returned {result[0]!r}")
+        return result
+
+    # ---- network management -------------------------------------------------------------------------------
+    def form_network(self, channel: int, pan_id: int, network_key: bytes, extended_pan_id: int | None = None) -> NetworkInfo:
+        epid = self.eui64 if extended_pan_id is None else extended_pan_id
+        return self._run(self._form(channel, pan_id, bytes(network_key), epid), "form network")
+
+    async def _form(self, channel: int, pan_id: int, network_key: bytes, epid: int) -> NetworkInfo:
+        state = t.EmberInitialSecurityState(bitmask=SECURITY_BITMASK_TC, preconfiguredKey=t.KeyData(os.urandom(16)),
+                                            networkKey=t.KeyData(network_key), networkKeySequenceNumber=0,
+                                            preconfiguredTrustCenterEui64=eui64_type(0))
+        await self._checked("setInitialSecurityState", state)
+        await self._call("setPolicy", t.EzspPolicyId.TRUST_CENTER_POLICY, 0)
+        await self._ezsp.formNetwork(self._params(channel, pan_id, epid))   # bellows waits for NETWORK_UP
+        self._net = NetworkInfo(channel, pan_id, epid, 0x0000, network_key)
+        return self._net
+
+    @staticmethod
+    def _params(channel: int, pan_id: int, epid: int) -> t.EmberNetworkParameters:
+        return t.EmberNetworkParameters(
+            extendedPanId=t.ExtendedPanId.deserialize(epid.to_bytes(8, "little"))[0], panId=t.EmberPanId(pan_id),
+            radioTxPower=8, radioChannel=channel, joinMethod=t.EmberJoinMethod.USE_MAC_ASSOCIATION,
+            nwkManagerId=t.EmberNodeId(0), nwkUpdateId=0, channels=t.Channels.from_channel_list([channel]))
+
+    def active_scan(self, channels: Iterable[int], duration: float = 0.138) -> list[BeaconInfo]:
+        channels = list(channels)
+        exponent = max(0, min(14, round(math.log2(max(1.0, duration / 0.01536 - 1))))) if duration > 0.03 else 0
+        timeout = len(channels) * 0.01536 * (2 ** exponent + 1) + self._timeout
+        return self._run(self._active_scan(channels, exponent), "active scan", timeout)
+
+    async def _active_scan(self, channels: list[int], exponent: int) -> list[BeaconInfo]:
+        # bellows collects networkFoundHandler callbacks until scanCompleteHandler
+        results = await self._ezsp.startScan(t.EzspNetworkScanType.ACTIVE_SCAN,
+                                             t.Channels.from_channel_list(channels), exponent)
+        found = []
+        for response in results:
+            net = response[0]
+            if not isinstance(net, t.EmberZigbeeNetwork):
+                continue
+            epid = int.from_bytes(net.extendedPanId.serialize(), "little")
+            found.append(BeaconInfo(net.channel, int(net.panId), 0x0000, epid, bool(net.allowingJoin), True, True, 0))
+        return found
+
+    def join(self, extended_pan_id: int, link_key: bytes, channels: Iterable[int] = range(11, 27),
+             timeout: float = 10.0) -> NetworkInfo:
+        pans = [b for b in self.active_scan(channels) if b.extended_pan_id == extended_pan_id and b.permit_joining]
+        if not pans:
+            raise JoinFailed(f"no PAN with extended PAN ID {extended_pan_id:016X} is permitting joins")
+        return self._run(self._join(pans[0], bytes(link_key), timeout), "join", timeout + self._timeout)
+
+    async def _join(self, target: BeaconInfo, link_key: bytes, timeout: float) -> NetworkInfo:
+        state = t.EmberInitialSecurityState(bitmask=SECURITY_BITMASK_JOINER, preconfiguredKey=t.KeyData(link_key),
+                                            networkKey=t.KeyData(bytes(16)), networkKeySequenceNumber=0,
+                                            preconfiguredTrustCenterEui64=eui64_type(0))
+        await self._checked("setInitialSecurityState", state)
+        outcome = asyncio.get_running_loop().create_future()
+
+        def on_status(name: str, args: list) -> None:
+            if name == "stackStatusHandler" and not outcome.done():
+                outcome.set_result(t.sl_Status.from_ember_status(args[0]))
+
+        listener = self._ezsp.add_callback(on_status)
+        try:
+            result = await self._call("joinNetwork", t.EmberNodeType.ROUTER,
+                                      self._params(target.channel, target.pan_id, target.extended_pan_id))
+            if not _ok(result[0]):
+                raise JoinFailed(f"joinNetwork refused: {result[0]!r}")
+            try:
+                status = await asyncio.wait_for(outcome, timeout)
+            except asyncio.TimeoutError:
+                raise JoinFailed(f"the network did not come up within {timeout:g} s") from None
+        finally:
+            self._ezsp.remove_callback(listener)
+        if status != t.sl_Status.NETWORK_UP:
+            raise JoinFailed(f"join failed: stack status {status!r}")
+        (node_id,) = await self._call("getNodeId")
+        self._net = NetworkInfo(target.channel, target.pan_id, target.extended_pan_id, int(node_id), bytes(16))
+        status, tc = await self._call("lookupEui64ByNodeId", t.EmberNodeId(0x0000))
+        if _ok(status):
+            self._learn(0x0000, eui64_int(tc))
+            self._keys.setdefault(eui64_int(tc), link_key)
+        return self._net
+
+    def leave(self) -> None:
+        if self._net is not None:
+            self._run(self._ezsp.leaveNetwork(), "leave")
+            self._net = None
+
+    def network(self) -> NetworkInfo | None:
+        return self._net
+
+    def permit_joining(self, eui: int, link_key: bytes, duration: float) -> None:
+        if self.ezsp_version < 5:
+            raise RadioFault("EZSP v4 cannot hold a transient (install-code) link key")
+        self._run(self._permit(eui, bytes(link_key), duration), "permit joining")
+
+    async def _permit(self, eui: int, key: bytes, duration: float) -> None:
+        status = await self._ezsp.add_transient_link_key(eui64_type(eui), t.KeyData(key))
+        if not _ok(status):
+            raise RadioFault(f"EZSP: transient link key for {eui:016X} refused: {status!r}")
+        if self.ezsp_version >= 8:
+            await self._call("setPolicy", t.EzspPolicyId.TRUST_CENTER_POLICY, INSTALL_CODE_POLICY)
+        await self._checked("permitJoining", max(1, min(254, round(duration))))
+        self._keys[eui] = key
+        old = self._permits.pop(eui, None)
+        if old is not None:
+            old.cancel()
+        self._permits[eui] = asyncio.get_running_loop().call_later(duration, self._permit_expired, eui)
+
+    def _permit_expired(self, eui: int) -> None:
+        self._permits.pop(eui, None)
+        if not self._permits and self.ezsp_version >= 8:
+            asyncio.ensure_future(self._call("setPolicy", t.EzspPolicyId.TRUST_CENTER_POLICY, 0))
+
+    def remove_device(self, eui: int) -> None:
+        self._run(self._remove(eui), "remove device")
+
+    async def _remove(self, eui: int) -> None:
+        handle = self._permits.pop(eui, None)
+        if handle is not None:
+            handle.cancel()
+        self._keys.pop(eui, None)
+        nwk = self._eui_to_nwk.get(eui)
+        if nwk is not None:
+            await self._call("removeDevice", t.EmberNodeId(nwk), eui64_type(eui), eui64_type(eui))
+
+    def set_link_key(self, partner: int, key: bytes) -> None:
+        self._run(self._set_key(partner, bytes(key)), "set link key")
+
+    async def _set_key(self, partner: int, key: bytes) -> None:
+        if self.ezsp_version >= 13:
+            # index 0xFF: update the entry for this EUI-64 or take a free one [I: EmberZNet sec-man import]
+            await self._checked("importLinkKey", 0xFF, eui64_type(partner), t.KeyData(key))
+        else:
+            await self._checked("addOrUpdateKeyTableEntry", eui64_type(partner), True, t.KeyData(key))
+        self._keys[partner] = key
+
+    def get_link_key(self, partner: int) -> bytes | None:
+        return self._keys.get(partner)
+
+    # ---- data -----------------------------------------------------------------------------------------------
+    def send_aps(self, dst: int, cluster: int, payload: bytes, *, profile: int = PROFILE_SE, src_ep: int = 1,
+                 dst_ep: int = 1, aps_security: bool = True, timeout: float = 5.0, wait: bool = True) -> None:
+        self._run(self._send_aps(dst, cluster, bytes(payload), profile, src_ep, dst_ep, aps_security, wait),
+                  "send APS", timeout)
+
+    async def _send_aps(self, dst: int, cluster: int, payload: bytes, profile: int, src_ep: int, dst_ep: int,
+                        aps_security: bool, wait: bool) -> None:
+        nwk = self._eui_to_nwk.get(dst)
+        if nwk is None:
+            (node_id,) = await self._call("lookupNodeIdByEui64", eui64_type(dst))
+            if int(node_id) == 0xFFFF:
+                raise DeliveryFailed(f"no network address known for {dst:016X}")
+            nwk = int(node_id)
+        options = t.EmberApsOption.APS_OPTION_RETRY | t.EmberApsOption.APS_OPTION_ENABLE_ROUTE_DISCOVERY
+        if aps_security:
+            options |= t.EmberApsOption.APS_OPTION_ENCRYPTION
+        frame = t.EmberApsFrame(profileId=profile, clusterId=cluster, sourceEndpoint=src_ep, destinationEndpoint=dst_ep,
+                                options=options, groupId=0, sequence=0)
+        self._tag = (self._tag + 1) & 0xFF
+        tag = self._tag
+        sent = asyncio.get_running_loop().create_future()
+        self._sent[tag] = sent
+        try:
+            status, _seq = await self._call("sendUnicast", t.EmberOutgoingMessageType.OUTGOING_DIRECT,
+                                            t.EmberNodeId(nwk), frame, tag, payload)
+            if not _ok(status):
+                raise DeliveryFailed(f"sendUnicast to {dst:016X} refused: {status!r}")
+            if wait:
+                delivered = await sent
+                if not _ok(delivered):
+                    raise DeliveryFailed(f"no APS ack from {dst:016X} for cluster 0x{cluster:04x}: {delivered!r}")
+        finally:
+            self._sent.pop(tag, None)
+
+    def send_interpan(self, dst_pan: int, dst: int | None, cluster: int, payload: bytes, *,
+                      profile: int = PROFILE_SE, link_key: bytes | None = None) -> None:
+        frame = interpan.InterPanFrame(cluster, profile, aps.UNICAST if dst is not None else aps.BROADCAST,
+                                       payload=bytes(payload))
+        if link_key:
+            self._aps_fc += 1
+            body = security.secure_interpan(frame, link_key, self._aps_fc, self.eui64)
+        else:
+            body = interpan.encode(frame)
+        src_pan = self._net.pan_id if self._net else mac.BROADCAST_PAN
+        # the NCP fills in the MAC sequence number
+        raw = mac.encode(interpan.mac_frame(0, dst_pan, mac.BROADCAST_SHORT if dst is None else dst, dst is not None,
+                                            src_pan, self.eui64, body))
+        self._run(self._send_raw(raw), "send inter-PAN")
+
+    async def _send_raw(self, raw: bytes) -> None:
+        if self.ezsp_version >= 8:     # 0x0051; bellows drops 0x96 sendRawMessage from v14
+            await self._checked("sendRawMessageExtended", raw, 0, True)
+        else:
+            await self._checked("sendRawMessage", raw)
+
+    def set_interpan(self, enabled: bool) -> None:
+        self._run(self._set_interpan(enabled), "set inter-PAN")
+
+    async def _set_interpan(self, enabled: bool) -> None:
+        if self.mac_filter_supported:
+            values = b"".join(v.to_bytes(2, "little") for v in INTERPAN_FILTERS) if enabled else b""
+            await self._call("setValue", t.EzspValueId(VALUE_MAC_FILTER_LIST), values)
+        else:
+            flags = bytes([MAC_PASSTHROUGH_SE_INTERPAN if enabled else 0])
+            await self._checked("setValue", t.EzspValueId.VALUE_MAC_PASSTHROUGH_FLAGS, flags)
+        self._interpan = enabled
+
+    def on_message(self, callback: Callable[[Message], None] | None) -> None:
+        self._on_message = callback
+
+    def on_join_event(self, callback: Callable[[JoinEvent], None] | None) -> None:
+        self._on_join = callback
+
+    def receive(self, timeout: float = 5.0) -> Message | None:
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def events(self) -> list[JoinEvent]:
+        out = []
+        while not self._events.empty():
+            out.append(self._events.get_nowait())
+        return out
+
+    def close(self) -> None:
+        try:
+            self._loop.run(self._ezsp.disconnect(), 5.0, "disconnect")
+        finally:
+            self._loop.stop()
+
+    # ---- callbacks (on the loop thread) ---------------------------------------------------------------------
+    def _callback(self, name: str, args: list) -> None:
+        try:
+            handler = getattr(self, "_cb_" + name, None)
+            if handler is not None:
+                handler(args)
+        except InputError as exc:   # malformed inbound frame: dropped, with the reason kept
+            self.drops.append((time.time(), f"{name}: {exc}"))
+
+    def _cb_messageSentHandler(self, args: list) -> None:
+        status, tag = (args[0], args[4]) if self.ezsp_version >= 14 else (args[4], args[3])
+        future = self._sent.get(int(tag))
+        if future is not None and not future.done():
+            future.set_result(status)
+
+    def _cb_incomingMessageHandler(self, args: list) -> None:
+        aps_frame, payload = args[1], bytes(args[-1])
+        if self.ezsp_version >= 14:
+            nwk, eui = int(args[2]), eui64_int(args[3])
+        else:
+            nwk = int(args[4])
+            eui = self._nwk_to_eui.get(nwk)
+        if aps_frame.profileId == 0 and aps_frame.clusterId == ZDO_DEVICE_ANNOUNCE and len(payload) >= 11:
+            eui = int.from_bytes(payload[3:11], "little")
+            self._learn(nwk, eui)
+            self._event(eui, nwk, "joined")
+            return
+        if eui is None:
+            self.drops.append((time.time(), f"message from unknown network address 0x{nwk:04x}"))
+            return
+        secured = bool(aps_frame.options & t.EmberApsOption.APS_OPTION_ENCRYPTION)
+        self._deliver(ApsMessage(eui, nwk, aps_frame.sourceEndpoint, aps_frame.destinationEndpoint,
+                                 aps_frame.clusterId, aps_frame.profileId, payload, secured))
+
+    def _cb_trustCenterJoinHandler(self, args: list) -> None:
+        nwk, eui, status, decision = int(args[0]), eui64_int(args[1]), args[2], args[3]
+        if status == t.EmberDeviceUpdate.DEVICE_LEFT:
+            kind = "left"
+        elif decision == t.EmberJoinDecision.DENY_JOIN:
+            kind = "denied"
+        else:
+            self._learn(nwk, eui)
+            kind = "key_sent"
+        self._event(eui, nwk, kind)
+
+    def _cb_macFilterMatchMessageHandler(self, args: list) -> None:
+        self._rx_interpan(bytes(args[-1]))
+
+    def _cb_macPassthroughMessageHandler(self, args: list) -> None:
+        self._rx_interpan(bytes(args[-1]))
+
+    def _rx_interpan(self, raw: bytes) -> None:
+        if not self._interpan:
+            return
+        frame = mac.decode(raw)
+        if frame.frame_type != mac.DATA or frame.src_mode != mac.ADDR_LONG or not interpan.is_interpan(frame.payload):
+            return
+        ip = interpan.decode(frame.payload, len(raw) - len(frame.payload))
+        if ip.security:
+            key = self._keys.get(frame.src)
+            if key is None:
+                return
+            ip = security.open_interpan(frame.payload, key, frame.src)
+        self._deliver(InterPanMessage(frame.src, frame.src_pan, frame.dst_pan, frame.dst, ip.cluster, ip.profile,
+                                      ip.payload, ip.security))
+
+    def _learn(self, nwk: int, eui: int) -> None:
+        self._nwk_to_eui[nwk] = eui
+        self._eui_to_nwk[eui] = nwk
+
+    def _deliver(self, message: Message) -> None:
+        if self._on_message is not None:
+            self._on_message(message)
+        else:
+            self._queue.put(message)
+
+    def _event(self, eui: int, nwk: int, kind: str) -> None:
+        event = JoinEvent(eui, nwk, kind, time.time())
+        if self._on_join is not None:
+            self._on_join(event)
+        else:
+            self._events.put(event)
+
+
+def probe(port: str, baud: int = 115200, timeout: float = 10.0) -> tuple[bool, str]:
+    """Is there an EZSP NCP on `port`? (ok, detail) for `rig bench check`; never raises."""
+    loop = _LoopThread()
+    ezsp = EZSP(device_config(port, baud))
+
+    async def check() -> str:
+        await ezsp.connect(use_thread=False)
+        try:
+            (eui,) = await ezsp.getEui64()
+            return f"EZSP v{ezsp.ezsp_version} NCP, EUI-64 {eui64_int(eui):016X}"
+        finally:
+            await ezsp.disconnect()
+
+    try:
+        return True, loop.run(check(), timeout, "probe")
+    except Exception as exc:   # any failure is the answer "no usable NCP here"
+        return False, f"no EZSP NCP on {port} at {baud} baud: {type(exc).__name__}: {exc}"
+    finally:
+        loop.stop()

@@ -1,0 +1,176 @@
+"""The host BoardLink against the real firmware in a MicroPython process behind a pty."""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import serial
+
+from firmware import linkproto
+from harness.errors import BoardLost, InputError
+from rig.boardlink import BoardError, BoardLink, HelloMismatch, LinkTimeout, follow_clock
+from rig.boardlink.ptyboard import PtyBoard, micropython
+from rig.clock import VirtualClock
+
+try:
+    micropython()
+except BoardLost as e:  # pragma: no cover - depends on the environment
+    pytest.skip(str(e), allow_module_level=True)
+
+CONFIG = {"role": "esme", "board_id": "esme-01", "eui64": "0011223344556677"}
+
+
+@pytest.fixture
+def board(tmp_path: Path):
+    with PtyBoard(tmp_path, CONFIG) as b:
+        b.start()
+        yield b
+
+
+@pytest.fixture
+def link(board: PtyBoard, tmp_path: Path):
+    with BoardLink(board.port, log_path=tmp_path / "link.log") as lk:
+        lk.connect(expect_role="esme", timeout=5)
+        yield lk
+
+
+def test_hello_and_round_trips(link: BoardLink) -> None:
+    hello = link.hello
+    assert (hello.proto, hello.role, hello.board_id, hello.eui64, hello.state) == (
+        linkproto.PROTOCOL_VERSION, "esme", "esme-01", "0011223344556677", "ready")
+    for i in range(50):
+        assert link.call("ping", data=f"n{i}") == {"data": f"n{i}"}
+    big = "x" * 12000
+    assert link.call("ping", data=big) == {"data": big}
+    assert link.stats()["bad"] == 0 and link.stats()["stray"] == 0
+
+
+def test_board_errors_are_typed(link: BoardLink) -> None:
+    with pytest.raises(BoardError) as err:
+        link.call("relay.set", on="yes")
+    assert err.value.code == "bad_params" and "'on'" in str(err.value)
+    with pytest.raises(BoardError, match="unknown_method"):
+        link.call("no.such")
+    with pytest.raises(InputError, match="params"):
+        link.call("ping", data="x" * linkproto.MAX_PAYLOAD)
+    assert link.call("ping") == {"data": ""}
+
+
+def test_events_reach_queue_callbacks_and_log_file(link: BoardLink, tmp_path: Path) -> None:
+    seen = []
+    link.on_event(seen.append)
+    link.events()
+    link.call("relay.set", on=False)
+    assert link.wait_event("relay", timeout=2).data == {"on": False}
+    assert link.wait_event("display", timeout=2).data == {"text": "ESME SUPPLY OFF"}
+    link.call("keypad.press", keys="42")
+    assert link.wait_event("display", timeout=2, match=lambda e: e.data["text"] == "> 42")
+    assert [e.name for e in seen] == ["relay", "display", "key", "display", "key", "display"]
+    assert link.stats()["events_lost"] == 0
+    log = (tmp_path / "link.log").read_text()
+    assert 'EVT relay {"on": false}' in log
+
+
+def test_garbage_truncated_and_oversized_frames_towards_the_host(board: PtyBoard, link: BoardLink) -> None:
+    board.inject_to_host(b"Traceback (most recent call last):\r\n\x00\xffjunk\r\n")
+    assert link.call("ping", data="a") == {"data": "a"}
+    board.inject_to_host(b"@AAAAQ")  # truncated: no end of line, the board's next frame follows on the same line
+    assert link.call("ping", data="b") == {"data": "b"}
+    board.inject_to_host(b"@" + b"A" * (linkproto.MAX_LINE + 100) + b"\r\n")
+    assert link.call("ping", data="c") == {"data": "c"}
+    stats = link.stats()
+    assert stats["oversized"] == 1
+    deadline = time.monotonic() + 2
+    while "Traceback (most recent call last):" not in link.log_lines() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "Traceback (most recent call last):" in link.log_lines()
+    assert "@AAAAQ" in link.log_lines()
+
+
+def test_garbage_truncated_and_oversized_frames_towards_the_board(board: PtyBoard, link: BoardLink) -> None:
+    with serial.serial_for_url(board.port, timeout=0.1) as raw:
+        raw.write(b"hello board\n\xfe\xfd@AAAA")  # a log line, then a truncated frame
+        raw.write(linkproto.encode(linkproto.REQUEST, 999, {"m": "log", "p": {"text": "resync"}}))
+        raw.write(b"@" + b"B" * (linkproto.MAX_LINE + 50) + b"\n")
+        corrupt = bytearray(linkproto.encode(linkproto.REQUEST, 998, {"m": "ping", "p": {}}))
+        corrupt[5] = ord("Z") if corrupt[5] != ord("Z") else ord("Y")
+        raw.write(bytes(corrupt))
+    assert link.wait_event("log", timeout=2).data == {"text": "resync"}
+    stats = link.call("link.stats")
+    assert stats["oversized"] == 1 and stats["bad"] == 1 and stats["log_lines"] == 1
+    assert link.stats()["stray"] == 1  # the board answered seq 999, which this link never sent
+
+
+def test_board_reset_during_request_then_reconnect(board: PtyBoard, link: BoardLink) -> None:
+    board.kill()
+    outcome: dict = {}
+
+    def slow_call() -> None:
+        start = time.monotonic()
+        try:
+            link.call("state.get", timeout=10)
+        except Exception as e:  # noqa: BLE001 - the test inspects it
+            outcome["error"] = e
+        outcome["elapsed"] = time.monotonic() - start
+
+    t = threading.Thread(target=slow_call)
+    t.start()
+    time.sleep(0.2)
+    board.start()
+    t.join(15)
+    assert isinstance(outcome["error"], BoardLost) and not isinstance(outcome["error"], LinkTimeout)
+    assert "reset" in str(outcome["error"]) and outcome["elapsed"] < 5
+    with pytest.raises(BoardLost, match="reconnect"):
+        link.call("ping")
+    hello = link.reconnect(timeout=5)
+    assert hello.boots == 2 and link.call("ping", data="z") == {"data": "z"}
+    assert link.stats()["resets"] == 1
+
+
+def test_dead_board_times_out_as_board_lost(board: PtyBoard, link: BoardLink) -> None:
+    board.kill()
+    start = time.monotonic()
+    with pytest.raises(LinkTimeout, match="did not answer 'ping' within 0.3 s"):
+        link.call("ping", timeout=0.3)
+    assert time.monotonic() - start < 2
+
+
+def test_power_cycle_keeps_flash_and_link(link: BoardLink) -> None:
+    link.call("relay.set", on=False)
+    link.call("keypad.press", keys="7")
+    assert link.call("power_cycle") == {"boots": 2}
+    boot = link.wait_event("boot", timeout=2, match=lambda e: e.data["reason"] == "power_cycle")
+    assert boot.data["boots"] == 2
+    state = link.call("state.get")
+    assert state["relay"] == {"on": False} and state["role"]["entry"] == "" and state["boots"] == 2
+
+
+def test_hello_protocol_version_mismatch(tmp_path: Path) -> None:
+    with PtyBoard(tmp_path, CONFIG, proto=linkproto.PROTOCOL_VERSION + 1) as b:
+        b.start()
+        with BoardLink(b.port) as lk, pytest.raises(HelloMismatch) as err:
+            lk.connect(timeout=5)
+    assert err.value.field == "protocol version"
+    assert (err.value.expected, err.value.got) == (linkproto.PROTOCOL_VERSION, linkproto.PROTOCOL_VERSION + 1)
+    assert f"expected {linkproto.PROTOCOL_VERSION}, got {linkproto.PROTOCOL_VERSION + 1}" in str(err.value)
+
+
+def test_hello_role_mismatch(board: PtyBoard) -> None:
+    with BoardLink(board.port) as lk, pytest.raises(HelloMismatch, match="role: expected 'gsme', got 'esme'"):
+        lk.connect(expect_role="gsme", timeout=5)
+
+
+def test_board_follows_the_virtual_clock(link: BoardLink) -> None:
+    clock = VirtualClock()
+    follow_clock(link, clock)
+    assert link.call("time.get")["utc_ms"] == int(clock.now() * 1000)
+    clock.advance(86400.5)
+    got = link.call("time.get")
+    assert got["utc_ms"] == int(clock.now() * 1000) and got["set"] is True
+
+
+def test_missing_port_is_board_lost(tmp_path: Path) -> None:
+    with pytest.raises(BoardLost, match="cannot open board port"):
+        BoardLink(str(tmp_path / "ttyNOPE")).connect(timeout=0.5)

@@ -1,0 +1,31 @@
+"""Fixtures for board tests: a simulated board in a temporary folder, and mpremote as a subprocess."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rig.boards.sim import SimBoard
+
+MPREMOTE = str(Path(sys.executable).parent / "mpremote")
+
+
+@pytest.fixture
+def sim_board(tmp_path):
+    board = SimBoard("t", tmp_path / "board")
+    board.start()
+    yield board
+    board.stop()
+
+
+@pytest.fixture
+def mpremote(sim_board):
+    """Run `mpremote connect <board port> ARGS...`; returns the CompletedProcess (text)."""
+
+    def run(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
+        return subprocess.run([MPREMOTE, "connect", sim_board.port, *args], capture_output=True, text=True,
+                              timeout=timeout)
+
+    return run

@@ -1,0 +1,37 @@
+"""A bench fault (a board lost in the middle of a conformance test) gives ERROR, never FAIL."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+BENCH = ('[bench]\nname = "chf-esme"\n'
+         '[roles.chf]\nkind = "emulator"\nboard = "sim"\nradio = { kind = "sim" }\n'
+         '[roles.esme]\nkind = "emulator"\nboard = "sim"\nradio = { kind = "sim" }\n')
+SUITE = '''
+import pytest
+
+@pytest.mark.scenario(13)
+@pytest.mark.clause("BAD 7.2.1.6.7")
+@pytest.mark.roles("chf", "esme")
+def test_chf_board_lost(han, bench):
+    bench.board("chf").kill()
+    han.prenotify("esme")
+    response = han.dcc.add_device(han.chf_eui, han.eui("esme"), bytes(16), 90)
+    assert response.ok
+'''
+
+
+@pytest.mark.timeout(120)
+def test_lost_board_is_an_error(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\n")
+    (pytester.path / "bench.toml").write_text(BENCH)
+    (pytester.path / "tests" / "conformance").mkdir(parents=True)
+    (pytester.path / "tests" / "conformance" / "test_fault.py").write_text(SUITE)
+    results = pytester.path / "out"
+    result = pytester.runpytest_subprocess("-p", "harness.pytest_plugin", "--bench", "bench.toml",
+                                           "--results", str(results))
+    record = json.loads((results / "run.json").read_text())
+    [test] = record["tests"]
+    assert test["verdict"] == "ERROR", result.stdout.str()
+    assert "board" in test["reason"].lower(), test["reason"]
