@@ -16,6 +16,8 @@ from typing import Callable
 
 from emulators.ke_session import KeFrame, issuer_of
 from emulators.provision import HanIdentity, install_code_link_key
+from harness.errors import InputError
+from harness.zigbee import zcl, zdo
 from harness.zse import certificate as cert_mod
 from harness.zse import ke
 from harness.zse import ke_frames as kf
@@ -26,6 +28,7 @@ from rig.radios.protocol import ApsMessage, JoinEvent, Message, Radio
 WELL_KNOWN_TC_KEY = b"ZigBeeAlliance09"
 DEFAULT_CHANNEL = 15
 DEFAULT_PAN_ID = 0x1A62
+KE_ENDPOINT = 1
 # Named defects this emulator can play (defect injection): each breaks one rule a conformance test checks.
 DEFECTS = {
     "admit_unlisted": "admits joiners that are not in the CHF Device Log (with the well-known TC link key)",
@@ -107,8 +110,42 @@ class ChfEmulator:
             self.radio.permit_joining(event.eui, WELL_KNOWN_TC_KEY, 60.0)
 
     def _on_message(self, message: Message) -> None:
-        if not isinstance(message, ApsMessage) or message.cluster != kf.CLUSTER_ID:
+        if not isinstance(message, ApsMessage):
             return
+        try:
+            if message.profile == zdo.PROFILE_ZDO and message.cluster == zdo.MATCH_DESC_REQ:
+                self._match_desc(message)
+            elif message.cluster == kf.CLUSTER_ID and zcl.decode(message.payload).frame_type == zcl.GLOBAL:
+                self._read_attributes(message)
+            elif message.cluster == kf.CLUSTER_ID:
+                self._key_establishment(message)
+        except InputError as exc:  # a malformed frame from a joiner is dropped, as a device would
+            self.link.call("log", text=f"dropped a malformed frame from {message.src:016X}: {exc}")
+
+    def _match_desc(self, message: ApsMessage) -> None:
+        """ZDO Match_Desc: our Key Establishment server endpoint, when that is what the joiner looks for."""
+        req = zdo.MatchDescReq.decode(message.payload)
+        wanted = req.profile == kf.PROFILE_ID and kf.CLUSTER_ID in req.in_clusters
+        rsp = zdo.MatchDescRsp(req.tsn, zdo.SUCCESS, 0x0000, (KE_ENDPOINT,) if wanted else ())
+        self.radio.send_aps(message.src, zdo.MATCH_DESC_RSP, rsp.encode(), profile=zdo.PROFILE_ZDO, src_ep=0,
+                            dst_ep=0, aps_security=False, wait=False)
+
+    def _read_attributes(self, message: ApsMessage) -> None:
+        """ZCL Read Attributes on the KE cluster: KeyEstablishmentSuite (enum16 bitmap of our suites)."""
+        request = zcl.decode(message.payload)
+        if request.command != zcl.READ_ATTRIBUTES:
+            return
+        records = []
+        for attr in zcl.read_attribute_ids(request.payload):
+            if attr == kf.ATTR_SUITE:
+                suites = 1 << (self.credentials.suite - 1)
+                records.append((attr, zcl.STATUS_SUCCESS, zcl.ENUM16, suites.to_bytes(2, "little")))
+            else:
+                records.append((attr, zcl.STATUS_UNSUPPORTED_ATTRIBUTE, None, b""))
+        self.radio.send_aps(message.src, kf.CLUSTER_ID, zcl.read_attributes_response(request.tsn, records),
+                            src_ep=KE_ENDPOINT, dst_ep=message.src_ep, aps_security=False, wait=False)
+
+    def _key_establishment(self, message: ApsMessage) -> None:
         now = self.clock.now()
         self.ke_log.append(KeFrame(now, "rx", message.src, message.payload))
         session = self.sessions.get(message.src)
@@ -117,7 +154,8 @@ class ChfEmulator:
             self.sessions[message.src] = session
         for frame in session.receive(message.payload, now):
             self.ke_log.append(KeFrame(self.clock.now(), "tx", message.src, frame))
-            self.radio.send_aps(message.src, kf.CLUSTER_ID, frame, aps_security=False, wait=False)
+            self.radio.send_aps(message.src, kf.CLUSTER_ID, frame, src_ep=KE_ENDPOINT, dst_ep=message.src_ep,
+                                aps_security=False, wait=False)
         if session.done and session.key is not None:
             self._key_established(message.src, session.key)
 

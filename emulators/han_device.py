@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from emulators.ke_session import KeFrame, issuer_of
 from emulators.provision import HanIdentity
+from harness.errors import InputError
+from harness.zigbee import zcl, zdo
 from harness.zse import ke
 from harness.zse import ke_frames as kf
 from rig.boardlink import BoardLink
@@ -24,7 +26,7 @@ DEFECTS = {
 
 @dataclass(frozen=True)
 class JoinOutcome:
-    """How a join attempt ended: `stage` is where it stopped ('network', 'cbke' or 'joined')."""
+    """How a join attempt ended: `stage` is where it stopped ('network', 'discovery', 'cbke' or 'joined')."""
 
     joined: bool
     stage: str
@@ -43,6 +45,8 @@ class HanDeviceEmulator:
         self.defects = set(defects)
         self.credentials = credentials or identity.cbke
         self.ke_log: list[KeFrame] = []
+        self._tsn = 0
+        self._ke_endpoint = 1
 
     def pump(self) -> None:
         """Take the board's events (kept for evidence by the link log)."""
@@ -54,13 +58,57 @@ class HanDeviceEmulator:
             self.radio.join(chf_eui, link_key or self.identity.link_key, timeout=timeout)
         except JoinFailed as exc:
             return JoinOutcome(False, "network", str(exc))
-        return self.establish_key(chf_eui, timeout=timeout)
+        found = self.find_ke_server(chf_eui, timeout=timeout)
+        if isinstance(found, JoinOutcome):
+            return found
+        endpoint, suites = found
+        return self.establish_key(chf_eui, endpoint, suites, timeout=timeout)
 
-    def establish_key(self, partner: int, *, timeout: float = 30.0) -> JoinOutcome:
-        """CBKE as initiator with `partner` over APS (NWK security only, as SE requires for KE frames)."""
-        session = ke.Initiator(self.identity.eui, partner.to_bytes(8, "big"), [self.credentials],
-                               SUITE2_BITMAP, ke.Config())
-        self._send(partner, session.start(self.clock.now()))
+    def _await(self, partner: int, cluster: int, deadline: float) -> ApsMessage | None:
+        """The next message from `partner` on `cluster`, advancing the clock until `deadline`; None on timeout."""
+        while self.clock.now() < deadline:
+            message = self.radio.receive(timeout=min(1.0, deadline - self.clock.now()))
+            if isinstance(message, ApsMessage) and message.src == partner and message.cluster == cluster:
+                return message
+        return None
+
+    def find_ke_server(self, partner: int, *, timeout: float = 30.0) -> tuple[int, int] | JoinOutcome:
+        """ZDO Match_Desc for a Key Establishment server on the trust centre, then its KeyEstablishmentSuite
+        attribute: (endpoint, suites bitmap), or a failed JoinOutcome at stage 'discovery'."""
+        deadline = self.clock.now() + timeout
+        request = zdo.MatchDescReq(self._next_tsn(), 0x0000, kf.PROFILE_ID, (kf.CLUSTER_ID,))
+        self.radio.send_aps(partner, zdo.MATCH_DESC_REQ, request.encode(), profile=zdo.PROFILE_ZDO, src_ep=0,
+                            dst_ep=0, aps_security=False)
+        reply = self._await(partner, zdo.MATCH_DESC_RSP, deadline)
+        try:
+            endpoints = zdo.MatchDescRsp.decode(reply.payload).endpoints if reply else ()
+            if not endpoints:
+                return JoinOutcome(False, "discovery", "the trust centre has no Key Establishment server")
+            self.radio.send_aps(partner, kf.CLUSTER_ID, zcl.read_attributes(self._next_tsn(), [kf.ATTR_SUITE]),
+                                dst_ep=endpoints[0], aps_security=False)
+            reply = self._await(partner, kf.CLUSTER_ID, deadline)
+            if reply is None:
+                return JoinOutcome(False, "discovery", "no answer to Read Attributes (KeyEstablishmentSuite)")
+            frame = zcl.decode(reply.payload)
+            status, _, value = zcl.parse_read_attributes_response(frame.payload).get(kf.ATTR_SUITE, (None, None, b""))
+        except InputError as exc:
+            return JoinOutcome(False, "discovery", f"malformed discovery answer: {exc}")
+        if status != zcl.STATUS_SUCCESS or len(value) != 2:
+            return JoinOutcome(False, "discovery", "KeyEstablishmentSuite attribute not readable")
+        return endpoints[0], int.from_bytes(value, "little")
+
+    def _next_tsn(self) -> int:
+        self._tsn = (self._tsn + 1) & 0xFF
+        return self._tsn
+
+    def establish_key(self, partner: int, endpoint: int = 1, suites: int = SUITE2_BITMAP, *,
+                      timeout: float = 30.0) -> JoinOutcome:
+        """CBKE as initiator with `partner`'s KE server on `endpoint` over APS (NWK security only, as SE requires
+        for KE frames); `suites` is the server's KeyEstablishmentSuite attribute."""
+        self._ke_endpoint = endpoint
+        session = ke.Initiator(self.identity.eui, partner.to_bytes(8, "big"), [self.credentials], suites,
+                               ke.Config())
+        self._send(partner, session.start(self.clock.now(), tsn=self._next_tsn()))
         deadline = self.clock.now() + timeout
         while not session.done and self.clock.now() < deadline:
             message = self.radio.receive(timeout=min(1.0, deadline - self.clock.now()))
@@ -82,5 +130,5 @@ class HanDeviceEmulator:
     def _send(self, partner: int, frames: list[bytes]) -> None:
         for frame in frames:
             self.ke_log.append(KeFrame(self.clock.now(), "tx", partner, frame))
-            self.radio.send_aps(partner, kf.CLUSTER_ID, frame, aps_security=False)
+            self.radio.send_aps(partner, kf.CLUSTER_ID, frame, dst_ep=self._ke_endpoint, aps_security=False)
 

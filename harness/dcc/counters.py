@@ -77,7 +77,8 @@ class CounterStore:
             return self._read()["issued"].get(originator.hex())
 
     def reserve(self, originator: bytes, *, align: int = 1, at_least: int = 0) -> int:
-        """The next counter for ``originator``: above every earlier one, a multiple of ``align``, >= ``at_least``.
+        """The next counter for ``originator``: above every earlier one (and above 0), a multiple of ``align``,
+        >= ``at_least``.
 
         It is on disk before this returns. UTRN commands use ``align=1 << 32`` (low 32 bits zero).
         """
@@ -86,7 +87,7 @@ class CounterStore:
         with self._locked():
             state = self._read()
             last = state["issued"].get(originator.hex())
-            start = max(at_least, 0 if last is None else last + 1)
+            start = max(at_least, 1 if last is None else last + 1)  # 0 is never issued
             counter = -(-start // align) * align
             if counter > MAX_COUNTER:
                 raise CounterStoreError(f"counters for {originator.hex().upper()} are exhausted")

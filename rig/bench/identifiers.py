@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from harness.zse.install_code import crc16_x25
+
 INSTALL_CODE_LENGTHS = (6, 8, 12, 16)  # bytes, before the 2-byte CRC
 _SEPARATORS = re.compile(r"[\s:\-]")
 
@@ -13,16 +15,6 @@ def parse_eui64(text: str) -> str:
     if len(digits) != 16 or not re.fullmatch(r"[0-9A-Fa-f]+", digits):
         raise ValueError(f"{text!r} is not an EUI-64 (expected 16 hex digits, e.g. 00:0D:6F:00:0A:BC:DE:F0)")
     return digits.upper()
-
-
-def crc16_x25(data: bytes) -> int:
-    """CRC-16/X-25 (reflected 0x1021, init and xorout 0xFFFF): the install-code check value."""
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
-    return crc ^ 0xFFFF
 
 
 def parse_install_code(text: str) -> bytes:

@@ -2,7 +2,8 @@
 
 Simulated boards are started, deployed and asked for their hello, then stopped. Real boards are only asked
 (deploying is `rig firmware deploy`'s job). Simulated radios are always ready; an EZSP radio is probed with
-`rig.radios.ezsp.probe(port, baud)` when that module exists, else reported as not probed.
+`rig.radios.ezsp.probe(port, baud)` (which answers (ok, detail)) when that module exists, else reported as
+not probed.
 """
 from __future__ import annotations
 
@@ -52,11 +53,8 @@ def probe_radio(radio: Radio) -> str:
         if e.name in ("rig.radios.ezsp", "rig.radios"):
             return NOT_PROBED
         raise
-    try:
-        ezsp.probe(radio.port, radio.baud)
-    except (RigError, OSError, ValueError) as e:
-        return f"radio on {radio.port} failed: {e}"
-    return READY
+    ok, detail = ezsp.probe(radio.port, radio.baud)  # (ok, detail); never raises
+    return READY if ok else f"radio not ready: {detail}"
 
 
 def _probe_board(bench: Bench, role: Emulator, board: Board, timeout: float) -> tuple[str, str, str]:

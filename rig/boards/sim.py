@@ -5,7 +5,12 @@ long as the board. A relay thread copies bytes between the masters of pty A and 
 `emulators/simboard/shim.py` with pty B's slave as stdin, stdout and controlling terminal; B's line discipline
 has ISIG so a 0x03 from the host interrupts running code, like a board's UART IRQ. A soft reset ends the
 interpreter (exit 3 or 4) and a supervisor thread starts a fresh one, so RAM state is lost while pty A stays
-open. The flash is a host directory mounted as '/'. stderr (MicroPython warnings) goes to a log file.
+open. The flash is a host directory mounted as '/'. stderr (MicroPython warnings) goes to `board.log`;
+`trace=True` also records every byte both ways in `wire.trace`.
+
+Host input is held in pty A while an interpreter starts, from the shim's "R" (about to reset) to its "U"
+(REPL ready) on a control pipe, so a ^C never lands in a half-started interpreter. Files: `workdir/flash/`,
+`workdir/board.log`.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import fcntl
 import os
 import select
 import signal
+import struct
 import subprocess
 import sys
 import termios
@@ -38,12 +44,13 @@ def micropython_executable() -> str:
 
 
 def _uart_termios(fd: int) -> None:
-    """Give pty B's slave a board UART's behaviour: raw input, ISIG with VINTR=^C, output cooked to CRLF."""
+    """Give pty B's slave a board UART's behaviour: raw input, ISIG with VINTR=^C, output cooked to CRLF.
+    NOFLSH: a ^C must not discard queued input or output (a board's UART keeps them)."""
     attrs = termios.tcgetattr(fd)
     attrs[0] = 0
     attrs[1] = termios.OPOST | termios.ONLCR
     attrs[2] = termios.CS8 | termios.CREAD | termios.CLOCAL
-    attrs[3] = termios.ISIG
+    attrs[3] = termios.ISIG | termios.NOFLSH
     cc = attrs[6]
     disabled = b"\x00"
     for name in ("VQUIT", "VSUSP", "VEOF", "VSTART", "VSTOP", "VEOL", "VEOL2", "VLNEXT", "VDISCARD", "VREPRINT", "VWERASE", "VKILL", "VERASE"):
@@ -218,6 +225,8 @@ class SimBoard:
                     continue
                 self._proc = None
             mode = {EXIT_SOFT: "soft", EXIT_SOFT_RAW: "softraw"}.get(code, "power")
+            if not self._running:
+                return
             if mode == "power":
                 self._log.write(f"--- interpreter exited with {code}; restarting as after a watchdog reset\n".encode())
             self._spawn(mode)
@@ -252,7 +261,28 @@ class SimBoard:
                     if self._trace is not None:
                         self._trace.write(f"{time.monotonic():.4f} {'>' if src == a else '<'} {data!r}\n")
                         self._trace.flush()
-                    _write_all(dst, data)
+                    if src == a:
+                        self._to_board(data)
+                    else:
+                        _write_all(dst, data)
+
+    def _to_board(self, data: bytes) -> None:
+        """Forward host bytes; each ^C waits (briefly) until the interpreter sits in a system call.
+
+        This build of the unix port raises KeyboardInterrupt straight from the SIGINT handler (async
+        longjmp); landing inside the allocator would leave its lock held and hang the interpreter later, and
+        a read returning at that moment loses its byte. A board raises it only between bytecodes, so waiting
+        for queued input to be read and for a syscall keeps the sim as safe as a board."""
+        parts = data.split(b"\x03")
+        for index, part in enumerate(parts):
+            if index:
+                _wait_drained(self._b_slave)
+                pid = self.pid
+                if pid is not None:
+                    _wait_in_syscall(pid)
+                _write_all(self._b_master, b"\x03")
+            if part:
+                _write_all(self._b_master, part)
 
     def _read_control(self, data: bytes) -> None:
         """Lines from the shim: "U<generation>" that interpreter can take a ^C now (its REPL and
@@ -273,6 +303,33 @@ class SimBoard:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _wait_drained(fd: int, patience: float = 0.05) -> None:
+    """Wait (briefly: a program may not read its console at all) until the tty's input queue is empty."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        if struct.unpack("i", fcntl.ioctl(fd, termios.TIOCINQ, b"\0\0\0\0"))[0] == 0:
+            return
+        time.sleep(0.0005)
+
+
+# read, write, poll, select, nanosleep, pselect6, ppoll, clock_nanosleep, epoll_wait, epoll_pwait (x86_64)
+_SAFE_SYSCALLS = {0, 1, 7, 23, 35, 270, 271, 230, 232, 281}
+
+
+def _wait_in_syscall(pid: int, patience: float = 0.5) -> None:
+    """Wait until `pid` blocks in a system call where an interrupt is harmless (a busy loop gets it anyway)."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/syscall") as f:
+                fields = f.read().split()
+        except OSError:
+            return
+        if fields and fields[0].isdigit() and int(fields[0]) in _SAFE_SYSCALLS:
+            return
+        time.sleep(0.0005)
 
 
 def _write_all(fd: int, data: bytes, patience: float = 1.0) -> None:

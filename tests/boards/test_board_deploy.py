@@ -57,3 +57,10 @@ def test_wrong_role_in_hello_is_reported(sim_board):
     with pytest.raises(HelloMismatch) as err:
         connect_checked(sim_board.port, "esme")
     assert "gsme" in str(err.value)
+
+
+def test_board_config_extra_fields_cannot_override_identity():
+    import json
+
+    config = json.loads(board_config("esme", "b1", "0253494D00000003", {"role": "chf", "gbcs": {"id": 7}}))
+    assert config == {"role": "esme", "board_id": "b1", "eui64": "0253494D00000003", "gbcs": {"id": 7}}

@@ -155,3 +155,27 @@ def test_interpreter_crash_restarts_like_a_watchdog_reset(mpremote, sim_board):
         time.sleep(0.01)
     assert mpremote("exec", "print('back')").stdout.strip() == "back"
     assert "restarting as after a watchdog reset" in sim_board.log_path.read_text()
+
+
+def test_plain_raw_repl_without_paste(sim_board):
+    with serial.Serial(sim_board.port, timeout=0.1) as port:
+        port.write(b"\r\x03\x01")
+        read_until(port, b"raw REPL; CTRL-B to exit\r\n>")
+        port.write(b"print(5 * 5)\x04")
+        assert read_until(port, b"\x04>").endswith(b"OK25\r\n\x04\x04>")
+        port.write(b"1/0\x04")
+        out = read_until(port, b"\x04>")
+        stdout, stderr = out[2:].split(b"\x04")[:2]
+        assert stdout == b"" and b"ZeroDivisionError" in stderr
+
+
+def test_garbage_on_the_console_does_not_break_the_repl(mpremote, sim_board):
+    import random
+
+    noise = bytes(random.Random(7).randrange(256) for _ in range(3000))
+    with serial.Serial(sim_board.port, timeout=0.1) as port:
+        port.write(noise)
+        time.sleep(0.3)
+        port.read(100000)
+    result = mpremote("exec", "print('still here')")
+    assert result.stdout.strip() == "still here", result.stdout + result.stderr

@@ -16,8 +16,8 @@ B = bytes.fromhex("90B3D51F30020000")
 
 def test_strictly_increasing_per_originator(tmp_path):
     store = CounterStore(tmp_path / "c.json")
-    assert [store.reserve(A) for _ in range(3)] == [0, 1, 2]
-    assert store.reserve(B) == 0
+    assert [store.reserve(A) for _ in range(3)] == [1, 2, 3]  # 0 is never issued
+    assert store.reserve(B) == 1
     assert store.reserve(A, at_least=0x3E8) == 0x3E8
     assert store.reserve(A, align=1 << 32) == 1 << 32
     assert store.reserve(A) == (1 << 32) + 1

@@ -1,0 +1,181 @@
+"""Bench files: the examples load, and every mistake gets a message naming the file, the field and what was expected."""
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from rig.bench.benchfile import BenchFileError, load_bench, parse_bench
+from rig.bench.builtin import resolve_bench, sim_bench
+from rig.bench.identifiers import parse_eui64, parse_install_code
+from rig.bench.model import ROLES, Dut, Emulator
+
+BENCHES = Path(__file__).resolve().parents[2] / "hardware" / "benches"
+
+GOOD_EMULATOR = 'kind = "emulator"\nboard = "sim"\nradio = { kind = "sim" }\n'
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bench.toml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def error_for(tmp_path: Path, text: str) -> BenchFileError:
+    path = write(tmp_path, text)
+    with pytest.raises(BenchFileError) as err:
+        load_bench(path)
+    assert str(err.value).startswith(f"{path}: "), "the message must name the file"
+    return err.value
+
+
+def test_builtin_sim_bench_has_six_emulated_roles_on_simulated_boards_and_radios():
+    bench = resolve_bench(None)
+    assert tuple(bench.roles) == ROLES
+    for role in bench.roles.values():
+        assert isinstance(role, Emulator) and role.simulated and role.radio.simulated
+    assert len({role.eui64 for role in bench.roles.values()}) == len(ROLES)
+
+
+def test_sim_toml_describes_the_same_roles_as_the_builtin_bench():
+    from_file = load_bench(BENCHES / "sim.toml")
+    builtin = sim_bench()
+    assert set(from_file.roles) == set(builtin.roles)
+    assert all(r.simulated and r.radio.simulated for r in from_file.emulators().values())
+
+
+def test_example_hardware_benches_parse():
+    usb = load_bench(BENCHES / "usb-two-boards.toml", check_files=False)
+    assert {name: role.kind for name, role in usb.roles.items()} == {"chf": "emulator", "esme": "emulator"}
+    assert usb.roles["esme"].reset == "dtr" and not usb.roles["esme"].radio.simulated
+    assert set(usb.sniffers) == {"capture"}
+    dut = load_bench(BENCHES / "dut-esme.toml", check_files=False)
+    esme = dut.roles["esme"]
+    assert isinstance(esme, Dut) and esme.via == "chf"
+    assert set(esme.certificates) == {"zse", "gbcs_ds", "gbcs_ka"}
+
+
+def test_missing_field(tmp_path):
+    err = error_for(tmp_path, '[roles.chf]\nkind = "emulator"\nradio = { kind = "sim" }\n')
+    assert err.field == "roles.chf.board"
+    assert "roles.chf.board: missing; expected a serial port path, a pyserial URL or \"sim\"" in str(err)
+
+
+def test_wrong_type(tmp_path):
+    err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + 'baud = "fast"\n')
+    assert err.field == "roles.chf.baud"
+    assert "is a string 'fast'; expected a positive integer" in str(err)
+
+
+def test_boolean_is_not_an_integer(tmp_path):
+    err = error_for(tmp_path, '[bench]\nchannel = true\n[roles.chf]\n' + GOOD_EMULATOR)
+    assert err.field == "bench.channel" and "is a boolean" in str(err)
+
+
+def test_unknown_role(tmp_path):
+    err = error_for(tmp_path, '[roles.meter]\n' + GOOD_EMULATOR)
+    assert err.field == "roles.meter"
+    assert "unknown role; expected one of chf, gpf, esme, gsme, ppmid, hht" in str(err)
+
+
+def test_unknown_field_is_named(tmp_path):
+    err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + 'bord = "x"\n')
+    assert err.field == "roles.chf.bord" and "unknown field" in str(err)
+
+
+def test_local_port_that_does_not_exist(tmp_path):
+    err = error_for(tmp_path, '[roles.esme]\nkind = "emulator"\nboard = "/dev/ttyNOPE9"\nradio = { kind = "sim" }\n')
+    assert err.field == "roles.esme.board"
+    assert "port /dev/ttyNOPE9 does not exist" in str(err) and "plugged in" in str(err)
+
+
+def test_radio_port_that_does_not_exist(tmp_path):
+    err = error_for(tmp_path, '[roles.chf]\nkind = "emulator"\nboard = "sim"\n'
+                              'radio = { kind = "ezsp", port = "/dev/ttyNOPE8" }\n')
+    assert err.field == "roles.chf.radio.port"
+
+
+def test_network_urls_are_not_checked_as_paths(tmp_path):
+    bench = load_bench(write(tmp_path, '[roles.chf]\nkind = "emulator"\nboard = "socket://10.0.0.5:4000"\n'
+                                       'radio = { kind = "ezsp", port = "rfc2217://10.0.0.5:4001", baud = 57600 }\n'))
+    chf = bench.roles["chf"]
+    assert chf.board == "socket://10.0.0.5:4000" and chf.radio.baud == 57600
+
+
+def test_existing_local_port_is_accepted(tmp_path):
+    device = tmp_path / "ttyFAKE"
+    device.write_text("")
+    bench = load_bench(write(tmp_path, f'[roles.chf]\nkind = "emulator"\nboard = "{device}"\nradio = {{ kind = "sim" }}\n'))
+    assert bench.roles["chf"].board == str(device)
+
+
+def test_bad_eui64(tmp_path):
+    err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + 'eui64 = "00:11:22"\n')
+    assert err.field == "roles.chf.eui64" and "expected 16 hex digits" in str(err)
+
+
+def test_dut_install_code_crc_is_checked(tmp_path, shared):
+    vectors = json.loads(shared("vectors", "install-codes.json").read_text())["vectors"]
+    for vector in vectors:
+        assert parse_install_code(vector["install_code"]).hex().upper() == vector["install_code"]
+    good = vectors[0]["install_code"]
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    text = ('[roles.chf]\n' + GOOD_EMULATOR + '[roles.esme]\nkind = "dut"\neui64 = "000D6F000ABCDEF0"\n'
+            f'install_code = "{bad}"\nvia = "chf"\n')
+    err = error_for(tmp_path, text)
+    assert err.field == "roles.esme.install_code" and "CRC" in str(err)
+
+
+def test_dut_install_code_length(tmp_path):
+    err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + '[roles.esme]\nkind = "dut"\n'
+                              'eui64 = "000D6F000ABCDEF0"\ninstall_code = "112233"\nvia = "chf"\n')
+    assert "expected 6, 8, 12 or 16 bytes plus a 2-byte CRC" in str(err)
+
+
+def test_dut_via_must_name_an_emulator(tmp_path):
+    err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + '[roles.esme]\nkind = "dut"\n'
+                              'eui64 = "000D6F000ABCDEF0"\ninstall_code = "83FED3407A939723A5C639B26916D505C3B5"\n'
+                              'via = "gpf"\n')
+    assert err.field == "roles.esme.via" and "expected an emulator role on this bench (chf)" in str(err)
+
+
+def test_dut_certificate_file_must_exist(tmp_path):
+    err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + '[roles.esme]\nkind = "dut"\n'
+                              'eui64 = "000D6F000ABCDEF0"\ninstall_code = "83FED3407A939723A5C639B26916D505C3B5"\n'
+                              'via = "chf"\ncertificates = { zse = "certs/none.cert" }\n')
+    assert err.field == "roles.esme.certificates.zse" and "does not exist" in str(err)
+
+
+def test_not_toml_and_missing_file(tmp_path):
+    assert "is not valid TOML" in str(error_for(tmp_path, "[roles\n"))
+    with pytest.raises(BenchFileError, match="no such bench file"):
+        load_bench(tmp_path / "absent.toml")
+
+
+def test_eui64_forms():
+    assert parse_eui64("00:0d:6f:00:0a:bc:de:f0") == parse_eui64("000D6F000ABCDEF0") == "000D6F000ABCDEF0"
+    with pytest.raises(ValueError):
+        parse_eui64("000D6F000ABCDEFG")
+
+
+toml_values = st.recursive(
+    st.one_of(st.booleans(), st.integers(-5, 100000), st.text(max_size=12),
+              st.sampled_from(["sim", "ezsp", "emulator", "dut", "chf", "/dev/null", "socket://h:1"])),
+    lambda children: st.one_of(st.lists(children, max_size=3),
+                               st.dictionaries(st.sampled_from(["kind", "board", "radio", "port", "baud", "via",
+                                                                "eui64", "install_code", "chf", "esme", "roles",
+                                                                "bench", "name", "channel", "sniffers", "x"]),
+                                               children, max_size=5)),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["bench", "roles", "sniffers", "other"]), toml_values, max_size=3))
+def test_any_structure_gives_a_bench_or_a_bench_file_error(data):
+    try:
+        parse_bench(data, source="fuzz.toml", base=Path("."))
+    except BenchFileError as e:
+        assert str(e).startswith("fuzz.toml")
