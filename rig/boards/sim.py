@@ -43,7 +43,7 @@ def micropython_executable() -> str:
     return str(path)
 
 
-def _uart_termios(fd: int) -> None:
+def uart_termios(fd: int) -> None:
     """Give pty B's slave a board UART's behaviour: raw input, ISIG with VINTR=^C, output cooked to CRLF.
     NOFLSH: a ^C must not discard queued input or output (a board's UART keeps them)."""
     attrs = termios.tcgetattr(fd)
@@ -108,12 +108,16 @@ class SimBoard:
         tty.setraw(self._b_master)
         for fd in (self._a_master, self._b_master):
             os.set_blocking(fd, False)
-        _uart_termios(self._b_slave)
+        uart_termios(self._b_slave)
         self._wake_r, self._wake_w = os.pipe()
         self._ctl_r, self._ctl_w = os.pipe()
         self._log = open(self.log_path, "ab")
         self._running = True
-        self._spawn("power")
+        try:
+            self._spawn("power")
+        except BaseException:
+            self.stop()
+            raise
         relay = threading.Thread(target=self._relay, name=f"simboard-{self.name}-relay", daemon=True)
         supervisor = threading.Thread(target=self._supervise, name=f"simboard-{self.name}-supervisor", daemon=True)
         self._threads = [relay, supervisor]
@@ -271,8 +275,9 @@ class SimBoard:
 
         This build of the unix port raises KeyboardInterrupt straight from the SIGINT handler (async
         longjmp); landing inside the allocator would leave its lock held and hang the interpreter later, and
-        a read returning at that moment loses its byte. A board raises it only between bytecodes, so waiting
-        for queued input to be read and for a syscall keeps the sim as safe as a board."""
+        a read returning at that moment loses its byte. A board raises it only between bytecodes, so the ^C
+        waits for queued input to be read and for a syscall, and later bytes wait until the interrupt has
+        been handled (the interpreter blocked again): the sim is then as safe as a board."""
         parts = data.split(b"\x03")
         for index, part in enumerate(parts):
             if index:
@@ -280,7 +285,10 @@ class SimBoard:
                 pid = self.pid
                 if pid is not None:
                     _wait_in_syscall(pid)
+                switches = _voluntary_switches(pid)
                 _write_all(self._b_master, b"\x03")
+                if pid is not None:
+                    _wait_blocked_again(pid, switches)
             if part:
                 _write_all(self._b_master, part)
 
@@ -328,6 +336,33 @@ def _wait_in_syscall(pid: int, patience: float = 0.5) -> None:
         except OSError:
             return
         if fields and fields[0].isdigit() and int(fields[0]) in _SAFE_SYSCALLS:
+            return
+        time.sleep(0.0005)
+
+
+def _voluntary_switches(pid: int | None) -> int | None:
+    """How often `pid` has blocked so far (None when unknown)."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("voluntary_ctxt_switches:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _wait_blocked_again(pid: int, switches: int | None, patience: float = 0.2) -> None:
+    """Wait until `pid` has blocked again after `switches` blocks (it handled the signal and went back to
+    waiting); a busy program never does, so this gives up after `patience` seconds."""
+    if switches is None:
+        return
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        now = _voluntary_switches(pid)
+        if now is None or now > switches:
             return
         time.sleep(0.0005)
 

@@ -179,3 +179,9 @@ def test_any_structure_gives_a_bench_or_a_bench_file_error(data):
         parse_bench(data, source="fuzz.toml", base=Path("."))
     except BenchFileError as e:
         assert str(e).startswith("fuzz.toml")
+
+
+def test_default_emulator_eui64s_match_the_builtin_bench():
+    from_file = load_bench(BENCHES / "sim.toml")
+    builtin = sim_bench()
+    assert {r: e.eui64 for r, e in from_file.roles.items()} == {r: e.eui64 for r, e in builtin.roles.items()}

@@ -11,11 +11,12 @@ import serial
 from firmware import linkproto
 from harness.errors import BoardLost, InputError
 from rig.boardlink import BoardError, BoardLink, HelloMismatch, LinkTimeout, follow_clock
-from rig.boardlink.ptyboard import PtyBoard, micropython
+from rig.boardlink.ptyboard import PtyBoard
+from rig.boards.sim import micropython_executable
 from rig.clock import VirtualClock
 
 try:
-    micropython()
+    micropython_executable()
 except BoardLost as e:  # pragma: no cover - depends on the environment
     pytest.skip(str(e), allow_module_level=True)
 

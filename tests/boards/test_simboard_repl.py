@@ -179,3 +179,19 @@ def test_garbage_on_the_console_does_not_break_the_repl(mpremote, sim_board):
         port.read(100000)
     result = mpremote("exec", "print('still here')")
     assert result.stdout.strip() == "still here", result.stdout + result.stderr
+
+
+def test_missing_interpreter_is_a_clear_error_and_leaves_nothing_open(tmp_path, monkeypatch):
+    from harness.errors import BoardLost
+    from rig.boards import sim
+
+    def absent() -> str:
+        raise BoardLost("MicroPython unix port not found")
+
+    monkeypatch.setattr(sim, "micropython_executable", absent)
+    fds_before = set(os.listdir("/proc/self/fd"))
+    board = sim.SimBoard("x", tmp_path / "x")
+    with pytest.raises(BoardLost, match="not found"):
+        board.start()
+    assert not board.alive()
+    assert set(os.listdir("/proc/self/fd")) <= fds_before
