@@ -438,11 +438,18 @@ def evidence(request: pytest.FixtureRequest) -> Evidence:
 @pytest.fixture
 def han(bench: Any, provisioning: Any, defects: dict[str, tuple[str, ...]], evidence: Evidence) -> Iterator[Any]:
     """A fresh HAN session (DCC core, CHF, joining devices) on the session's bench; every board's role state is
-    reset first. The capture (pcap + keys) and the GBCS transcript land in the test's evidence folder."""
+    reset first, and a board lost in an earlier test is recovered. The capture (pcap + keys) and the GBCS
+    transcript land in the test's evidence folder."""
+    from harness.errors import BenchFault
     from rig.han_session import HanSession
 
     for role in bench.roles:
-        bench.link(role).call("reset")
+        try:
+            bench.link(role).call("reset")
+        except BenchFault as fault:  # lost in an earlier test (that test got ERROR): bring it back for this one
+            evidence.append("bench.log", f"{role}: {fault}; recovering the board")
+            bench.recover(role)
+            bench.link(role).call("reset")
     session = HanSession(bench, provisioning, evidence.path("han"), defects=defects)
     try:
         yield session

@@ -55,7 +55,7 @@ class BenchRuntime:
         self._say = progress or (lambda _line: None)
         self._boards: dict[str, Board] = {}
         self._links: dict[str, BoardLink] = {}
-        self._followers: list[ClockFollower] = []
+        self._followers: dict[str, ClockFollower] = {}
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -91,12 +91,30 @@ class BenchRuntime:
             for name, role in emulators.items():
                 self._boards[name] = make_board(role, self.workdir)
             self._parallel(lambda name: self._bring_up(name, emulators[name]), list(emulators))
-            if isinstance(self.clock, VirtualClock):
-                for link in self._links.values():
-                    self._followers.append(follow_clock(link, self.clock))
+            for name in self._links:
+                self._follow(name)
         except BaseException:
             self.stop()
             raise
+
+    def _follow(self, name: str) -> None:
+        if isinstance(self.clock, VirtualClock):
+            self._followers[name] = follow_clock(self._links[name], self.clock)
+
+    def recover(self, name: str) -> None:
+        """Bring a lost board back: power it off and on, redeploy, reopen its link, follow the clock again.
+        The board's flash survives on a simulated board (as on a real one); its role state is whatever it kept."""
+        role = self.bench.emulators()[name]
+        follower = self._followers.pop(name, None)
+        if follower is not None:
+            follower.stop()
+        link = self._links.pop(name, None)
+        if link is not None:
+            link.close()
+        self.board(name).stop()
+        self._bring_up(name, role)
+        self._follow(name)
+        self._say(f"{name}: recovered")
 
     def _bring_up(self, name: str, role: Emulator) -> None:
         board = self._boards[name]
@@ -119,9 +137,9 @@ class BenchRuntime:
 
     def stop(self) -> None:
         """Close every link and stop every board (idempotent)."""
-        for follower in self._followers:
+        for follower in self._followers.values():
             follower.stop()
-        self._followers = []
+        self._followers = {}
         for link in self._links.values():
             link.close()
         self._links = {}
