@@ -87,7 +87,9 @@ class GbcsRole(Role):
         except ParseError as e:
             self.hal.log("gbcs command payload malformed: %s" % e)
             return {"response": None, "rejected": "malformed_payload", "detail": str(e)}
-        response = dev.build_response(msg, content)
+        # A critical command (KRP-signed) gets a response signed with the device's DS key and no MAC (GBCS 1.5).
+        critical = msg.signature is not None and len(msg.signature) == 64
+        response = dev.build_response(msg, content, critical=critical)
         return {"response": _hex(response), "rejected": None, "code": msg.message_code}
 
     def send_alert(self, recipient, message_code, content, critical=False):
