@@ -15,9 +15,11 @@ from harness.zse import ke
 from harness.zse import ke_frames as kf
 from rig.boardlink import BoardLink
 from rig.clock import Clock
-from rig.radios.protocol import ApsMessage, JoinFailed, Radio
+from rig.radios.protocol import ApsMessage, DeliveryFailed, JoinFailed, Radio
 
 SUITE2_BITMAP = 0x0002
+JOIN_ATTEMPT = 5.0         # seconds one join attempt (scan, associate, wait for the network key) may take
+JOIN_RETRY_INTERVAL = 1.0  # seconds between join attempts
 DEFECTS = {
     "accept_foreign_ca": "continues key establishment with a certificate from an issuer it does not trust",
     "keep_preconfigured_key": "keeps using the install-code link key after CBKE instead of the new key",
@@ -54,15 +56,25 @@ class HanDeviceEmulator:
 
     def join(self, chf_eui: int, *, link_key: bytes | None = None, timeout: float = 30.0) -> JoinOutcome:
         """Join the HAN of the CH `chf_eui` and run CBKE with its trust centre."""
+        deadline = self.clock.now() + timeout
+        while True:  # a device keeps scanning and asking to join until it gives up
+            try:
+                self.radio.join(chf_eui, link_key or self.identity.link_key,
+                                timeout=min(JOIN_ATTEMPT, deadline - self.clock.now()))
+                break
+            except JoinFailed as exc:
+                if self.clock.now() + JOIN_RETRY_INTERVAL >= deadline:
+                    return JoinOutcome(False, "network", str(exc))
+                self.clock.advance(JOIN_RETRY_INTERVAL)
+        stage = "discovery"
         try:
-            self.radio.join(chf_eui, link_key or self.identity.link_key, timeout=timeout)
-        except JoinFailed as exc:
-            return JoinOutcome(False, "network", str(exc))
-        found = self.find_ke_server(chf_eui, timeout=timeout)
-        if isinstance(found, JoinOutcome):
-            return found
-        endpoint, suites = found
-        return self.establish_key(chf_eui, endpoint, suites, timeout=timeout)
+            found = self.find_ke_server(chf_eui, timeout=timeout)
+            if isinstance(found, JoinOutcome):
+                return found
+            stage = "cbke"
+            return self.establish_key(chf_eui, *found, timeout=timeout)
+        except DeliveryFailed as exc:  # the trust centre did not acknowledge our frames
+            return JoinOutcome(False, stage, str(exc))
 
     def _await(self, partner: int, cluster: int, deadline: float) -> ApsMessage | None:
         """The next message from `partner` on `cluster`, advancing the clock until `deadline`; None on timeout."""

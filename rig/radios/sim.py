@@ -188,18 +188,36 @@ class SimRadio:
             raise DeliveryFailed(f"no link key for {dst:016X}")
         counter = self._next_aps()
         frame = aps.ApsFrame(aps.DATA, counter, dst_ep=dst_ep, cluster=cluster, profile=profile, src_ep=src_ep,
-                             payload=bytes(payload), ack_request=wait)
-        attempts = APS_ATTEMPTS if wait else 1
-        for _ in range(attempts):
+                             payload=bytes(payload), ack_request=True)
+        interval = timeout / APS_ATTEMPTS
+
+        def transmit() -> None:
             body = security.secure_aps(frame, key, security.KEY_DATA, self._next_aps_fc(), self.eui64) \
                 if aps_security else aps.encode(frame)
             self._nwk_send(short, body)
-            if not wait:
-                return
-            if self.medium.wait_until(lambda: counter in self._acked, timeout / attempts):
+
+        if not wait:  # retransmit from timers until acknowledged, as the APS layer does for any unicast
+            self._retry_later(counter, transmit, interval, 1, f"{dst:016X} cluster 0x{cluster:04x}")
+            transmit()
+            return
+        for _ in range(APS_ATTEMPTS):
+            transmit()
+            if self.medium.wait_until(lambda: counter in self._acked, interval):
                 self._acked.discard(counter)
                 return
-        raise DeliveryFailed(f"no APS ack from {dst:016X} for cluster 0x{cluster:04x} after {attempts} attempts")
+        raise DeliveryFailed(f"no APS ack from {dst:016X} for cluster 0x{cluster:04x} after {APS_ATTEMPTS} attempts")
+
+    def _retry_later(self, counter: int, transmit: Callable[[], None], interval: float, attempt: int,
+                     what: str) -> None:
+        def check() -> None:
+            if counter in self._acked:
+                self._acked.discard(counter)
+            elif attempt >= APS_ATTEMPTS:
+                self._drop(f"no APS ack from {what} after {APS_ATTEMPTS} attempts")
+            else:
+                self._retry_later(counter, transmit, interval, attempt + 1, what)
+                transmit()
+        self.clock.call_at(self.clock.now() + interval, check)
 
     def send_interpan(self, dst_pan: int, dst: int | None, cluster: int, payload: bytes, *,
                       profile: int = PROFILE_SE, link_key: bytes | None = None) -> None:
