@@ -1,4 +1,5 @@
 # The board firmware's main loop: configuration, HAL, role and the board link's core methods.
+import gc
 import json
 
 from firmware import linkproto, roles
@@ -168,13 +169,18 @@ class App:
         self.hal.keypad.scan()
 
     def run(self):
+        last = None
         while True:
             try:
                 self.step()
             except EOFError:
                 return
-            except Exception as e:  # keep the board alive; the host sees the fault as a log event
-                self.hal.log("main loop: %s: %s" % (type(e).__name__, e))
+            except Exception as e:  # keep the board alive; the host sees the fault as a log event (once per kind)
+                gc.collect()
+                text = "main loop: %s: %s" % (type(e).__name__, e)
+                if text != last:
+                    self.hal.log(text)
+                last = text
 
 
 def main(config_path="/config.json", flash_root=""):

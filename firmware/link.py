@@ -3,6 +3,9 @@
 from firmware import linkproto
 
 
+READ_CHUNK = 256  # bytes read at a time from the console
+
+
 class MethodError(Exception):
     """Raised by a handler to answer a request with an error `code` (e.g. "bad_params")."""
 
@@ -46,7 +49,22 @@ class StdioPort:
         return bool(self._poll.poll(timeout_ms))
 
     def readline(self, limit):
-        return self._in.readline(limit)
+        """One line of at most `limit` bytes, read in small pieces: MicroPython's stream readline(n) reserves n
+        bytes up front, and reserving the largest frame on every poll fragments a board-sized heap."""
+        line = self._in.readline(READ_CHUNK)
+        if not line or line.endswith(b"\n") or len(line) < READ_CHUNK:
+            return line
+        parts = [line]
+        size = len(line)
+        while size < limit:
+            chunk = self._in.readline(min(READ_CHUNK, limit - size))
+            if not chunk:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+            if chunk.endswith(b"\n"):
+                break
+        return b"".join(parts)
 
     def write(self, data):
         self._out.write(data)

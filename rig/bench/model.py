@@ -11,7 +11,7 @@ RADIO_KINDS = (SIM, EZSP)
 RESETS = ("machine", "dtr")
 DEFAULT_BAUD = 115200
 DEFAULT_EZSP_BAUD = 115200
-DEFAULT_HEAP = "2M"
+DEFAULT_HEAP = "256K"  # a simulated board's heap: about a Raspberry Pi Pico's RAM
 DEFAULT_CHANNEL = 11
 
 

@@ -28,9 +28,9 @@ import tty
 from pathlib import Path
 
 from harness.errors import BoardLost
+from rig.bench.model import DEFAULT_HEAP
 
 SHIM = Path(__file__).resolve().parent.parent.parent / "emulators" / "simboard" / "shim.py"
-DEFAULT_HEAP = "2M"
 EXIT_SOFT = 3
 EXIT_SOFT_RAW = 4
 
