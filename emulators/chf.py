@@ -60,8 +60,6 @@ class ChfEmulator:
         self.alert_sink: Callable[[bytes], None] | None = None
         self.sessions: dict[int, ke.Responder] = {}
         self.ke_log: list[KeFrame] = []
-        self.joined: dict[int, float] = {}
-        self.board_events: list = []
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -73,7 +71,6 @@ class ChfEmulator:
     def pump(self) -> None:
         """Handle what the board has said since the last pump (alerts, log changes) and KE timeouts."""
         for event in self.link.events():
-            self.board_events.append(event)
             self._on_board_event(event.name, event.data)
         for session in list(self.sessions.values()):
             session.poll(self.clock.now())
@@ -102,7 +99,6 @@ class ChfEmulator:
             eui = int(data["eui"], 16)
             self.radio.remove_device(eui)
             self.sessions.pop(eui, None)
-            self.joined.pop(eui, None)
 
     # ------------------------------------------------------------------ radio events
     def _on_join_event(self, event: JoinEvent) -> None:
@@ -167,7 +163,6 @@ class ChfEmulator:
     def _key_established(self, partner: int, key: bytes) -> None:
         """CBKE done: the new link key replaces the TC link key; the board records the join (second CS14)."""
         self.radio.set_link_key(partner, key)
-        self.joined[partner] = self.clock.now()
         try:
             self.link.call("devlog.joined", eui=f"{partner:016X}")
         except BoardError as exc:

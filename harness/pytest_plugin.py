@@ -36,6 +36,7 @@ MARKERS = (
     "dut(*roles): roles that may be the device under test",
 )
 SESSION_KEY = pytest.StashKey["RunSession"]()
+BENCH_FIXTURES = ("bench_model", "bench", "han")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -129,7 +130,7 @@ def not_applicable(bench: Any, roles: list[str], dut: list[str]) -> str | None:
 
 def _needs_bench(item: pytest.Item) -> bool:
     return bool(item.get_closest_marker("roles")) or bool(
-        {"bench_model", "bench"} & set(getattr(item, "fixturenames", ())))
+        set(BENCH_FIXTURES) & set(getattr(item, "fixturenames", ())))
 
 
 def _marker_args(item: pytest.Item, name: str) -> list:
@@ -257,7 +258,7 @@ class RunSession:
         if not self.is_conformance(item.path):
             return
         self._running = item.nodeid
-        if "bench" in getattr(item, "fixturenames", ()):
+        if {"bench", "han"} & set(getattr(item, "fixturenames", ())):
             self._log_marks[item.nodeid] = {role: p.stat().st_size for role, p in self._link_logs().items()}
         if item.get_closest_marker("roles"):
             reason = not_applicable(self.bench_model(), _marker_args(item, "roles"), _marker_args(item, "dut"))
@@ -436,13 +437,18 @@ def evidence(request: pytest.FixtureRequest) -> Evidence:
 
 
 @pytest.fixture
-def han(bench: Any, provisioning: Any, defects: dict[str, tuple[str, ...]], evidence: Evidence) -> Iterator[Any]:
+def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, defects: dict[str, tuple[str, ...]],
+        evidence: Evidence) -> Iterator[Any]:
     """A fresh HAN session (DCC core, CHF, joining devices) on the session's bench; every board's role state is
     reset first, and a board lost in an earlier test is recovered. The capture (pcap + keys) and the GBCS
     transcript land in the test's evidence folder."""
     from harness.errors import BenchFault
-    from rig.han_session import HanSession
+    from rig.han_session import HanSession, unsupported
 
+    reason = unsupported(bench_model)
+    if reason:
+        pytest.skip(reason)
+    bench = request.getfixturevalue("bench")
     for role in bench.roles:
         try:
             bench.link(role).call("reset")

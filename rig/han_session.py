@@ -25,11 +25,24 @@ from harness.dcc.counters import CounterStore
 from harness.dcc.han import HanServices
 from harness.dcc.smi import Smi
 from harness.errors import BenchFault
+from rig.bench.model import Bench
 from rig.bench.runtime import BenchRuntime
 from rig.clock import VirtualClock
 from rig.radios.sim import SimRadio
 
 JOINING_ROLES = ("esme", "gsme", "ppmid", "hht")
+
+
+def unsupported(bench: Bench) -> str | None:
+    """Why HAN sessions cannot run on `bench` yet (None when they can): they drive simulated radios on the
+    virtual clock; EZSP radios and real devices under test need the real-time radio path."""
+    duts = sorted(bench.duts())
+    if duts:
+        return f"HAN sessions with a real device under test ({', '.join(duts)}) are not supported yet"
+    real = sorted(name for name, role in bench.emulators().items() if not role.radio.simulated)
+    if real:
+        return f"HAN sessions on EZSP radios ({', '.join(real)}) are not supported yet; use radio = \"sim\""
+    return None
 
 
 class HanSession:
@@ -38,9 +51,9 @@ class HanSession:
     def __init__(self, runtime: BenchRuntime, provisioning: Provisioning, workdir: Path, *,
                  defects: dict[str, tuple[str, ...]] | None = None, seed: int = 1,
                  impairments: Impairments | None = None):
-        if not isinstance(runtime.clock, VirtualClock):
-            raise BenchFault("HAN sessions on EZSP radios need the real-time radio path, which this bench lacks: "
-                             "use simulated radios (radio = \"sim\") for every emulated role")
+        reason = unsupported(runtime.bench)
+        if reason or not isinstance(runtime.clock, VirtualClock):
+            raise BenchFault(reason or "HAN sessions need the bench's virtual clock")
         self.runtime = runtime
         self.clock = runtime.clock
         self.provisioning = provisioning

@@ -1,5 +1,5 @@
-"""A bench fault (a board lost in the middle of a conformance test) gives ERROR, never FAIL; the next test gets
-the board back and runs normally."""
+"""Bench faults and bench limits: a board lost in the middle of a conformance test gives ERROR, never FAIL, and
+the next test gets the board back; a HAN test on a bench it cannot run on yet is SKIPped with the reason."""
 from __future__ import annotations
 
 import json
@@ -45,3 +45,33 @@ def test_lost_board_is_an_error_then_recovered(pytester: pytest.Pytester) -> Non
     assert lost["verdict"] == "ERROR", result.stdout.str()
     assert "board" in lost["reason"].lower(), lost["reason"]
     assert recovered["verdict"] == "PASS", (recovered, result.stdout.str())
+
+
+DUT_BENCH = ('[bench]\nname = "dut"\n'
+             '[roles.chf]\nkind = "emulator"\nboard = "sim"\nradio = { kind = "sim" }\n'
+             '[roles.esme]\nkind = "dut"\neui64 = "00:0D:6F:00:0A:BC:DE:F0"\n'
+             'install_code = "83FED3407A939723A5C639B26916D505C3B5"\nvia = "chf"\n')
+DUT_SUITE = '''
+import pytest
+
+@pytest.mark.scenario(13)
+@pytest.mark.clause("BAD 7.2.1.6.7")
+@pytest.mark.roles("chf", "esme")
+@pytest.mark.dut("esme")
+def test_join(han):
+    raise AssertionError("must not run")
+'''
+
+
+@pytest.mark.timeout(120)
+def test_han_tests_skip_where_the_bench_cannot_run_them(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\n")
+    (pytester.path / "bench.toml").write_text(DUT_BENCH)
+    (pytester.path / "tests" / "conformance").mkdir(parents=True)
+    (pytester.path / "tests" / "conformance" / "test_dut.py").write_text(DUT_SUITE)
+    results = pytester.path / "out"
+    result = pytester.runpytest_subprocess("-p", "harness.pytest_plugin", "--bench", "bench.toml",
+                                           "--results", str(results))
+    [test] = json.loads((results / "run.json").read_text())["tests"]
+    assert test["verdict"] == "SKIP", result.stdout.str()
+    assert "real device under test (esme)" in test["reason"], test["reason"]
