@@ -23,7 +23,7 @@ from harness.zse import ke
 from harness.zse import ke_frames as kf
 from rig.boardlink import BoardError, BoardLink
 from rig.clock import Clock
-from rig.radios.protocol import ApsMessage, JoinEvent, Message, Radio
+from rig.radios.protocol import ApsMessage, InterPanMessage, JoinEvent, Message, Radio
 
 WELL_KNOWN_TC_KEY = b"ZigBeeAlliance09"
 DEFAULT_CHANNEL = 15
@@ -37,6 +37,11 @@ DEFECTS = {
     "keep_permit_after_remove": "keeps a device's join permit and link key after CCS02 removed it",
     "no_join_cs14": "raises no CS14 when a device has joined (board half)",
     "no_wan_buffer": "drops alerts raised while the WAN is down (board half)",
+    "interpan_window_ignored": "answers inter-PAN key establishment at any time, not only for 60 minutes after "
+                               "power-on (board half)",
+    "interpan_never_open": "never answers inter-PAN key establishment, even just after power-on (board half)",
+    "interpan_window_not_restarted": "measures the inter-PAN window from an earlier power-on, not the latest "
+                                     "(board half)",
 }
 
 
@@ -59,12 +64,16 @@ class ChfEmulator:
         self.trusted_issuers = (cert_mod.decode(identity.cbke.certificate).issuer,)
         self.alert_sink: Callable[[bytes], None] | None = None
         self.sessions: dict[int, ke.Responder] = {}
+        self.interpan_sessions: dict[int, ke.Responder] = {}
+        self.interpan_keys: dict[int, bytes] = {}
+        self.interpan_attempts: list[tuple[float, int, dict]] = []  # (time, HHT, the board's window answer)
         self.ke_log: list[KeFrame] = []
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
         self.radio.form_network(self.channel, self.pan_id, self.network_key,
                                 extended_pan_id=self.identity.eui_int)
+        self.radio.set_interpan(True)
         self.radio.on_message(self._on_message)
         self.radio.on_join_event(self._on_join_event)
 
@@ -72,7 +81,7 @@ class ChfEmulator:
         """Handle what the board has said since the last pump (alerts, log changes) and KE timeouts."""
         for event in self.link.events():
             self._on_board_event(event.name, event.data)
-        for session in list(self.sessions.values()):
+        for session in [*self.sessions.values(), *self.interpan_sessions.values()]:
             session.poll(self.clock.now())
 
     # ------------------------------------------------------------------ WAN side
@@ -106,10 +115,11 @@ class ChfEmulator:
             self.radio.permit_joining(event.eui, WELL_KNOWN_TC_KEY, 60.0)
 
     def _on_message(self, message: Message) -> None:
-        if not isinstance(message, ApsMessage):
-            return
         try:
-            if message.profile == zdo.PROFILE_ZDO and message.cluster == zdo.MATCH_DESC_REQ:
+            if isinstance(message, InterPanMessage):
+                if message.cluster == kf.CLUSTER_ID:
+                    self._interpan_key_establishment(message)
+            elif message.profile == zdo.PROFILE_ZDO and message.cluster == zdo.MATCH_DESC_REQ:
                 self._match_desc(message)
             elif message.cluster == kf.CLUSTER_ID and zcl.decode(message.payload).frame_type == zcl.GLOBAL:
                 self._read_attributes(message)
@@ -142,18 +152,45 @@ class ChfEmulator:
                             src_ep=KE_ENDPOINT, dst_ep=message.src_ep, aps_security=False, wait=False)
 
     def _key_establishment(self, message: ApsMessage) -> None:
-        now = self.clock.now()
-        self.ke_log.append(KeFrame(now, "rx", message.src, message.payload))
-        session = self.sessions.get(message.src)
-        if session is None or session.done:
-            session = self._responder(message.src, message.payload)
-            self.sessions[message.src] = session
-        for frame in session.receive(message.payload, now):
-            self.ke_log.append(KeFrame(self.clock.now(), "tx", message.src, frame))
+        """CBKE with a joiner over APS (NWK security only)."""
+        def send(frame: bytes) -> None:
             self.radio.send_aps(message.src, kf.CLUSTER_ID, frame, src_ep=KE_ENDPOINT, dst_ep=message.src_ep,
                                 aps_security=False, wait=False)
-        if session.done and session.key is not None:
-            self._key_established(message.src, session.key)
+
+        key = self._ke_step(self.sessions, message.src, message.payload, send)
+        if key is not None:
+            self._key_established(message.src, key)
+
+    def _interpan_key_establishment(self, message: InterPanMessage) -> None:
+        """CBKE with an HHT over inter-PAN, answered only within the window after the CH's power-on."""
+        session = self.interpan_sessions.get(message.src)
+        if session is None or session.done:
+            window = self.link.call("interpan.allowed")
+            self.interpan_attempts.append((self.clock.now(), message.src, window))
+            if not window["allowed"]:
+                self.ke_log.append(KeFrame(self.clock.now(), "rx", message.src, message.payload))
+                return
+
+        def send(frame: bytes) -> None:
+            self.radio.send_interpan(message.src_pan, message.src, kf.CLUSTER_ID, frame)
+
+        key = self._ke_step(self.interpan_sessions, message.src, message.payload, send)
+        if key is not None:
+            self.interpan_keys[message.src] = key
+
+    def _ke_step(self, sessions: dict[int, ke.Responder], partner: int, frame: bytes,
+                 send: Callable[[bytes], None]) -> bytes | None:
+        """Feed one KE frame to the partner's responder session (a new one for a new exchange), send what it
+        answers; the established key when the exchange has just completed."""
+        now = self.clock.now()
+        self.ke_log.append(KeFrame(now, "rx", partner, frame))
+        session = sessions.get(partner)
+        if session is None or session.done:
+            session = sessions[partner] = self._responder(partner, frame)
+        for out in session.receive(frame, now):
+            self.ke_log.append(KeFrame(self.clock.now(), "tx", partner, out))
+            send(out)
+        return session.key if session.done else None
 
     def _responder(self, partner: int, first_frame: bytes) -> ke.Responder:
         trusted = self.trusted_issuers + (issuer_of(first_frame) if "accept_foreign_ca" in self.defects else ())

@@ -9,5 +9,6 @@ def known_defects() -> dict[str, dict[str, str]]:
     """{role: {defect name: what the emulator then does wrong}}."""
     from emulators.chf import DEFECTS as CHF
     from emulators.han_device import DEFECTS as DEVICE
+    from emulators.hht import DEFECTS as HHT
 
-    return {"chf": dict(CHF), "esme": dict(DEVICE), "gsme": dict(DEVICE), "ppmid": dict(DEVICE)}
+    return {"chf": dict(CHF), "esme": dict(DEVICE), "gsme": dict(DEVICE), "ppmid": dict(DEVICE), "hht": dict(HHT)}

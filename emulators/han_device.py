@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulators.ke_session import KeFrame, issuer_of
+from emulators.ke_session import KeFrame, issuer_of, run_initiator
 from emulators.provision import HanIdentity
 from harness.errors import InputError
 from harness.zigbee import zcl, zdo
@@ -48,7 +48,6 @@ class HanDeviceEmulator:
         self.credentials = credentials or identity.cbke
         self.ke_log: list[KeFrame] = []
         self._tsn = 0
-        self._ke_endpoint = 1
 
     def pump(self) -> None:
         """Take the board's events (kept for evidence by the link log)."""
@@ -117,20 +116,21 @@ class HanDeviceEmulator:
                       timeout: float = 30.0) -> JoinOutcome:
         """CBKE as initiator with `partner`'s KE server on `endpoint` over APS (NWK security only, as SE requires
         for KE frames); `suites` is the server's KeyEstablishmentSuite attribute."""
-        self._ke_endpoint = endpoint
         session = ke.Initiator(self.identity.eui, partner.to_bytes(8, "big"), [self.credentials], suites,
                                ke.Config())
-        self._send(partner, session.start(self.clock.now(), tsn=self._next_tsn()))
-        deadline = self.clock.now() + timeout
-        while not session.done and self.clock.now() < deadline:
-            message = self.radio.receive(timeout=min(1.0, deadline - self.clock.now()))
-            session.poll(self.clock.now())
-            if not isinstance(message, ApsMessage) or message.cluster != kf.CLUSTER_ID or message.src != partner:
-                continue
-            self.ke_log.append(KeFrame(self.clock.now(), "rx", partner, message.payload))
+
+        def send(frame: bytes) -> None:
+            self.radio.send_aps(partner, kf.CLUSTER_ID, frame, dst_ep=endpoint, aps_security=False)
+
+        def receive(wait: float) -> bytes | None:
+            message = self._await(partner, kf.CLUSTER_ID, self.clock.now() + wait)
+            return None if message is None else message.payload
+
+        def defect(frame: bytes) -> None:
             if "accept_foreign_ca" in self.defects and session.state == ke.WAIT_INIT_RSP:
-                session.config.trusted_issuers = issuer_of(message.payload)
-            self._send(partner, session.receive(message.payload, self.clock.now()))
+                session.config.trusted_issuers = issuer_of(frame)
+
+        run_initiator(session, partner, self.clock, timeout, self._next_tsn(), send, receive, self.ke_log, defect)
         if session.key is None:
             status = None if session.status is None else int(session.status)
             return JoinOutcome(False, "cbke", session.reason or "key establishment did not finish", status)
@@ -138,9 +138,3 @@ class HanDeviceEmulator:
             self.radio.set_link_key(partner, session.key)
         self.link.call("log", text=f"joined HAN of {partner:016X}; CBKE link key installed")
         return JoinOutcome(True, "joined", "", None, session.key)
-
-    def _send(self, partner: int, frames: list[bytes]) -> None:
-        for frame in frames:
-            self.ke_log.append(KeFrame(self.clock.now(), "tx", partner, frame))
-            self.radio.send_aps(partner, kf.CLUSTER_ID, frame, dst_ep=self._ke_endpoint, aps_security=False)
-

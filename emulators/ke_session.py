@@ -3,8 +3,10 @@ check what a device under test answered (e.g. that it terminated with UNKNOWN_IS
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from harness.errors import InputError
+from harness.zse import ke
 from harness.zse import certificate as cert_mod
 from harness.zse import ke_frames as kf
 
@@ -43,3 +45,25 @@ def issuer_of(frame: bytes) -> tuple[bytes, ...]:
     except (InputError, ValueError):
         pass
     return ()
+
+
+def run_initiator(session: ke.Initiator, partner: int, clock, timeout: float, tsn: int,
+                  send: Callable[[bytes], None], receive: Callable[[float], bytes | None], log: list[KeFrame],
+                  before_receive: Callable[[bytes], None] | None = None) -> None:
+    """Drive an initiator session to its end over any transport: `send(frame)`, and `receive(timeout)` giving the
+    partner's next KE frame or None. Every frame goes to `log`; `before_receive` lets a defect act first."""
+    deadline = clock.now() + timeout
+    for frame in session.start(clock.now(), tsn=tsn):
+        log.append(KeFrame(clock.now(), "tx", partner, frame))
+        send(frame)
+    while not session.done and clock.now() < deadline:
+        frame = receive(min(1.0, deadline - clock.now()))
+        session.poll(clock.now())
+        if frame is None or session.done:
+            continue
+        log.append(KeFrame(clock.now(), "rx", partner, frame))
+        if before_receive is not None:
+            before_receive(frame)
+        for out in session.receive(frame, clock.now()):
+            log.append(KeFrame(clock.now(), "tx", partner, out))
+            send(out)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from emulators.chf import ChfEmulator
 from emulators.han_device import HanDeviceEmulator
+from emulators.hht import HhtEmulator
 from emulators.medium.medium import Impairments, Medium
 from emulators.provision import SUPPLIER, Provisioning
 from harness.capture.capture import Capture
@@ -30,7 +31,7 @@ from rig.bench.runtime import BenchRuntime
 from rig.clock import VirtualClock
 from rig.radios.sim import SimRadio
 
-JOINING_ROLES = ("esme", "gsme", "ppmid", "hht")
+JOINING_ROLES = ("esme", "gsme", "ppmid")
 
 
 def unsupported(bench: Bench) -> str | None:
@@ -63,7 +64,7 @@ class HanSession:
         self.capture = Capture(self.workdir / "han.pcap")
         self.medium = Medium(self.clock, seed=seed, impairments=impairments, capture=self.capture)
         self.radios = {role: SimRadio(self.medium, provisioning.han(role).eui_int, name=role)
-                       for role in runtime.roles if role in ("chf",) + JOINING_ROLES}
+                       for role in runtime.roles if role in ("chf", "hht") + JOINING_ROLES}
         self.smi = Smi()
         self.core = DccCore(provisioning.keystore, CounterStore(self.workdir / "dcc-counters.json"))
         self.chf = ChfEmulator(runtime.link("chf"), self.radios["chf"], provisioning.han("chf"), self.clock,
@@ -72,6 +73,7 @@ class HanSession:
         self.dcc = HanServices(self.core, self.smi, self.clock, self._wan, SUPPLIER)
         self.chf.alert_sink = self.dcc.on_alert
         self._devices: dict[str, HanDeviceEmulator] = {}
+        self._hht: HhtEmulator | None = None
         self.chf.start()
         self._unfollow = self.clock.on_change(lambda _now: self.pump())
 
@@ -92,6 +94,20 @@ class HanSession:
                                                     defects=self.defects.get(role, ()))
         return self._devices[role]
 
+    def hht(self) -> HhtEmulator:
+        """The host half of the installer's HHT (created on first use)."""
+        if self._hht is None:
+            if "hht" not in self.radios:
+                raise BenchFault("this bench has no emulated HHT")
+            self._hht = HhtEmulator(self.runtime.link("hht"), self.radios["hht"], self.provisioning.han("hht"),
+                                    self.clock, defects=self.defects.get("hht", ()))
+        return self._hht
+
+    def power_on_ch(self) -> float:
+        """Power-cycle the CH (its CHF board): RAM state lost, flash kept; returns the power-on time (UTC s)."""
+        self.chf.link.call("power_cycle")
+        return self.chf.link.call("interpan.allowed")["power_on_ms"] / 1000
+
     def prenotify(self, role: str) -> None:
         """SRV 12.2 has been done: the device is Pending in the SMI."""
         self.smi.prenotify(self.eui(role), role, self.clock.now())
@@ -103,6 +119,8 @@ class HanSession:
         self.chf.pump()
         for device in self._devices.values():
             device.pump()
+        if self._hht is not None:
+            self._hht.pump()
 
     def run_for(self, seconds: float) -> None:
         """Let `seconds` of virtual time pass; timers (join deadlines, KE timeouts, frames) fire on the way."""

@@ -19,6 +19,7 @@ REGISTER_DEVICE, UNREGISTER_DEVICE = 1, 2
 ATTR_ENABLE_JOINING, ATTR_JOIN_TIMEOUT = 2, 3
 SUCCESS, HARDWARE_FAULT, TEMPORARY_FAILURE, OTHER_REASON = 0, 1, 2, 250
 DEFAULT_CAPACITY = 16
+INTERPAN_WINDOW_S = 3600  # the CH accepts inter-PAN (HHT) for 60 minutes after power-on (BAD 7.2.2.6.3 a)
 
 
 class Chf(GbcsRole):
@@ -31,6 +32,7 @@ class Chf(GbcsRole):
         state["join_timeout"] = 0
         state["wan_up"] = True
         state["outbox"] = []  # alerts held while the WAN is down (BAD 7.2.2.6.3 i)
+        state["first_power_on_ms"] = None  # kept only when playing 'interpan_window_not_restarted'
         return state
 
     def capacity(self):
@@ -39,11 +41,30 @@ class Chf(GbcsRole):
     def methods(self):
         out = GbcsRole.methods(self)
         out.update({"devlog.get": self.devlog_get, "devlog.lookup": self.devlog_lookup,
-                    "devlog.joined": self.devlog_joined, "wan.set": self.wan_set})
+                    "devlog.joined": self.devlog_joined, "wan.set": self.wan_set,
+                    "interpan.allowed": self.interpan_allowed})
         return out
 
     def handlers(self):
         return {CCS01: self.ccs01, CCS02: self.ccs02}
+
+    # ------------------------------------------------------------------ the inter-PAN window
+    def interpan_allowed(self, params):
+        """Whether an HHT may talk inter-PAN now: within the window after this power-on."""
+        window = self.hal.config.get("interpan_window_s", INTERPAN_WINDOW_S)
+        power_on = self.hal.power_on_ms
+        if self.defect("interpan_window_not_restarted") and power_on is not None:
+            if self.state["first_power_on_ms"] is None:
+                self.state["first_power_on_ms"] = power_on
+                self.save()
+            power_on = self.state["first_power_on_ms"]
+        now = self.hal.clock.now_ms()
+        allowed = power_on is not None and now - power_on <= window * 1000
+        if self.defect("interpan_window_ignored"):
+            allowed = True
+        elif self.defect("interpan_never_open"):
+            allowed = False
+        return {"allowed": allowed, "power_on_ms": power_on, "now_ms": now, "window_s": window}
 
     # ------------------------------------------------------------------ the WAN side
     def uplink(self, alert):

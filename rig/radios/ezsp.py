@@ -234,6 +234,11 @@ class EzspRadio:
             self._keys.setdefault(eui64_int(tc), link_key)
         return self._net
 
+    def set_channel(self, channel: int) -> None:
+        if not 11 <= channel <= 26:
+            raise ValueError(f"channel {channel} is not a 2.4 GHz channel (11-26)")
+        self._run(self._checked("setRadioChannel", channel), "set radio channel")
+
     def leave(self) -> None:
         if self._net is not None:
             self._run(self._ezsp.leaveNetwork(), "leave")

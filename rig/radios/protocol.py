@@ -100,6 +100,9 @@ class Radio(Protocol):
              timeout: float = 10.0) -> NetworkInfo:
         """Find the PAN, associate, take the network key from the Transport-Key (protected by `link_key`)."""
 
+    def set_channel(self, channel: int) -> None:
+        """Tune to `channel` (11–26) outside any network, e.g. for inter-PAN with a PAN found by a scan."""
+
     def leave(self) -> None:
         """Announce leaving (NWK leave) and forget the network."""
 

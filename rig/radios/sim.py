@@ -142,6 +142,11 @@ class SimRadio:
         self._announce()
         return self._net
 
+    def set_channel(self, channel: int) -> None:
+        if not 11 <= channel <= 26:
+            raise ValueError(f"channel {channel} is not a 2.4 GHz channel (11-26)")
+        self.channel = channel
+
     def leave(self) -> None:
         if self._net is None:
             return

@@ -142,6 +142,13 @@ def test_incoming_message_becomes_an_aps_message(radio, ncp):
     assert radio.receive(2) == ApsMessage(ESME, 0xF116, 1, 1, 0x0702, 0x0109, b"\x09\x01\x00", True)
 
 
+def test_set_channel_tunes_the_ncp(radio, ncp):
+    radio.set_channel(20)
+    assert ncp.last("setRadioChannel")["channel"] == 20
+    with pytest.raises(ValueError):
+        radio.set_channel(27)
+
+
 def test_interpan_send_builds_the_se_frame(radio, ncp):
     radio.send_interpan(0xFFFF, HHT, 0x0800, b"\x09\x01\x00", link_key=KEY)
     raw = ncp.last("sendRawMessageExtended")["message"]

@@ -1,0 +1,82 @@
+"""Host half of an emulated installer's Hand Held Terminal (HHT): finds Communications Hubs by their beacons (the
+extended PAN ID is the CH's HAN EUI-64, printed on the hub) and runs CBKE with the chosen CH over inter-PAN,
+before the HHT is on any HAN (BAD 7.2.2.6.3 b-c)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from emulators.ke_session import KeFrame, issuer_of, run_initiator
+from emulators.provision import HanIdentity
+from harness.zse import ke
+from harness.zse import ke_frames as kf
+from rig.boardlink import BoardLink
+from rig.clock import Clock
+from rig.radios.protocol import BeaconInfo, InterPanMessage, Radio
+
+SUITE2_BITMAP = 0x0002
+DEFECTS = {
+    "accept_foreign_ca": "continues inter-PAN key establishment with a CH certificate from an untrusted issuer",
+}
+
+
+@dataclass(frozen=True)
+class KeyOutcome:
+    """How an inter-PAN key establishment ended: the shared link key, or why there is none."""
+
+    established: bool
+    detail: str = ""
+    ke_status: int | None = None
+    key: bytes | None = None
+
+
+class HhtEmulator:
+    def __init__(self, link: BoardLink, radio: Radio, identity: HanIdentity, clock: Clock, *,
+                 defects: tuple[str, ...] = (), credentials: ke.Credentials | None = None):
+        self.link = link
+        self.radio = radio
+        self.identity = identity
+        self.clock = clock
+        self.defects = set(defects)
+        self.credentials = credentials or identity.cbke
+        self.ke_log: list[KeFrame] = []
+        self._tsn = 0
+        radio.set_interpan(True)
+
+    def pump(self) -> None:
+        self.link.events()
+
+    def discover(self, channels: Iterable[int] = range(11, 27)) -> list[BeaconInfo]:
+        """Active scan: the beacons heard (one per PAN and channel)."""
+        return self.radio.active_scan(channels)
+
+    def interpan_key_establishment(self, chf_eui: int, beacon: BeaconInfo, *, timeout: float = 30.0) -> KeyOutcome:
+        """CBKE with the CH `chf_eui` over inter-PAN on the PAN and channel of `beacon`."""
+        self.radio.set_channel(beacon.channel)
+        session = ke.Initiator(self.identity.eui, chf_eui.to_bytes(8, "big"), [self.credentials], SUITE2_BITMAP,
+                               ke.Config())
+
+        def send(frame: bytes) -> None:
+            self.radio.send_interpan(beacon.pan_id, chf_eui, kf.CLUSTER_ID, frame)
+
+        def receive(wait: float) -> bytes | None:
+            deadline = self.clock.now() + wait
+            while self.clock.now() < deadline:
+                message = self.radio.receive(timeout=deadline - self.clock.now())
+                if isinstance(message, InterPanMessage) and message.src == chf_eui \
+                        and message.cluster == kf.CLUSTER_ID:
+                    return message.payload
+            return None
+
+        def defect(frame: bytes) -> None:
+            if "accept_foreign_ca" in self.defects and session.state == ke.WAIT_INIT_RSP:
+                session.config.trusted_issuers = issuer_of(frame)
+
+        self._tsn = (self._tsn + 1) & 0xFF
+        run_initiator(session, chf_eui, self.clock, timeout, self._tsn, send, receive, self.ke_log, defect)
+        if session.key is None:
+            status = None if session.status is None else int(session.status)
+            return KeyOutcome(False, session.reason or "key establishment did not finish", status)
+        self.radio.set_link_key(chf_eui, session.key)
+        self.link.call("log", text=f"inter-PAN CBKE with {chf_eui:016X} done")
+        return KeyOutcome(True, "", None, session.key)
