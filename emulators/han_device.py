@@ -7,15 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulators.ke_session import KeFrame, issuer_of, run_initiator
-from emulators.provision import HanIdentity
+from emulators.initiator_node import InitiatorNode
+from emulators.ke_session import run_initiator
 from harness.errors import InputError
 from harness.zigbee import zcl, zdo
-from harness.zse import ke
 from harness.zse import ke_frames as kf
-from rig.boardlink import BoardLink
-from rig.clock import Clock
-from rig.radios.protocol import ApsMessage, DeliveryFailed, JoinFailed, Radio
+from rig.radios.protocol import ApsMessage, DeliveryFailed, JoinFailed
 
 SUITE2_BITMAP = 0x0002
 JOIN_ATTEMPT = 5.0         # seconds one join attempt (scan, associate, wait for the network key) may take
@@ -37,22 +34,7 @@ class JoinOutcome:
     link_key: bytes | None = None
 
 
-class HanDeviceEmulator:
-    def __init__(self, link: BoardLink, radio: Radio, identity: HanIdentity, clock: Clock, *,
-                 defects: tuple[str, ...] = (), credentials: ke.Credentials | None = None):
-        self.link = link
-        self.radio = radio
-        self.identity = identity
-        self.clock = clock
-        self.defects = set(defects)
-        self.credentials = credentials or identity.cbke
-        self.ke_log: list[KeFrame] = []
-        self._tsn = 0
-
-    def pump(self) -> None:
-        """Take the board's events (kept for evidence by the link log)."""
-        self.link.events()
-
+class HanDeviceEmulator(InitiatorNode):
     def join(self, chf_eui: int, *, link_key: bytes | None = None, timeout: float = 30.0) -> JoinOutcome:
         """Join the HAN of the CH `chf_eui` and run CBKE with its trust centre."""
         deadline = self.clock.now() + timeout
@@ -108,16 +90,11 @@ class HanDeviceEmulator:
             return JoinOutcome(False, "discovery", "KeyEstablishmentSuite attribute not readable")
         return endpoints[0], int.from_bytes(value, "little")
 
-    def _next_tsn(self) -> int:
-        self._tsn = (self._tsn + 1) & 0xFF
-        return self._tsn
-
     def establish_key(self, partner: int, endpoint: int = 1, suites: int = SUITE2_BITMAP, *,
                       timeout: float = 30.0) -> JoinOutcome:
         """CBKE as initiator with `partner`'s KE server on `endpoint` over APS (NWK security only, as SE requires
         for KE frames); `suites` is the server's KeyEstablishmentSuite attribute."""
-        session = ke.Initiator(self.identity.eui, partner.to_bytes(8, "big"), [self.credentials], suites,
-                               ke.Config())
+        session = self._initiator(partner, suites)
 
         def send(frame: bytes) -> None:
             self.radio.send_aps(partner, kf.CLUSTER_ID, frame, dst_ep=endpoint, aps_security=False)
@@ -126,11 +103,8 @@ class HanDeviceEmulator:
             message = self._await(partner, kf.CLUSTER_ID, self.clock.now() + wait)
             return None if message is None else message.payload
 
-        def defect(frame: bytes) -> None:
-            if "accept_foreign_ca" in self.defects and session.state == ke.WAIT_INIT_RSP:
-                session.config.trusted_issuers = issuer_of(frame)
-
-        run_initiator(session, partner, self.clock, timeout, self._next_tsn(), send, receive, self.ke_log, defect)
+        run_initiator(session, partner, self.clock, timeout, self._next_tsn(), send, receive, self.ke_log,
+                      self._defect_hook(session))
         if session.key is None:
             status = None if session.status is None else int(session.status)
             return JoinOutcome(False, "cbke", session.reason or "key establishment did not finish", status)

@@ -6,13 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from emulators.ke_session import KeFrame, issuer_of, run_initiator
-from emulators.provision import HanIdentity
-from harness.zse import ke
+from emulators.initiator_node import InitiatorNode
+from emulators.ke_session import run_initiator
 from harness.zse import ke_frames as kf
-from rig.boardlink import BoardLink
-from rig.clock import Clock
-from rig.radios.protocol import BeaconInfo, InterPanMessage, Radio
+from rig.radios.protocol import BeaconInfo, InterPanMessage
 
 SUITE2_BITMAP = 0x0002
 DEFECTS = {
@@ -30,21 +27,10 @@ class KeyOutcome:
     key: bytes | None = None
 
 
-class HhtEmulator:
-    def __init__(self, link: BoardLink, radio: Radio, identity: HanIdentity, clock: Clock, *,
-                 defects: tuple[str, ...] = (), credentials: ke.Credentials | None = None):
-        self.link = link
-        self.radio = radio
-        self.identity = identity
-        self.clock = clock
-        self.defects = set(defects)
-        self.credentials = credentials or identity.cbke
-        self.ke_log: list[KeFrame] = []
-        self._tsn = 0
-        radio.set_interpan(True)
-
-    def pump(self) -> None:
-        self.link.events()
+class HhtEmulator(InitiatorNode):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.radio.set_interpan(True)
 
     def discover(self, channels: Iterable[int] = range(11, 27)) -> list[BeaconInfo]:
         """Active scan: the beacons heard (one per PAN and channel)."""
@@ -53,8 +39,7 @@ class HhtEmulator:
     def interpan_key_establishment(self, chf_eui: int, beacon: BeaconInfo, *, timeout: float = 30.0) -> KeyOutcome:
         """CBKE with the CH `chf_eui` over inter-PAN on the PAN and channel of `beacon`."""
         self.radio.set_channel(beacon.channel)
-        session = ke.Initiator(self.identity.eui, chf_eui.to_bytes(8, "big"), [self.credentials], SUITE2_BITMAP,
-                               ke.Config())
+        session = self._initiator(chf_eui, SUITE2_BITMAP)
 
         def send(frame: bytes) -> None:
             self.radio.send_interpan(beacon.pan_id, chf_eui, kf.CLUSTER_ID, frame)
@@ -68,12 +53,8 @@ class HhtEmulator:
                     return message.payload
             return None
 
-        def defect(frame: bytes) -> None:
-            if "accept_foreign_ca" in self.defects and session.state == ke.WAIT_INIT_RSP:
-                session.config.trusted_issuers = issuer_of(frame)
-
-        self._tsn = (self._tsn + 1) & 0xFF
-        run_initiator(session, chf_eui, self.clock, timeout, self._tsn, send, receive, self.ke_log, defect)
+        run_initiator(session, chf_eui, self.clock, timeout, self._next_tsn(), send, receive, self.ke_log,
+                      self._defect_hook(session))
         if session.key is None:
             status = None if session.status is None else int(session.status)
             return KeyOutcome(False, session.reason or "key establishment did not finish", status)
