@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from emulators import local_delivery
 from emulators.ke_session import KeFrame, issuer_of
 from emulators.provision import HanIdentity, install_code_link_key
 from harness.errors import InputError
@@ -39,6 +40,8 @@ DEFECTS = {
     "no_wan_buffer": "drops alerts raised while the WAN is down (board half)",
     "interpan_window_ignored": "answers inter-PAN key establishment at any time, not only for 60 minutes after "
                                "power-on (board half)",
+    "hht_order_unchecked": "accepts an HHT's device CCS01 before the HHT has added itself (board half)",
+    "no_anti_replay": "accepts a command whose counter is not above the last one accepted (board half)",
     "interpan_never_open": "never answers inter-PAN key establishment, even just after power-on (board half)",
     "interpan_window_not_restarted": "measures the inter-PAN window from an earlier power-on, not the latest "
                                      "(board half)",
@@ -119,6 +122,8 @@ class ChfEmulator:
             if isinstance(message, InterPanMessage):
                 if message.cluster == kf.CLUSTER_ID:
                     self._interpan_key_establishment(message)
+                elif message.cluster == local_delivery.TUNNELING_CLUSTER:
+                    self._local_command(message)
             elif message.profile == zdo.PROFILE_ZDO and message.cluster == zdo.MATCH_DESC_REQ:
                 self._match_desc(message)
             elif message.cluster == kf.CLUSTER_ID and zcl.decode(message.payload).frame_type == zcl.GLOBAL:
@@ -177,6 +182,20 @@ class ChfEmulator:
         key = self._ke_step(self.interpan_sessions, message.src, message.payload, send)
         if key is not None:
             self.interpan_keys[message.src] = key
+            self.radio.set_interpan_key(message.src, key)
+
+    def _local_command(self, message: InterPanMessage) -> None:
+        """A GBCS command an HHT delivers locally: only APS-secured with the key of a completed inter-PAN CBKE;
+        the board checks and runs it as for the WAN, knowing which HHT brought it; the response goes back."""
+        if not message.aps_secured or message.src not in self.interpan_keys:
+            self.link.call("log", text=f"dropped an unsecured local command from {message.src:016X}")
+            return
+        tsn, command = local_delivery.unwrap(message.payload, to_server=True)
+        answer = self.link.call("gbcs.command", hex=command.hex(), via=f"{message.src:016X}")
+        if answer.get("response"):
+            reply = local_delivery.wrap(tsn, bytes.fromhex(answer["response"]), to_server=False)
+            self.radio.send_interpan(message.src_pan, message.src, local_delivery.TUNNELING_CLUSTER, reply,
+                                     link_key=self.interpan_keys[message.src])
 
     def _ke_step(self, sessions: dict[int, ke.Responder], partner: int, frame: bytes,
                  send: Callable[[bytes], None]) -> bytes | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from emulators import local_delivery
 from emulators.initiator_node import InitiatorNode
 from emulators.ke_session import run_initiator
 from harness.zse import ke_frames as kf
@@ -30,6 +31,7 @@ class KeyOutcome:
 class HhtEmulator(InitiatorNode):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.interpan_keys: dict[int, bytes] = {}
         self.radio.set_interpan(True)
 
     def discover(self, channels: Iterable[int] = range(11, 27)) -> list[BeaconInfo]:
@@ -58,6 +60,27 @@ class HhtEmulator(InitiatorNode):
         if session.key is None:
             status = None if session.status is None else int(session.status)
             return KeyOutcome(False, session.reason or "key establishment did not finish", status)
-        self.radio.set_link_key(chf_eui, session.key)
+        self.radio.set_interpan_key(chf_eui, session.key)
+        self.interpan_keys[chf_eui] = session.key
         self.link.call("log", text=f"inter-PAN CBKE with {chf_eui:016X} done")
         return KeyOutcome(True, "", None, session.key)
+
+    def deliver_locally(self, chf_eui: int, beacon: BeaconInfo, command: bytes, *,
+                        timeout: float = 10.0) -> bytes | None:
+        """Hand a GBCS command to the CH over inter-PAN, secured with the inter-PAN CBKE key; its response, or
+        None when the CH answers nothing within `timeout` (a refused command gets no response)."""
+        key = self.interpan_keys.get(chf_eui)
+        if key is None:
+            raise ValueError("no inter-PAN key with this CH: run interpan_key_establishment first")
+        tsn = self._next_tsn()
+        self.radio.send_interpan(beacon.pan_id, chf_eui, local_delivery.TUNNELING_CLUSTER,
+                                 local_delivery.wrap(tsn, command, to_server=True), link_key=key)
+        deadline = self.clock.now() + timeout
+        while self.clock.now() < deadline:
+            message = self.radio.receive(timeout=deadline - self.clock.now())
+            if isinstance(message, InterPanMessage) and message.src == chf_eui and message.aps_secured \
+                    and message.cluster == local_delivery.TUNNELING_CLUSTER:
+                reply_tsn, response = local_delivery.unwrap(message.payload, to_server=False)
+                if reply_tsn == tsn:
+                    return response
+        return None

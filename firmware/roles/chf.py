@@ -7,7 +7,7 @@ import binascii
 from firmware import cosem
 from firmware.gbcs import dlms
 from firmware.link import MethodError, param
-from firmware.roles.gbcs_role import GbcsRole, _hex
+from firmware.roles.gbcs_role import GbcsRole, Refused, _hex
 
 CCS01 = 0x0001
 CCS02 = 0x0002
@@ -121,6 +121,7 @@ class Chf(GbcsRole):
         """Register a device: action register_device {EUI, type, install code, ...}, set join timeout,
         set enable joining. Results per specification; CS14 and a `devlog.added` event on success."""
         req = dlms.parse_access_request(msg.content)
+        self.check_hht_first(req)
         results = []
         added = None
         timeout = None
@@ -144,6 +145,17 @@ class Chf(GbcsRole):
                                            "join_timeout": self.state["join_timeout"]})
         return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)] * len(results),
                                           results)
+
+    def check_hht_first(self, req):
+        """A command an HHT delivers locally is accepted only once the HHT itself is in the log: its first command
+        must be the CCS01 that adds it (BAD 7.2.2.6.3 d)."""
+        if self.via is None or self.find(self.via.upper()) is not None or self.defect("hht_order_unchecked"):
+            return
+        for spec, data in zip(req.specs, req.data):
+            if spec[0] == dlms.ACTION and spec[3] == REGISTER_DEVICE and data[0] == dlms.STRUCTURE and data[1] \
+                    and _hex(bytes(data[1][0][1])) == self.via.upper():
+                return
+        raise Refused("hht_not_whitelisted", "the HHT %s must first add itself to the log" % self.via)
 
     def register(self, data):
         """(entry, result code) for a register_device argument."""
@@ -169,6 +181,7 @@ class Chf(GbcsRole):
     def ccs02(self, msg):
         """Unregister a device: action unregister_device with its EUI; CS14 and `devlog.removed` on success."""
         req = dlms.parse_access_request(msg.content)
+        self.check_hht_first(req)
         results = []
         removed = []
         for spec, data in zip(req.specs, req.data):

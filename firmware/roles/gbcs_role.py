@@ -23,11 +23,21 @@ def _hex(data):
     return binascii.hexlify(data).decode().upper()
 
 
+class Refused(Exception):
+    """A handler refuses an authenticated command by a device rule (no response is sent); `reason` names it."""
+
+    def __init__(self, reason, detail=""):
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
 class GbcsRole(Role):
     """Base of the roles that handle GBCS commands; subclasses fill `handlers()`: {message code: fn(msg)}."""
 
     def __init__(self, hal):
         self.gbcs = None
+        self.via = None
         Role.__init__(self, hal)
 
     def defaults(self):
@@ -70,6 +80,10 @@ class GbcsRole(Role):
         """Check a command and run it: {"response": hex or None, "rejected": reason or None, "code": int}."""
         dev = self._need_gbcs()
         data = _unhex(param(params, "hex", str), "hex")
+        # Where the command came from: None for the WAN, or the EUI-64 of the HHT that delivered it locally.
+        self.via = param(params, "via", str, None, required=False)
+        if self.defect("no_anti_replay"):
+            dev.counters = {}
         try:
             msg = dev.check_command(data, commit=False)
         except Rejected as e:
@@ -87,6 +101,9 @@ class GbcsRole(Role):
         except ParseError as e:
             self.hal.log("gbcs command payload malformed: %s" % e)
             return {"response": None, "rejected": "malformed_payload", "detail": str(e)}
+        except Refused as e:
+            self.hal.log("gbcs command refused: %s %s" % (e.reason, e.detail))
+            return {"response": None, "rejected": e.reason, "detail": e.detail}
         # A critical command (KRP-signed) gets a response signed with the device's DS key and no MAC (GBCS 1.5).
         critical = msg.signature is not None and len(msg.signature) == 64
         response = dev.build_response(msg, content, critical=critical)

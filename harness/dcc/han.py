@@ -35,7 +35,7 @@ Transport = Callable[[bytes], "bytes | None"]
 @dataclass
 class TranscriptEntry:
     time: float
-    direction: str  # "to-device" or "from-device"
+    direction: str  # "to-device" / "from-device" (WAN), "to-user" / "from-user" (local delivery)
     what: str
     data: bytes
 
@@ -122,6 +122,15 @@ class HanServices:
             raise ConformanceFailure(f"{what} response payload is not a DLMS access-response: {exc}") from exc
         return command, results
 
+    def local_add_device(self, chf: bytes, device: bytes, install_code: bytes, join_period: int) -> Outgoing:
+        """SRV 8.11 (add) flagged for local delivery (BAD 7.2.2.6.2): the CCS01 goes back to the user (for an
+        HHT to carry), never over the WAN; the SMI changes only when the response is returned."""
+        code = DEVICE_TYPE_CODES.get(self.smi.get(device).device_type, 0)
+        command = self.core.acb_command(
+            self.requester, chf, CCS01, lambda c: register_device_payload(c, device, code, install_code, join_period))
+        self._record("to-user", "CCS01 command (local delivery)", command.data)
+        return command
+
     def add_device(self, chf: bytes, device: bytes, install_code: bytes, join_period: int) -> ServiceResponse:
         """SRV 8.11 (add): CCS01 to the CHF; on success Whitelisted, N16 for meters, and the join watch starts."""
         record = self.smi.get(device)
@@ -143,6 +152,20 @@ class HanServices:
         deadline = now + join_period + self.allowance
         self.watches[device] = JoinWatch(chf, deadline, self.clock.call_at(deadline, lambda: self._deadline(device)))
         return ServiceResponse(True, "whitelisted", command)
+
+    def return_local_response(self, device: bytes, response: bytes) -> ServiceResponse:
+        """SRV 8.13 (Return Local Command Response, BAD 7.2.2.6.4): a CCS01 response an HHT brought back is verified
+        like any response (MAC, counter, the command it answers); on success the device is Whitelisted."""
+        self._record("from-user", "CCS01 response (local delivery)", response)
+        received = self.core.receive(response)
+        try:
+            results = DlmsPayload.decode(received.header.payload).results
+        except Exception as exc:
+            raise ConformanceFailure(f"CCS01 response payload is not a DLMS access-response: {exc}") from exc
+        if not results or any(r != 0 for _, r in results):
+            return ServiceResponse(False, f"CCS01 results {results}", received.command)
+        self.smi.set_status(device, Status.WHITELISTED, self.clock.now())
+        return ServiceResponse(True, "whitelisted", received.command)
 
     def remove_device(self, chf: bytes, device: bytes) -> ServiceResponse:
         """SRV 8.11 (remove): CCS02; on success Whitelisted (or INC) back to Pending."""

@@ -99,6 +99,7 @@ class EzspRadio:
         self._ezsp = EZSP(device_config(port, baudrate, flow_control))
         self._net: NetworkInfo | None = None
         self._keys: dict[int, bytes] = {}
+        self._interpan_keys: dict[int, bytes] = {}
         self._permits: dict[int, asyncio.TimerHandle] = {}
         self._nwk_to_eui: dict[int, int] = {}
         self._eui_to_nwk: dict[int, int] = {}
@@ -355,6 +356,11 @@ class EzspRadio:
     def set_interpan(self, enabled: bool) -> None:
         self._run(self._set_interpan(enabled), "set inter-PAN")
 
+    def set_interpan_key(self, partner: int, key: bytes) -> None:
+        if len(key) != 16:
+            raise ValueError("link keys are 16 octets")
+        self._interpan_keys[partner] = bytes(key)
+
     async def _set_interpan(self, enabled: bool) -> None:
         if self.mac_filter_supported:
             values = b"".join(v.to_bytes(2, "little") for v in INTERPAN_FILTERS) if enabled else b""
@@ -447,7 +453,7 @@ class EzspRadio:
             return
         ip = interpan.decode(frame.payload, len(raw) - len(frame.payload))
         if ip.security:
-            key = self._keys.get(frame.src)
+            key = self._interpan_keys.get(frame.src, self._keys.get(frame.src))
             if key is None:
                 return
             ip = security.open_interpan(frame.payload, key, frame.src)

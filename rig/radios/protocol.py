@@ -133,6 +133,10 @@ class Radio(Protocol):
     def set_interpan(self, enabled: bool) -> None:
         """Accept (or ignore) inbound inter-PAN frames."""
 
+    def set_interpan_key(self, partner: int, key: bytes) -> None:
+        """The link key an inter-PAN CBKE established with `partner`, used to open its APS-secured inter-PAN
+        frames; kept apart from the HAN key table (the same partner may later join with other keys)."""
+
     def on_message(self, callback: Callable[[Message], None] | None) -> None:
         """Deliver inbound messages to `callback` instead of the queue."""
 

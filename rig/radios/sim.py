@@ -52,6 +52,7 @@ class SimRadio:
         self._tc_eui: int | None = None
         self._permits: dict[int, _Permit] = {}
         self._keys: dict[int, bytes] = {}
+        self._interpan_keys: dict[int, bytes] = {}      # keys of inter-PAN CBKE partners (not on our HAN)
         self._short_to_eui: dict[int, int] = {}
         self._eui_to_short: dict[int, int] = {}
         self._state: dict[int, str] = {}               # TC: eui -> 'key_sent' | 'joined'
@@ -237,6 +238,11 @@ class SimRadio:
     def set_interpan(self, enabled: bool) -> None:
         self._interpan = enabled
 
+    def set_interpan_key(self, partner: int, key: bytes) -> None:
+        if len(key) != 16:
+            raise ValueError("link keys are 16 octets")
+        self._interpan_keys[partner] = bytes(key)
+
     def on_message(self, callback: Callable[[Message], None] | None) -> None:
         self._on_message = callback
 
@@ -304,7 +310,7 @@ class SimRadio:
             return
         ip = interpan.decode(frame.payload, base)
         if ip.security:
-            key = self._keys.get(frame.src)
+            key = self._interpan_keys.get(frame.src, self._keys.get(frame.src))
             if key is None:
                 raise InputError(f"secured inter-PAN frame from {frame.src:016X} and no link key for it",
                                  field="aps_frame_control.security")

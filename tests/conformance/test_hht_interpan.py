@@ -11,25 +11,9 @@ import pytest
 from harness.zse import ke
 from harness.zse import ke_frames as kf
 from harness.zse.test_ca import TestCA
+from hht_steps import attempt
 
 WINDOW = 60 * 60  # "CH opens inter-PAN for 60 minutes after power-on"
-
-
-def find_ch(han):
-    """The beacon of the CH under test among those the HHT hears."""
-    beacons = [b for b in han.hht().discover() if b.extended_pan_id == han.chf.identity.eui_int]
-    return beacons[0] if beacons else None
-
-
-def attempt(han, evidence, power_on: float):
-    """One inter-PAN CBKE attempt, recorded with its timing against the CH's power-on."""
-    beacon = find_ch(han)
-    assert beacon is not None, "the HHT hears no beacon whose extended PAN ID is the CH's HAN EUI-64"
-    at = han.clock.now()
-    outcome = han.hht().interpan_key_establishment(han.chf.identity.eui_int, beacon)
-    evidence.append("interpan.txt", f"CH power-on {power_on:.3f}; attempt {at:.3f} ({at - power_on:.0f} s after); "
-                                    f"established={outcome.established} {outcome.detail}")
-    return outcome
 
 
 def ch_answers(han) -> list:

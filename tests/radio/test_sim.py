@@ -115,6 +115,18 @@ def test_inter_pan_broadcast_and_secured_unicast(medium, hub):
     assert hht.receive(0.5) is None and "MIC" in hht.drops[-1][1]
 
 
+def test_inter_pan_key_is_kept_apart_from_the_han_key_table(medium, hub):
+    hht = SimRadio(medium, HHT_EUI, "hht", channel=CHANNEL)
+    hub.set_interpan(True)
+    interpan_key = bytes.fromhex("86D58AAA998E2FAEFAF9FEF49606543A")
+    hub.set_interpan_key(HHT_EUI, interpan_key)
+    hub.permit_joining(HHT_EUI, link_key(GOOD_CODE), 60)   # the HHT is also whitelisted with its install code
+    hht.send_interpan(PAN_ID, CH_EUI, 0x0704, b"local command", link_key=interpan_key)
+    got = hub.receive(0.5)
+    assert got is not None and got.aps_secured and got.payload == b"local command"
+    assert hub.get_link_key(HHT_EUI) == link_key(GOOD_CODE)
+
+
 def test_remove_device_makes_it_leave_and_it_cannot_rejoin(joined, medium):
     hub, esme = joined
     hub.remove_device(ESME_EUI)
