@@ -30,11 +30,13 @@ WELL_KNOWN_TC_KEY = b"ZigBeeAlliance09"
 DEFAULT_CHANNEL = 15
 DEFAULT_PAN_ID = 0x1A62
 KE_ENDPOINT = 1
+PERMIT_FOREVER = 7 * 24 * 3600.0
 # Named defects this emulator can play (defect injection): each breaks one rule a conformance test checks.
 DEFECTS = {
     "admit_unlisted": "admits joiners that are not in the CHF Device Log (with the well-known TC link key)",
     "skip_install_code_check": "opens joining with the well-known TC link key instead of the install-code key",
     "accept_foreign_ca": "continues key establishment with a certificate from an issuer it does not trust",
+    "ignore_join_period": "keeps joining open for a device long after the Join Time Period of its CCS01",
     "keep_permit_after_remove": "keeps a device's join permit and link key after CCS02 removed it",
     "no_join_cs14": "raises no CS14 when a device has joined (board half)",
     "no_wan_buffer": "drops alerts raised while the WAN is down (board half)",
@@ -106,7 +108,8 @@ class ChfEmulator:
                 key = WELL_KNOWN_TC_KEY
             else:
                 key = install_code_link_key(bytes.fromhex(data["ic"]))
-            self.radio.permit_joining(eui, key, float(data["join_timeout"]))
+            period = PERMIT_FOREVER if "ignore_join_period" in self.defects else float(data["join_timeout"])
+            self.radio.permit_joining(eui, key, period)
         elif name == "devlog.removed" and "keep_permit_after_remove" not in self.defects:
             eui = int(data["eui"], 16)
             self.radio.remove_device(eui)

@@ -1,21 +1,22 @@
 """Host half of an emulated installer's Hand Held Terminal (HHT): finds Communications Hubs by their beacons (the
-extended PAN ID is the CH's HAN EUI-64, printed on the hub) and runs CBKE with the chosen CH over inter-PAN,
-before the HHT is on any HAN (BAD 7.2.2.6.3 b-c)."""
+extended PAN ID is the CH's HAN EUI-64, printed on the hub), runs CBKE with the chosen CH over inter-PAN before the
+HHT is on any HAN (BAD 7.2.2.6.3 b-c), delivers commands locally over inter-PAN (d, f), and, once it has added
+itself to the CHF Device Log, joins the HAN like any device (e)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable
 
 from emulators import local_delivery
-from emulators.initiator_node import InitiatorNode
+from emulators.han_device import DEFECTS as DEVICE_DEFECTS
+from emulators.han_device import HanDeviceEmulator
 from emulators.ke_session import run_initiator
 from harness.zse import ke_frames as kf
 from rig.radios.protocol import BeaconInfo, InterPanMessage
 
 SUITE2_BITMAP = 0x0002
-DEFECTS = {
-    "accept_foreign_ca": "continues inter-PAN key establishment with a CH certificate from an untrusted issuer",
-}
+DEFECTS = dict(DEVICE_DEFECTS, accept_foreign_ca="continues key establishment (inter-PAN or on the HAN) with a CH "
+                                                 "certificate from an untrusted issuer")
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class KeyOutcome:
     key: bytes | None = None
 
 
-class HhtEmulator(InitiatorNode):
+class HhtEmulator(HanDeviceEmulator):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.interpan_keys: dict[int, bytes] = {}

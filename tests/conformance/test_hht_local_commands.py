@@ -9,6 +9,10 @@ from __future__ import annotations
 import pytest
 
 from hht_steps import connect_hht
+from rig.radios.protocol import DeliveryFailed
+
+BASIC_CLUSTER = 0x0000
+READ_ZCL_VERSION = bytes([0x00, 0x01, 0x00, 0x00, 0x00])  # ZCL Read Attributes: ZCLVersion
 
 JOIN_PERIOD = 90
 
@@ -17,9 +21,9 @@ def log_euis(han) -> list[bytes]:
     return [bytes.fromhex(e["eui"]) for e in han.chf.link.call("devlog.get")["log"]]
 
 
-def local_ccs01(han, role: str):
+def local_ccs01(han, role: str, period: int = JOIN_PERIOD):
     """SRV 8.11 for `role`, flagged for local delivery: the command the HHT will carry."""
-    return han.dcc.local_add_device(han.chf_eui, han.eui(role), han.provisioning.install_code(role), JOIN_PERIOD)
+    return han.dcc.local_add_device(han.chf_eui, han.eui(role), han.provisioning.install_code(role), period)
 
 
 @pytest.mark.scenario(37)
@@ -66,3 +70,36 @@ def test_replayed_local_command_refused(han, evidence):
     assert first is not None, "the CH did not answer the HHT's CCS01"
     # "Replay of an already-executed locally delivered command → rejected"
     assert replay is None, "the CH executed a replayed command (its Originator Counter was not above the last)"
+
+
+@pytest.mark.scenario(41)
+@pytest.mark.clause("BAD 7.2.2.6.3 (e-f)")
+@pytest.mark.roles("chf", "hht", "esme", "gsme")
+@pytest.mark.dut("chf", "hht")
+def test_joins_only_inside_the_hht_set_period(han, evidence):
+    beacon = connect_hht(han, evidence)
+    for role in ("hht", "esme", "gsme"):
+        han.prenotify(role)
+    hht, chf = han.hht(), han.chf.identity.eui_int
+
+    # Actions: the HHT adds itself and joins the HAN; it adds the GSME and the ESME with a 60 s period; the GSME
+    # joins at once, the ESME only after its period has run out.
+    assert hht.deliver_locally(chf, beacon, local_ccs01(han, "hht", period=120).data) is not None
+    hht_join = hht.join(chf)
+    assert hht.deliver_locally(chf, beacon, local_ccs01(han, "gsme", period=60).data) is not None
+    assert hht.deliver_locally(chf, beacon, local_ccs01(han, "esme", period=60).data) is not None
+    inside = han.device("gsme").join(chf, timeout=20)
+    han.run_for(65)
+    outside = han.device("esme").join(chf, timeout=20)
+
+    # "CHF permits joining for the period specified in the HHT's CCS01; HHT joins the HAN like any device (incl.
+    # CBKE)": the new link key protects what the CH sends it afterwards
+    assert hht_join.joined, f"the HHT did not join the HAN: {hht_join.stage}: {hht_join.detail}"
+    try:
+        han.radios["chf"].send_aps(han.provisioning.han("hht").eui_int, BASIC_CLUSTER, READ_ZCL_VERSION)
+    except DeliveryFailed as exc:
+        raise AssertionError(f"the HHT does not take frames secured with its CBKE link key: {exc}") from exc
+    # "Device joins inside the HHT-set permit period"
+    assert inside.joined, f"a device whitelisted by the HHT could not join inside its period: {inside.detail}"
+    # "… outside it → refused"
+    assert not outside.joined, "a device joined after the Join Time Period its CCS01 set"
