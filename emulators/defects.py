@@ -11,4 +11,15 @@ def known_defects() -> dict[str, dict[str, str]]:
     from emulators.han_device import DEFECTS as DEVICE
     from emulators.hht import DEFECTS as HHT
 
-    return {"chf": dict(CHF), "esme": dict(DEVICE), "gsme": dict(DEVICE), "ppmid": dict(DEVICE), "hht": dict(HHT)}
+    meter = dict(DEVICE, **METER)
+    return {"chf": dict(CHF), "esme": meter, "gsme": dict(meter), "ppmid": dict(DEVICE), "hht": dict(HHT)}
+
+
+# Defects of a meter's board half (firmware/roles/prepay.py).
+METER = {
+    "utrn_no_replay_check": "accepts a UTRN whose counter it has already accepted",
+    "utrn_accept_bad_mac": "accepts a UTRN whose PTUT MAC does not verify with its supplier's prepayment key",
+    "utrn_ignore_limits": "credits above the maximum per top-up and beyond the maximum meter balance",
+    "utrn_skip_check_digit": "accepts a UTRN whose check digit is wrong",
+    "utrn_value_class_ignored": "credits a UTRN's value in pennies whatever its value class says",
+}

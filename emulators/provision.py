@@ -23,6 +23,9 @@ from harness.zse.test_ca import TestCA
 HAN_ROLES = ("chf", "gpf", "esme", "gsme", "ppmid", "hht")
 DEVICE_EUIS = dict(DEFAULT_DEVICES, hht="00DB1234567890A6")
 CBKE_SUITE = 2
+METERS = ("esme", "gsme")
+MAX_TOPUP = 100_00        # pennies: the meters' MaximumCreditThreshold (largest single top-up)
+CREDIT_LIMIT = 250_00     # pennies: the meters' MaximumMeterBalance
 ACB = bytes.fromhex(DEFAULT_PARTIES["acb"][1])
 SUPPLIER = bytes.fromhex(DEFAULT_PARTIES["supplier"][1])
 NETWORK_OPERATOR = bytes.fromhex(DEFAULT_PARTIES["network_operator"][1])
@@ -112,6 +115,15 @@ class Provisioning:
             "parties": parties,
         }
 
+    def utrn_config(self) -> dict:
+        """A meter's "utrn" config section: its supplier, the supplier's prepayment KA public key, credit limits."""
+        pp = self.keystore.public_key(SUPPLIER, "ka", prepayment=True)
+        return {"supplier": SUPPLIER.hex().upper(), "supplier_pp": raw_public(pp),
+                "max_topup": MAX_TOPUP, "credit_limit": CREDIT_LIMIT}
+
     def board_config(self, role: str, defects: tuple[str, ...] = ()) -> dict:
         """Extra /config.json fields for an emulated role's board."""
-        return {"gbcs": self.gbcs_config(role), "defects": list(defects)}
+        config = {"gbcs": self.gbcs_config(role), "defects": list(defects)}
+        if role in METERS:
+            config["utrn"] = self.utrn_config()
+        return config

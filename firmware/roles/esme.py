@@ -1,8 +1,8 @@
-# Electricity Smart Metering Equipment role: supply relay, display, keypad.
-from firmware.roles.supply import SupplyRole
+# Electricity Smart Metering Equipment role: supply relay, display, keypad, prepayment credit and UTRN top-up.
+from firmware.roles.prepay import PrepayMeter
 
 
-class Esme(SupplyRole):
+class Esme(PrepayMeter):
     name = "esme"
     switch = "relay"
 

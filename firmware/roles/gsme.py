@@ -1,8 +1,8 @@
-# Gas Smart Metering Equipment role: supply valve, display, keypad.
-from firmware.roles.supply import SupplyRole
+# Gas Smart Metering Equipment role: supply valve, display, keypad, prepayment credit and UTRN top-up.
+from firmware.roles.prepay import PrepayMeter
 
 
-class Gsme(SupplyRole):
+class Gsme(PrepayMeter):
     name = "gsme"
     switch = "valve"
 

@@ -65,7 +65,7 @@ def test_events_reach_queue_callbacks_and_log_file(link: BoardLink, tmp_path: Pa
     link.events()
     link.call("relay.set", on=False)
     assert link.wait_event("relay", timeout=2).data == {"on": False}
-    assert link.wait_event("display", timeout=2).data == {"text": "ESME SUPPLY OFF"}
+    assert link.wait_event("display", timeout=2).data == {"text": "ESME SUPPLY OFF CREDIT 0.00"}
     link.call("keypad.press", keys="42")
     assert link.wait_event("display", timeout=2, match=lambda e: e.data["text"] == "> 42")
     assert [e.name for e in seen] == ["relay", "display", "key", "display", "key", "display"]
