@@ -5,7 +5,8 @@ The board half (firmware/roles/chf.py) owns the CHF Device Log, checks every GBC
 answers, and raises CS14 alerts. This half follows the log: a `devlog.added` event opens joining for exactly that
 EUI-64 with its install-code key for the join timeout; a `devlog.removed` event withdraws the device. After a
 joiner has taken the network key, it must complete CBKE; only then does this half tell the board
-(`devlog.joined`), which raises the second CS14.
+(`devlog.joined`), which raises the second CS14. Over inter-PAN it answers an HHT's key establishment only while
+the board says the window after power-on is open, and passes the HHT's locally delivered commands to the board.
 
 Board events are taken from the link in `pump()`, on the caller's thread, so the run stays single-threaded and
 deterministic on the virtual clock.

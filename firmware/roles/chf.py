@@ -1,7 +1,8 @@
 # Communications Hub Function: the CHF Device Log (the HAN whitelist) managed by CCS01/CCS02 from the DCC,
 # with a CS14 alert (0x8F12, carrying the log) each time the log changes and again when a device has joined.
-# The HAN side (permit joining, CBKE) runs on the host half; it reads the log through `devlog.*` methods and
-# learns of changes from `devlog.added` / `devlog.removed` events.
+# The HAN side (permit joining, CBKE, inter-PAN) runs on the host half; it reads the log through `devlog.get`,
+# reports joins with `devlog.joined`, asks `interpan.allowed` for the 60-minute window, and learns of log changes
+# from `devlog.added` / `devlog.removed` events. Commands an HHT delivers locally arrive with `via` set.
 import binascii
 
 from firmware import cosem
@@ -40,8 +41,7 @@ class Chf(GbcsRole):
 
     def methods(self):
         out = GbcsRole.methods(self)
-        out.update({"devlog.get": self.devlog_get, "devlog.lookup": self.devlog_lookup,
-                    "devlog.joined": self.devlog_joined, "wan.set": self.wan_set,
+        out.update({"devlog.get": self.devlog_get, "devlog.joined": self.devlog_joined, "wan.set": self.wan_set,
                     "interpan.allowed": self.interpan_allowed})
         return out
 
@@ -97,18 +97,10 @@ class Chf(GbcsRole):
     def devlog_get(self, params):
         return {"log": self.state["log"], "capacity": self.capacity()}
 
-    def devlog_lookup(self, params):
-        entry = self.find(param(params, "eui", str).upper())
-        if entry is None and self.defect("admit_unlisted"):
-            return {"entry": {"eui": param(params, "eui", str).upper(), "type": 0, "ic": None, "joined": False}}
-        return {"entry": entry}
-
     def devlog_joined(self, params):
         """The host half reports a completed join (network key delivered and CBKE done)."""
         entry = self.find(param(params, "eui", str).upper())
         if entry is None:
-            if self.defect("admit_unlisted"):
-                return {"alert": None}
             raise MethodError("not_in_log", "device is not in the CHF Device Log")
         entry["joined"] = True
         self.save()
