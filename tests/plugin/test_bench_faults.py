@@ -31,17 +31,21 @@ def test_next_test_runs_on_the_recovered_board(han):
 '''
 
 
-@pytest.mark.timeout(120)
-def test_lost_board_is_an_error_then_recovered(pytester: pytest.Pytester) -> None:
+def run_suite(pytester: pytest.Pytester, bench: str, suite: str) -> tuple[list[dict], pytest.RunResult]:
+    """Run `suite` as a conformance test file on the bench file `bench`: (run.json's tests, pytest's result)."""
     pytester.makeini("[pytest]\n")
-    (pytester.path / "bench.toml").write_text(BENCH)
+    (pytester.path / "bench.toml").write_text(bench)
     (pytester.path / "tests" / "conformance").mkdir(parents=True)
-    (pytester.path / "tests" / "conformance" / "test_fault.py").write_text(SUITE)
+    (pytester.path / "tests" / "conformance" / "test_suite.py").write_text(suite)
     results = pytester.path / "out"
     result = pytester.runpytest_subprocess("-p", "harness.pytest_plugin", "--bench", "bench.toml",
                                            "--results", str(results))
-    record = json.loads((results / "run.json").read_text())
-    lost, recovered = record["tests"]
+    return json.loads((results / "run.json").read_text())["tests"], result
+
+
+@pytest.mark.timeout(120)
+def test_lost_board_is_an_error_then_recovered(pytester: pytest.Pytester) -> None:
+    (lost, recovered), result = run_suite(pytester, BENCH, SUITE)
     assert lost["verdict"] == "ERROR", result.stdout.str()
     assert "board" in lost["reason"].lower(), lost["reason"]
     assert recovered["verdict"] == "PASS", (recovered, result.stdout.str())
@@ -65,13 +69,6 @@ def test_join(han):
 
 @pytest.mark.timeout(120)
 def test_han_tests_skip_where_the_bench_cannot_run_them(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\n")
-    (pytester.path / "bench.toml").write_text(DUT_BENCH)
-    (pytester.path / "tests" / "conformance").mkdir(parents=True)
-    (pytester.path / "tests" / "conformance" / "test_dut.py").write_text(DUT_SUITE)
-    results = pytester.path / "out"
-    result = pytester.runpytest_subprocess("-p", "harness.pytest_plugin", "--bench", "bench.toml",
-                                           "--results", str(results))
-    [test] = json.loads((results / "run.json").read_text())["tests"]
+    [test], result = run_suite(pytester, DUT_BENCH, DUT_SUITE)
     assert test["verdict"] == "SKIP", result.stdout.str()
     assert "real device under test (esme)" in test["reason"], test["reason"]
