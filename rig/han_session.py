@@ -70,7 +70,7 @@ class HanSession:
         self.chf = ChfEmulator(runtime.link("chf"), self.radios["chf"], provisioning.han("chf"), self.clock,
                                network_key=hashlib.sha256(f"nwk|{seed}".encode()).digest()[:16],
                                defects=self.defects.get("chf", ()))
-        self.dcc = HanServices(self.core, self.smi, self.clock, self._wan, SUPPLIER)
+        self.dcc = HanServices(self.core, self.smi, self.clock, self.chf.wan_deliver, SUPPLIER)
         self.chf.alert_sink = self.dcc.on_alert
         self._devices: dict[str, HanDeviceEmulator] = {}
         self._hht: HhtEmulator | None = None
@@ -111,9 +111,6 @@ class HanSession:
     def prenotify(self, role: str) -> None:
         """SRV 12.2 has been done: the device is Pending in the SMI."""
         self.smi.prenotify(self.eui(role), role, self.clock.now())
-
-    def _wan(self, data: bytes) -> bytes | None:
-        return self.chf.wan_deliver(data)
 
     def pump(self) -> None:
         self.chf.pump()

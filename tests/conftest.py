@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from harness.shared import shared_path
+from rig.boards.sim import SimBoard
 
 
 def _require(*parts: str) -> Path:
@@ -19,3 +20,12 @@ def _require(*parts: str) -> Path:
 def shared():
     """Call ``shared('vectors', 'cbke.json')`` to get a path inside ../shared, skipping the test when absent."""
     return _require
+
+
+@pytest.fixture
+def sim_board(tmp_path):
+    """A simulated board in a temporary folder, started, with nothing deployed (stopped after the test)."""
+    board = SimBoard("t", tmp_path / "board")
+    board.start()
+    yield board
+    board.stop()

@@ -68,9 +68,9 @@ def test_bench_check_reports_a_bad_bench_file(tmp_path):
     assert f"{bad}: roles.chf.board: port /dev/ttyNOPE1 does not exist" in result.output
 
 
-def test_bench_check_real_board_without_firmware_is_not_ready(tmp_path, sim_board_without_firmware):
+def test_bench_check_real_board_without_firmware_is_not_ready(tmp_path, sim_board):
     bench_file = tmp_path / "one.toml"
-    bench_file.write_text(f'[roles.esme]\nkind = "emulator"\nboard = "{sim_board_without_firmware.port}"\n'
+    bench_file.write_text(f'[roles.esme]\nkind = "emulator"\nboard = "{sim_board.port}"\n'
                           'radio = { kind = "sim" }\n')
     result = CliRunner().invoke(main, ["bench", "check", str(bench_file), "--timeout", "0.5"])
     assert result.exit_code == 1
@@ -86,8 +86,8 @@ def test_firmware_deploy_one_role(tmp_path):
     assert not (tmp_path / "chf").exists()
 
 
-def test_firmware_deploy_to_a_serial_board(tmp_path, sim_board_without_firmware):
-    port = sim_board_without_firmware.port
+def test_firmware_deploy_to_a_serial_board(tmp_path, sim_board):
+    port = sim_board.port
     bench_file = tmp_path / "one.toml"
     bench_file.write_text(f'[roles.hht]\nkind = "emulator"\nboard = "{port}"\nradio = {{ kind = "sim" }}\n')
     result = CliRunner().invoke(main, ["firmware", "deploy", str(bench_file)])

@@ -7,17 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rig.boards.sim import SimBoard
 
 MPREMOTE = str(Path(sys.executable).parent / "mpremote")
-
-
-@pytest.fixture
-def sim_board(tmp_path):
-    board = SimBoard("t", tmp_path / "board")
-    board.start()
-    yield board
-    board.stop()
 
 
 @pytest.fixture
