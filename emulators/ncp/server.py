@@ -1,0 +1,107 @@
+"""Serving emulated NCPs on pseudo-terminals: each NCP's ASH side is the master end of a pty whose slave path a
+host opens like a dongle's serial port (raw mode, any baud rate).
+
+`PtyNcps` runs every NCP of one medium on one service thread: it reads what hosts wrote, runs ASH timers and the
+work each NCP queued behind its responses, and lets the medium's virtual clock follow wall time (a blocking air
+operation, such as a join, may run virtual time ahead; the clock then waits for the wall to catch up).
+"""
+from __future__ import annotations
+
+import os
+import select
+import threading
+import time
+import tty
+
+from emulators.medium.medium import Medium
+from emulators.ncp.ash import Faults
+from emulators.ncp.commands import NEWEST
+from emulators.ncp.ncp import EmulatedNcp
+
+SERVICE_TICK = 0.02
+
+
+class PtyNcps:
+    """NCPs on `medium` (whose clock must be a VirtualClock nobody else advances), one pty each."""
+
+    def __init__(self, medium: Medium):
+        self.medium = medium
+        self.clock = medium.clock
+        self._ports: list[tuple[EmulatedNcp, int, int]] = []   # (ncp, master fd, slave fd)
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._wall0 = time.monotonic()
+        self._virtual0 = self.clock.now()
+
+    def add(self, eui64: int, *, version: int = NEWEST, name: str | None = None, channel: int = 11,
+            faults: Faults | None = None) -> tuple[EmulatedNcp, str]:
+        """A new NCP and the path of the pty slave to give its host."""
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        os.set_blocking(master, False)
+        ncp = EmulatedNcp(self.medium, eui64, lambda data, fd=master: self._write(fd, data), version=version,
+                          name=name, channel=channel, faults=faults)
+        with self._lock:
+            self._ports.append((ncp, master, slave))
+        return ncp, os.ttyname(slave)
+
+    def start(self) -> "PtyNcps":
+        self._thread = threading.Thread(target=self._serve, name="ncp-service", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        with self._lock:
+            for ncp, master, slave in self._ports:
+                ncp.close()
+                for fd in (master, slave):
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+            self._ports.clear()
+
+    def __enter__(self) -> "PtyNcps":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @staticmethod
+    def _write(fd: int, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[os.write(fd, view):]
+            except BlockingIOError:
+                select.select([], [fd], [], 0.1)
+            except OSError:     # the host side went away
+                return
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            with self._lock:
+                fds = {master: ncp for ncp, master, _ in self._ports}
+            try:
+                readable, _, _ = select.select(list(fds), [], [], SERVICE_TICK)
+            except (OSError, ValueError):
+                return
+            with self._lock:
+                for fd in readable:
+                    try:
+                        data = os.read(fd, 4096)
+                    except (BlockingIOError, OSError):
+                        continue
+                    fds[fd].feed(data)
+                self._follow_wall()
+                for ncp in fds.values():
+                    ncp.service()
+
+    def _follow_wall(self) -> None:
+        target = self._virtual0 + (time.monotonic() - self._wall0)
+        if target > self.clock.now():
+            self.clock.advance_to(target)
