@@ -101,6 +101,11 @@ class PtyNcps:
                 for ncp in fds.values():
                     ncp.service()
 
+    def skip(self, seconds: float) -> None:
+        """Let `seconds` of virtual time pass at once (tests of long waits)."""
+        with self._lock:
+            self._virtual0 += seconds
+
     def _follow_wall(self) -> None:
         target = self._virtual0 + (time.monotonic() - self._wall0)
         if target > self.clock.now():

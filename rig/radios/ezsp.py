@@ -10,12 +10,21 @@ frames setInitialSecurityState, formNetwork, joinNetwork, startScan, setPolicy, 
 sendRawMessage/sendRawMessageExtended, setValue (MAC filter list / passthrough flags), importLinkKey or
 addOrUpdateKeyTableEntry, removeDevice. Permitting is what bellows' ControllerApplication.permit_with_link_key does
 (transient key for the one EUI-64 + TRUST_CENTER_POLICY = ALLOW_JOINS | JOINS_USE_INSTALL_CODE_KEY + permitJoining);
-the well-known "ZigBeeAlliance09" key is never installed. Inter-PAN frames are built and (APS-)secured host-side with
+the well-known "ZigBeeAlliance09" key is never installed. Below v8 the trust-centre policy is a decision id, not a
+bitmask: 0 would be ALLOW_JOINS (network key in the clear), so joins are DISALLOW_ALL (3) outside a permit and
+ALLOW_PRECONFIGURED_KEY_JOINS (1, the joiner's transient key) inside one.
+
+At connect the NCP is configured before its stack starts: a key table, the MAC filter table, ZDO flags that leave
+endpoint requests (Match_Desc) to the host, and endpoint 1 (Smart Energy) so application frames reach the host.
+Callbacks arrive on bellows' thread; the ones that only complete a pending operation are handled there, the
+deliveries (messages, join events) are queued and handed to `on_message`/`on_join_event` on the thread that
+calls the radio, while it waits in any radio call (`receive`, `events`, `poll` or a command), never nested. Inter-PAN frames are built and (APS-)secured host-side with
 `harness.zigbee` (EZSP cannot APS-encrypt inter-PAN).
 """
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import math
 import os
 import queue
@@ -27,7 +36,7 @@ import bellows.types as t
 import zigpy.config as zconf
 from bellows.ezsp import EZSP
 
-from harness.errors import InputError, RadioFault, RigTimeout
+from harness.errors import BenchFault, InputError, RadioFault, RigTimeout
 from harness.zigbee import aps, interpan, mac, security
 from rig.radios.protocol import (PROFILE_SE, ApsMessage, BeaconInfo, DeliveryFailed, InterPanMessage, JoinEvent,
                                  JoinFailed, Message, NetworkInfo)
@@ -40,7 +49,15 @@ VALUE_MAC_FILTER_LIST = 0x09
 MAC_PASSTHROUGH_SE_INTERPAN = 0x01
 SECURITY_BITMASK_TC = (t.EmberInitialSecurityBitmask.HAVE_NETWORK_KEY
                        | t.EmberInitialSecurityBitmask.HAVE_PRECONFIGURED_KEY)
-SECURITY_BITMASK_JOINER = t.EmberInitialSecurityBitmask.HAVE_PRECONFIGURED_KEY
+SECURITY_BITMASK_JOINER = (t.EmberInitialSecurityBitmask.HAVE_PRECONFIGURED_KEY
+                           | t.EmberInitialSecurityBitmask.REQUIRE_ENCRYPTED_KEY)
+# EZSP v4-v7 EzspDecisionId values for TRUST_CENTER_POLICY
+LEGACY_DISALLOW_ALL_JOINS, LEGACY_PRECONFIGURED_KEY_JOINS = 3, 1
+KEY_TABLE_SIZE = 12
+ZDO_FLAGS = 0x02 | 0x04     # APP_HANDLES_UNSUPPORTED_ZDO_REQUESTS | APP_HANDLES_ZDO_ENDPOINT_REQUESTS
+SE_ENDPOINT, SE_DEVICE_ID = 1, 0x0500
+SE_CLUSTERS = (0x0019, 0x0700, 0x0702, 0x0703, 0x0704, 0x0705, 0x0800)
+MAX_PERMIT = 254            # permitJoining takes at most 254 s (255 = forever); longer permits are renewed
 INSTALL_CODE_POLICY = t.EzspDecisionBitmask.ALLOW_JOINS | t.EzspDecisionBitmask.JOINS_USE_INSTALL_CODE_KEY
 
 
@@ -93,8 +110,15 @@ class EzspRadio:
     that replaces bellows' serial/ASH one (tests, other transports)."""
 
     def __init__(self, port: str, baudrate: int = 115200, *, flow_control: str | None = None,
-                 command_timeout: float = 15.0, gateway: Callable[[EZSP], Any] | None = None):
+                 command_timeout: float = 15.0, gateway: Callable[[EZSP], Any] | None = None,
+                 expected_eui: int | None = None, clock: Any = None):
         self._timeout = command_timeout
+        self._port = port
+        self._clock = clock
+        self._inbox: queue.Queue[Callable[[], None]] = queue.Queue()
+        self._dispatching = False
+        self._tc_eui: int | None = None
+        self._permit_until: dict[int, float] = {}
         self._loop = _LoopThread()
         self._ezsp = EZSP(device_config(port, baudrate, flow_control))
         self._net: NetworkInfo | None = None
@@ -117,11 +141,30 @@ class EzspRadio:
         except Exception:
             self._loop.stop()
             raise
+        if expected_eui is not None and expected_eui != self.eui64:
+            self.close()
+            raise BenchFault(f"the NCP on {port} has EUI-64 {self.eui64:016X}, the bench file says "
+                             f"{expected_eui:016X}: certificates and install codes would not match it")
 
     # ---- plumbing -----------------------------------------------------------------------------------------
+    def _now(self) -> float:
+        return self._clock.now() if self._clock is not None else time.time()
+
     def _run(self, coro: Awaitable[T], what: str, timeout: float | None = None) -> T:
+        """Run `coro` on bellows' loop and wait for it, handing queued deliveries out meanwhile."""
         try:
-            return self._loop.run(coro, timeout or self._timeout, what)
+            future = asyncio.run_coroutine_threadsafe(_with_timeout(coro, timeout or self._timeout), self._loop.loop)
+            deadline = time.monotonic() + (timeout or self._timeout) + 1.0
+            while True:
+                self.poll()
+                try:
+                    return future.result(0.01)
+                except (TimeoutError, asyncio.TimeoutError, concurrent.futures.TimeoutError) as exc:
+                    if future.done():
+                        raise RigTimeout(f"EZSP: {what} timed out after {timeout or self._timeout:g} s") from exc
+                    if time.monotonic() > deadline:
+                        future.cancel()
+                        raise RigTimeout(f"EZSP: {what} timed out after {timeout or self._timeout:g} s") from exc
         except (RigTimeout, JoinFailed, DeliveryFailed, InputError, RadioFault):
             raise
         except Exception as exc:
@@ -137,6 +180,10 @@ class EzspRadio:
         (status,) = await self._ezsp.setConfigurationValue(t.EzspConfigId.CONFIG_MAC_FILTER_TABLE_SIZE,
                                                            len(INTERPAN_FILTERS) + 1)
         self.mac_filter_supported = _ok(status)
+        await self._checked("setConfigurationValue", t.EzspConfigId.CONFIG_KEY_TABLE_SIZE, KEY_TABLE_SIZE)
+        await self._checked("setConfigurationValue", t.EzspConfigId.CONFIG_APPLICATION_ZDO_FLAGS, ZDO_FLAGS)
+        await self._checked("addEndpoint", SE_ENDPOINT, PROFILE_SE, SE_DEVICE_ID, 0, len(SE_CLUSTERS),
+                            len(SE_CLUSTERS), list(SE_CLUSTERS), list(SE_CLUSTERS))
         (eui,) = await self._ezsp.getEui64()
         self.eui64 = eui64_int(eui)
 
@@ -164,10 +211,17 @@ class EzspRadio:
                                             networkKey=t.KeyData(network_key), networkKeySequenceNumber=0,
                                             preconfiguredTrustCenterEui64=eui64_type(0))
         await self._checked("setInitialSecurityState", state)
-        await self._call("setPolicy", t.EzspPolicyId.TRUST_CENTER_POLICY, 0)
+        await self._checked("setPolicy", t.EzspPolicyId.TRUST_CENTER_POLICY, self._closed_policy())
         await self._ezsp.formNetwork(self._params(channel, pan_id, epid))   # bellows waits for NETWORK_UP
         self._net = NetworkInfo(channel, pan_id, epid, 0x0000, network_key)
+        self._tc_eui = self.eui64
         return self._net
+
+    def _closed_policy(self) -> int:
+        return 0 if self.ezsp_version >= 8 else LEGACY_DISALLOW_ALL_JOINS
+
+    def _open_policy(self) -> int:
+        return INSTALL_CODE_POLICY if self.ezsp_version >= 8 else LEGACY_PRECONFIGURED_KEY_JOINS
 
     @staticmethod
     def _params(channel: int, pan_id: int, epid: int) -> t.EmberNetworkParameters:
@@ -231,8 +285,8 @@ class EzspRadio:
         self._net = NetworkInfo(target.channel, target.pan_id, target.extended_pan_id, int(node_id), bytes(16))
         status, tc = await self._call("lookupEui64ByNodeId", t.EmberNodeId(0x0000))
         if _ok(status):
-            self._learn(0x0000, eui64_int(tc))
-            self._keys.setdefault(eui64_int(tc), link_key)
+            self._tc_eui = eui64_int(tc)
+            self._learn(0x0000, self._tc_eui)
         return self._net
 
     def set_channel(self, channel: int) -> None:
@@ -257,19 +311,45 @@ class EzspRadio:
         status = await self._ezsp.add_transient_link_key(eui64_type(eui), t.KeyData(key))
         if not _ok(status):
             raise RadioFault(f"EZSP: transient link key for {eui:016X} refused: {status!r}")
-        if self.ezsp_version >= 8:
-            await self._call("setPolicy", t.EzspPolicyId.TRUST_CENTER_POLICY, INSTALL_CODE_POLICY)
-        await self._checked("permitJoining", max(1, min(254, round(duration))))
+        await self._checked("setPolicy", t.EzspPolicyId.TRUST_CENTER_POLICY, self._open_policy())
+        await self._checked("permitJoining", max(1, min(MAX_PERMIT, math.ceil(duration))))
         self._keys[eui] = key
+        self._permit_until[eui] = self._now() + duration
+        self._schedule_tick(eui, duration)
+
+    def _schedule_tick(self, eui: int, seconds: float) -> None:
+        """`_permit_tick` after `seconds` (at most one permitJoining slice) of the run's clock, handed to the
+        radio's caller like a delivery (clock timers may fire on any thread)."""
+        seconds = min(seconds, MAX_PERMIT)
+        tick = lambda: self._inbox.put(lambda: self._permit_tick(eui))   # noqa: E731
         old = self._permits.pop(eui, None)
         if old is not None:
             old.cancel()
-        self._permits[eui] = asyncio.get_running_loop().call_later(duration, self._permit_expired, eui)
+        if self._clock is not None:
+            self._permits[eui] = self._clock.call_at(self._now() + seconds, tick)
+        else:
+            self._permits[eui] = asyncio.get_running_loop().call_later(seconds, tick)
 
-    def _permit_expired(self, eui: int) -> None:
-        self._permits.pop(eui, None)
-        if not self._permits and self.ezsp_version >= 8:
-            asyncio.ensure_future(self._call("setPolicy", t.EzspPolicyId.TRUST_CENTER_POLICY, 0))
+    def _permit_tick(self, eui: int) -> None:
+        """A permit's window (or one 254 s slice of it) is over: renew it, or close joining when none is left."""
+        until = self._permit_until.get(eui)
+        if until is None:
+            return
+        left = until - self._now()
+        if left > 0.5:
+            self._run(self._renew(eui, left), "renew permit")
+            return
+        self._permit_until.pop(eui, None)
+        if not self._permit_until and self._net is not None:
+            self._run(self._close_joining(), "close joining")
+
+    async def _renew(self, eui: int, left: float) -> None:
+        await self._checked("permitJoining", max(1, min(MAX_PERMIT, math.ceil(left))))
+        self._schedule_tick(eui, left)
+
+    async def _close_joining(self) -> None:
+        await self._checked("permitJoining", 0)
+        await self._checked("setPolicy", t.EzspPolicyId.TRUST_CENTER_POLICY, self._closed_policy())
 
     def remove_device(self, eui: int) -> None:
         self._run(self._remove(eui), "remove device")
@@ -279,15 +359,69 @@ class EzspRadio:
         if handle is not None:
             handle.cancel()
         self._keys.pop(eui, None)
+        if self._permit_until.pop(eui, None) is not None:
+            # transient keys cannot be withdrawn one by one: clear them all and put the others back
+            await self._call("clearTransientLinkKeys")
+            for other in self._permit_until:
+                status = await self._ezsp.add_transient_link_key(eui64_type(other), t.KeyData(self._keys[other]))
+                if not _ok(status):
+                    raise RadioFault(f"EZSP: transient link key for {other:016X} refused: {status!r}")
+            if not self._permit_until:
+                await self._close_joining()
+        await self._erase_key(eui)
         nwk = self._eui_to_nwk.get(eui)
         if nwk is not None:
-            await self._call("removeDevice", t.EmberNodeId(nwk), eui64_type(eui), eui64_type(eui))
+            await self._checked("removeDevice", t.EmberNodeId(nwk), eui64_type(eui), eui64_type(eui))
+
+    async def _erase_key(self, eui: int) -> None:
+        entry = await self._key_entry(eui)
+        if entry is not None:
+            await self._checked("eraseKeyTableEntry", entry[0])
+
+    async def _key_entry(self, eui: int) -> tuple[int, bytes] | None:
+        """(index, key) of `eui`'s key-table entry on the NCP, or None."""
+        if self.ezsp_version < 13:
+            (index,) = await self._call("findKeyTableEntry", eui64_type(eui), True)
+            if int(index) == 0xFF:
+                return None
+            status, entry = await self._call("getKeyTableEntry", index)
+            return (int(index), entry.key.serialize()) if _ok(status) else None
+        result = await self._call("exportLinkKeyByEui", eui64_type(eui))
+        if self.ezsp_version >= 14:
+            status, context, key, _meta = result
+            index = context.key_index
+        else:
+            key, index, _meta, status = result
+        return (int(index), key.serialize()) if _ok(status) else None
+
+    async def _tc_link_key(self) -> bytes | None:
+        if self.ezsp_version < 13:
+            status, entry = await self._call("getKey", t.EmberKeyType.TRUST_CENTER_LINK_KEY)
+            return entry.key.serialize() if _ok(status) else None
+        result = await self._call("exportKey", self._tc_context())
+        key, status = (result[1], result[0]) if self.ezsp_version >= 14 else (result[0], result[1])
+        return key.serialize() if _ok(status) else None
+
+    def _tc_context(self) -> Any:
+        return t.SecurityManagerContextV13(core_key_type=t.SecurityManagerKeyType.TC_LINK, key_index=0,
+                                           derived_type=t.SecurityManagerDerivedKeyTypeV13.NONE,
+                                           eui64=eui64_type(self._tc_eui or 0), multi_network_index=0,
+                                           flags=t.SecurityManagerContextFlags.NONE, psa_key_alg_permission=0)
 
     def set_link_key(self, partner: int, key: bytes) -> None:
         self._run(self._set_key(partner, bytes(key)), "set link key")
 
+    def _joined_to_tc(self, partner: int) -> bool:
+        return self._net is not None and self._tc_eui == partner and self._tc_eui != self.eui64
+
     async def _set_key(self, partner: int, key: bytes) -> None:
-        if self.ezsp_version >= 13:
+        if self._joined_to_tc(partner):
+            # the joiner's key with its trust centre is the trust-centre link key, not an application key
+            if self.ezsp_version >= 13:
+                await self._checked("importKey", self._tc_context(), t.KeyData(key))
+            else:   # [I] EmberZNet 6.x updates the TC link key for the trust centre's address
+                await self._checked("addOrUpdateKeyTableEntry", eui64_type(partner), True, t.KeyData(key))
+        elif self.ezsp_version >= 13:
             # index 0xFF: update the entry for this EUI-64 or take a free one [I: EmberZNet sec-man import]
             await self._checked("importLinkKey", 0xFF, eui64_type(partner), t.KeyData(key))
         else:
@@ -295,7 +429,14 @@ class EzspRadio:
         self._keys[partner] = key
 
     def get_link_key(self, partner: int) -> bytes | None:
-        return self._keys.get(partner)
+        """Asked of the NCP: its trust-centre link key for our trust centre, else its key table's entry."""
+        return self._run(self._get_key(partner), "read link key")
+
+    async def _get_key(self, partner: int) -> bytes | None:
+        if self._joined_to_tc(partner):
+            return await self._tc_link_key()
+        entry = await self._key_entry(partner)
+        return entry[1] if entry else None
 
     # ---- data -----------------------------------------------------------------------------------------------
     def send_aps(self, dst: int, cluster: int, payload: bytes, *, profile: int = PROFILE_SE, src_ep: int = 1,
@@ -307,8 +448,9 @@ class EzspRadio:
                         aps_security: bool, wait: bool) -> None:
         nwk = self._eui_to_nwk.get(dst)
         if nwk is None:
-            (node_id,) = await self._call("lookupNodeIdByEui64", eui64_type(dst))
-            if int(node_id) == 0xFFFF:
+            result = await self._call("lookupNodeIdByEui64", eui64_type(dst))
+            node_id = result[-1]     # v14+: (status, nodeId); earlier: (nodeId,)
+            if int(node_id) == 0xFFFF or (len(result) > 1 and not _ok(result[0])):
                 raise DeliveryFailed(f"no network address known for {dst:016X}")
             nwk = int(node_id)
         options = t.EmberApsOption.APS_OPTION_RETRY | t.EmberApsOption.APS_OPTION_ENABLE_ROUTE_DISCOVERY
@@ -362,10 +504,11 @@ class EzspRadio:
         self._interpan_keys[partner] = bytes(key)
 
     async def _set_interpan(self, enabled: bool) -> None:
-        if self.mac_filter_supported:
-            values = b"".join(v.to_bytes(2, "little") for v in INTERPAN_FILTERS) if enabled else b""
-            await self._call("setValue", t.EzspValueId(VALUE_MAC_FILTER_LIST), values)
-        else:
+        """Filters stay installed once set (an empty list is no "off" switch); disabling drops frames host-side."""
+        if enabled and self.mac_filter_supported:
+            values = b"".join(v.to_bytes(2, "little") for v in INTERPAN_FILTERS)
+            await self._checked("setValue", t.EzspValueId(VALUE_MAC_FILTER_LIST), values)
+        elif not self.mac_filter_supported:
             flags = bytes([MAC_PASSTHROUGH_SE_INTERPAN if enabled else 0])
             await self._checked("setValue", t.EzspValueId.VALUE_MAC_PASSTHROUGH_FLAGS, flags)
         self._interpan = enabled
@@ -376,13 +519,33 @@ class EzspRadio:
     def on_join_event(self, callback: Callable[[JoinEvent], None] | None) -> None:
         self._on_join = callback
 
-    def receive(self, timeout: float = 5.0) -> Message | None:
+    def poll(self) -> None:
+        """Hand queued deliveries to the callbacks (on this thread; not from inside a callback)."""
+        if self._dispatching:
+            return
+        self._dispatching = True
         try:
-            return self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
+            while True:
+                try:
+                    task = self._inbox.get_nowait()
+                except queue.Empty:
+                    return
+                task()
+        finally:
+            self._dispatching = False
+
+    def receive(self, timeout: float = 5.0) -> Message | None:
+        deadline = time.monotonic() + timeout
+        while True:
+            self.poll()
+            try:
+                return self._queue.get(timeout=min(0.01, max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                if time.monotonic() >= deadline:
+                    return None
 
     def events(self) -> list[JoinEvent]:
+        self.poll()
         out = []
         while not self._events.empty():
             out.append(self._events.get_nowait())
@@ -401,7 +564,7 @@ class EzspRadio:
             if handler is not None:
                 handler(args)
         except InputError as exc:   # malformed inbound frame: dropped, with the reason kept
-            self.drops.append((time.time(), f"{name}: {exc}"))
+            self.drops.append((self._now(), f"{name}: {exc}"))
 
     def _cb_messageSentHandler(self, args: list) -> None:
         status, tag = (args[0], args[4]) if self.ezsp_version >= 14 else (args[4], args[3])
@@ -422,7 +585,7 @@ class EzspRadio:
             self._event(eui, nwk, "joined")
             return
         if eui is None:
-            self.drops.append((time.time(), f"message from unknown network address 0x{nwk:04x}"))
+            self.drops.append((self._now(), f"message from unknown network address 0x{nwk:04x}"))
             return
         secured = bool(aps_frame.options & t.EmberApsOption.APS_OPTION_ENCRYPTION)
         self._deliver(ApsMessage(eui, nwk, aps_frame.sourceEndpoint, aps_frame.destinationEndpoint,
@@ -465,17 +628,18 @@ class EzspRadio:
         self._eui_to_nwk[eui] = nwk
 
     def _deliver(self, message: Message) -> None:
-        if self._on_message is not None:
-            self._on_message(message)
-        else:
-            self._queue.put(message)
+        self._inbox.put(lambda: self._on_message(message) if self._on_message is not None
+                        else self._queue.put(message))
 
     def _event(self, eui: int, nwk: int, kind: str) -> None:
-        event = JoinEvent(eui, nwk, kind, time.time())
-        if self._on_join is not None:
-            self._on_join(event)
-        else:
-            self._events.put(event)
+        event = JoinEvent(eui, nwk, kind, self._now())
+
+        def hand_out() -> None:
+            if self._on_join is not None:
+                self._on_join(event)
+            else:
+                self._events.put(event)
+        self._inbox.put(hand_out)
 
 
 def probe(port: str, baud: int = 115200, timeout: float = 10.0) -> tuple[bool, str]:
