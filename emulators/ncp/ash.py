@@ -98,23 +98,38 @@ class AshStats:
 
 
 class Faults:
-    """Fault injection on the serial line: `outbound`/`inbound` map a 0-based frame index (frames the NCP writes /
-    frames it decodes from the host) to 'drop', 'corrupt' or 'duplicate'."""
+    """Fault injection on the serial line. `outbound` / `inbound` map the 0-based index of a DATA frame (those the
+    NCP writes / those it reads from the host, retransmissions included) to 'drop', 'corrupt' or 'duplicate';
+    inbound also to 'reset' (the NCP resets as that frame arrives, as after a watchdog reset)."""
 
     def __init__(self, outbound: dict[int, str] | None = None, inbound: dict[int, str] | None = None):
         self.outbound = dict(outbound or {})
         self.inbound = dict(inbound or {})
         self._out = self._in = 0
+        self.applied: list[tuple[str, int, str]] = []
 
     def on_write(self, raw: bytes) -> list[bytes]:
+        if not _is_data(raw[:-1]):
+            return [raw]
         action = self.outbound.get(self._out)
+        if action:
+            self.applied.append(("out", self._out, action))
         self._out += 1
         return _apply(action, raw)
 
-    def on_read(self, frame: bytes) -> list[bytes]:
+    def on_read(self, raw: bytes) -> list[bytes] | None:
+        if not _is_data(raw):
+            return [raw]
         action = self.inbound.get(self._in)
+        if action:
+            self.applied.append(("in", self._in, action))
         self._in += 1
-        return _apply(action, frame)
+        return None if action == "reset" else _apply(action, raw)
+
+
+def _is_data(stuffed: bytes) -> bool:
+    frame = unstuff(stuffed)
+    return bool(frame) and frame[0] & 0x80 == 0
 
 
 def _apply(action: str | None, data: bytes) -> list[bytes]:
@@ -166,7 +181,11 @@ class AshNcp:
                     self._discarding = False
                     self._bad_frame(raw)
                 elif raw:
-                    for frame in (self.faults.on_read(raw) if self.faults else [raw]):
+                    frames = self.faults.on_read(raw) if self.faults else [raw]
+                    if frames is None:
+                        self.reset(RESET_SOFTWARE)
+                        continue
+                    for frame in frames:
                         self._frame(frame)
             elif byte == CANCEL:
                 self._buffer.clear()

@@ -8,7 +8,7 @@
     kind = "emulator"
     board = "/dev/serial/by-id/usb-MicroPython_..."   # or "sim", or any pyserial URL
     reset = "dtr"                      # optional: "machine" (default) or "dtr"
-    radio = { kind = "ezsp", port = "/dev/serial/by-id/usb-Silicon_Labs_...", baud = 115200 }   # or { kind = "sim" }
+    radio = { kind = "ezsp", port = "/dev/serial/by-id/usb-Silicon_Labs_...", baud = 115200, flow_control = "hardware" }  # or { kind = "sim" }
 
     [roles.esme]                       # a device under test
     kind = "dut"
@@ -31,8 +31,8 @@ from typing import Any
 
 from harness.errors import InputError
 from rig.bench import identifiers
-from rig.bench.model import (DEFAULT_BAUD, DEFAULT_CHANNEL, DEFAULT_EZSP_BAUD, DEFAULT_HEAP, EZSP, RADIO_KINDS,
-                             RESETS, ROLES, SIM, Bench, Dut, Emulator, Radio, Role)
+from rig.bench.model import (DEFAULT_BAUD, DEFAULT_CHANNEL, DEFAULT_EZSP_BAUD, DEFAULT_HEAP, EZSP, FLOW_CONTROLS,
+                             RADIO_KINDS, RESETS, ROLES, SIM, Bench, Dut, Emulator, Radio, Role)
 
 _URL = re.compile(r"^[a-z][a-z0-9+]*://")
 _HEAP = re.compile(r"^[0-9]+[KM]?$")
@@ -194,14 +194,17 @@ def _positive(table: _Reader, key: str, default: int) -> int:
 
 
 def _radio(radio: _Reader, check_files: bool) -> Radio:
-    radio.only(("kind", "port", "baud"))
+    radio.only(("kind", "port", "baud", "flow_control"))
     kind = radio.get("kind", str, " or ".join(f'"{k}"' for k in RADIO_KINDS))
     if kind == SIM:
         return Radio(kind=SIM)
     if kind == EZSP:
         port = radio.get("port", str, "the EZSP NCP's serial port path or pyserial URL")
         _check_port(radio, "port", port, check_files)
-        return Radio(kind=EZSP, port=port, baud=_positive(radio, "baud", DEFAULT_EZSP_BAUD))
+        flow = radio.get("flow_control", str, " or ".join(f'"{f}"' for f in FLOW_CONTROLS), None)
+        if flow is not None and flow not in FLOW_CONTROLS:
+            raise radio.error("flow_control", f"is {flow!r}; expected " + " or ".join(f'"{f}"' for f in FLOW_CONTROLS))
+        return Radio(kind=EZSP, port=port, baud=_positive(radio, "baud", DEFAULT_EZSP_BAUD), flow_control=flow)
     raise radio.error("kind", f"is {kind!r}; expected " + " or ".join(f'"{k}"' for k in RADIO_KINDS))
 
 

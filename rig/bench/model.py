@@ -13,6 +13,7 @@ DEFAULT_BAUD = 115200
 DEFAULT_EZSP_BAUD = 115200
 DEFAULT_HEAP = "256K"  # a simulated board's heap: about a Raspberry Pi Pico's RAM
 DEFAULT_CHANNEL = 11
+FLOW_CONTROLS = ("hardware", "software")   # pyserial RTS/CTS or XON/XOFF; absent = none
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Radio:
     kind: str
     port: str | None = None
     baud: int = DEFAULT_EZSP_BAUD
+    flow_control: str | None = None
 
     @property
     def simulated(self) -> bool:

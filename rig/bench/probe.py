@@ -53,7 +53,7 @@ def probe_radio(radio: Radio) -> str:
         if e.name in ("rig.radios.ezsp", "rig.radios"):
             return NOT_PROBED
         raise
-    ok, detail = ezsp.probe(radio.port, radio.baud)  # (ok, detail); never raises
+    ok, detail = ezsp.probe(radio.port, radio.baud, flow_control=radio.flow_control)  # (ok, detail); never raises
     return READY if ok else f"radio not ready: {detail}"
 
 

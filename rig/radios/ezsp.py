@@ -120,7 +120,8 @@ class EzspRadio:
         self._tc_eui: int | None = None
         self._permit_until: dict[int, float] = {}
         self._loop = _LoopThread()
-        self._ezsp = EZSP(device_config(port, baudrate, flow_control))
+        self._failure: BaseException | None = None
+        self._ezsp = EZSP(device_config(port, baudrate, flow_control), application=self)
         self._net: NetworkInfo | None = None
         self._keys: dict[int, bytes] = {}
         self._interpan_keys: dict[int, bytes] = {}
@@ -147,6 +148,10 @@ class EzspRadio:
                              f"{expected_eui:016X}: certificates and install codes would not match it")
 
     # ---- plumbing -----------------------------------------------------------------------------------------
+    def connection_lost(self, exc: BaseException) -> None:
+        """bellows: the NCP reset unasked, entered its FAILED state or the port closed (on bellows' thread)."""
+        self._failure = exc
+
     def _now(self) -> float:
         return self._clock.now() if self._clock is not None else time.time()
 
@@ -157,6 +162,10 @@ class EzspRadio:
             deadline = time.monotonic() + (timeout or self._timeout) + 1.0
             while True:
                 self.poll()
+                if self._failure is not None:
+                    future.cancel()
+                    raise RadioFault(f"EZSP: the NCP on {self._port} reset or failed during {what}: "
+                                     f"{self._failure!r}")
                 try:
                     return future.result(0.01)
                 except (TimeoutError, asyncio.TimeoutError, concurrent.futures.TimeoutError) as exc:
@@ -642,10 +651,10 @@ class EzspRadio:
         self._inbox.put(hand_out)
 
 
-def probe(port: str, baud: int = 115200, timeout: float = 10.0) -> tuple[bool, str]:
+def probe(port: str, baud: int = 115200, timeout: float = 10.0, flow_control: str | None = None) -> tuple[bool, str]:
     """Is there an EZSP NCP on `port`? (ok, detail) for `rig bench check`; never raises."""
     loop = _LoopThread()
-    ezsp = EZSP(device_config(port, baud))
+    ezsp = EZSP(device_config(port, baud, flow_control))
 
     async def check() -> str:
         await ezsp.connect(use_thread=False)

@@ -103,15 +103,16 @@ def test_bench_check_probes_ezsp_radios_and_reports_failures(tmp_path, monkeypat
 
     calls = []
 
-    def fake_probe(port, baud):
-        calls.append((port, baud))
+    def fake_probe(port, baud, flow_control=None):
+        calls.append((port, baud, flow_control))
         return False, f"no EZSP NCP on {port}"
 
     monkeypatch.setattr(ezsp, "probe", fake_probe)
     bench_file = tmp_path / "radio.toml"
     bench_file.write_text('[roles.chf]\nkind = "emulator"\nboard = "sim"\n'
-                          'radio = { kind = "ezsp", port = "socket://127.0.0.1:9", baud = 57600 }\n')
+                          'radio = { kind = "ezsp", port = "socket://127.0.0.1:9", baud = 57600, '
+                          'flow_control = "hardware" }\n')
     result = CliRunner().invoke(main, ["bench", "check", str(bench_file), "--workdir", str(tmp_path / "w")])
     assert result.exit_code == 1
-    assert calls == [("socket://127.0.0.1:9", 57600)]
+    assert calls == [("socket://127.0.0.1:9", 57600, "hardware")]
     assert "radio not ready: no EZSP NCP on socket://127.0.0.1:9" in table_rows(result.output)["chf"][5]

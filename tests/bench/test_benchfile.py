@@ -185,3 +185,12 @@ def test_default_emulator_eui64s_match_the_builtin_bench():
     from_file = load_bench(BENCHES / "sim.toml")
     builtin = sim_bench()
     assert {r: e.eui64 for r, e in from_file.roles.items()} == {r: e.eui64 for r, e in builtin.roles.items()}
+
+
+def test_ezsp_flow_control(tmp_path):
+    """WIRING.md: the dongles use hardware flow control; the bench file says so per radio (defect 12)."""
+    radio = 'radio = {{ kind = "ezsp", port = "socket://10.0.0.5:4001", flow_control = "{}" }}\n'
+    bench = load_bench(write(tmp_path, '[roles.chf]\nkind = "emulator"\nboard = "sim"\n' + radio.format("hardware")))
+    assert bench.roles["chf"].radio.flow_control == "hardware"
+    err = error_for(tmp_path, '[roles.chf]\nkind = "emulator"\nboard = "sim"\n' + radio.format("rts"))
+    assert err.field == "roles.chf.radio.flow_control"

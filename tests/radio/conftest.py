@@ -46,3 +46,13 @@ def joined(medium, hub):
     medium.wait_until(lambda: False, 0.05)
     hub.events()
     return hub, esme
+
+
+@pytest.fixture
+def ncps(tmp_path):
+    """Emulated NCPs on ptys over one captured medium (its virtual clock follows wall time)."""
+    from emulators.ncp.server import PtyNcps
+    cap = Capture(tmp_path / "ncp.pcap")
+    with PtyNcps(Medium(VirtualClock(), seed=3, capture=cap)) as served:
+        yield served
+    cap.close()
