@@ -106,12 +106,11 @@ def device_config(port: str, baudrate: int = 115200, flow_control: str | None = 
 
 
 class EzspRadio:
-    """Radio on an EZSP NCP. `gateway`, when given, is called with bellows' EZSP object and returns the gateway
-    that replaces bellows' serial/ASH one (tests, other transports)."""
+    """Radio on an EZSP NCP at `port`. `expected_eui`: the bench file's EUI-64 for it (a mismatch is a BenchFault);
+    `clock`: the run's clock (join-event times, permit expiry); without it wall time."""
 
     def __init__(self, port: str, baudrate: int = 115200, *, flow_control: str | None = None,
-                 command_timeout: float = 15.0, gateway: Callable[[EZSP], Any] | None = None,
-                 expected_eui: int | None = None, clock: Any = None):
+                 command_timeout: float = 15.0, expected_eui: int | None = None, clock: Any = None):
         self._timeout = command_timeout
         self._port = port
         self._clock = clock
@@ -138,7 +137,7 @@ class EzspRadio:
         self._on_join: Callable[[JoinEvent], None] | None = None
         self.drops: list[tuple[float, str]] = []
         try:
-            self._run(self._connect(gateway), "connect")
+            self._run(self._connect(), "connect")
         except Exception:
             self._loop.stop()
             raise
@@ -179,12 +178,8 @@ class EzspRadio:
         except Exception as exc:
             raise RadioFault(f"EZSP: {what} failed: {exc!r}") from exc
 
-    async def _connect(self, gateway: Callable[[EZSP], Any] | None) -> None:
-        if gateway is None:
-            await self._ezsp.connect(use_thread=False)
-        else:
-            self._ezsp._gw = gateway(self._ezsp)
-            await self._ezsp.startup_reset()
+    async def _connect(self) -> None:
+        await self._ezsp.connect(use_thread=False)
         self._ezsp.add_callback(self._callback)
         (status,) = await self._ezsp.setConfigurationValue(t.EzspConfigId.CONFIG_MAC_FILTER_TABLE_SIZE,
                                                            len(INTERPAN_FILTERS) + 1)

@@ -1,268 +1,215 @@
-"""EzspRadio against an EZSP-level NCP double (tests/radio/ezsp_fake_ncp.py): bellows' real EZSP object and
-protocol handlers do version negotiation, serialisation and callback parsing; the double answers like an NCP.
-Not exercised here: ASH framing/serial, a real NCP's radio behaviour (association, key transport on air)."""
+"""EzspRadio (bellows, unmodified) against emulated EmberZNet NCPs on ptys sharing one simulated medium: the whole
+path from the Radio facade through bellows' EZSP and ASH to the NCP's stack and the air. Each `test_defect_N`
+is the regression test of defect N of issue 10 (it failed on the radio layer before the fix)."""
 from __future__ import annotations
 
-import bellows.types as t
+import time
+
 import pytest
 
-from ezsp_fake_ncp import NCP_EUI, FakeNcp
-from harness.zigbee import interpan, mac, security
-from rig.radios.ezsp import INSTALL_CODE_POLICY, EzspRadio, eui64_int, eui64_type, probe
+from emulators.ncp.air import DECISION_CLEAR, DECISION_DENY
+from emulators.ncp.stack import CONFIG_APPLICATION_ZDO_FLAGS, CONFIG_KEY_TABLE_SIZE, CONFIG_MAC_FILTER_TABLE_SIZE
+from harness.errors import BenchFault, RadioFault
+from rig.clock import VirtualClock
+from rig.radios.ezsp import EzspRadio, probe
 from rig.radios.protocol import ApsMessage, DeliveryFailed, InterPanMessage, JoinFailed
 
-CH, ESME, HHT = 0x0A0B0C0D0E0F1011, 0x0A0B0C0D0E0F1012, 0x0A0B0C0D0E0F1020
+CH, ESME, HHT, INTRUDER = 0x0A0B0C0D0E0F1011, 0x0A0B0C0D0E0F1012, 0x0A0B0C0D0E0F1020, 0x0A0B0C0D0E0F10FF
 KEY = bytes.fromhex("41618FC0C83B0E14A589954B16E31466")
+CBKE_KEY = bytes.fromhex("00112233445566778899AABBCCDDEEFF")
 NETWORK_KEY = bytes(range(16))
+CHANNEL, PAN = 15, 0x1A2B
 
 
 @pytest.fixture
-def ncp():
-    return FakeNcp(13)
+def radios(ncps):
+    """make(eui, version, **radio options) -> (radio, ncp); every radio closed at the end."""
+    made = []
 
+    def make(eui: int, version: int = 14, **options):
+        ncp, port = ncps.add(eui, version=version, name=f"{eui:016X}")
+        radio = EzspRadio(port, command_timeout=5, **options)
+        made.append(radio)
+        return radio, ncp
 
-@pytest.fixture
-def radio(ncp):
-    r = EzspRadio("/dev/null", gateway=ncp, command_timeout=3)
-    yield r
-    r.close()
-
-
-def network_up(_args):
-    return [("stackStatusHandler", {"status": t.EmberStatus.NETWORK_UP})]
-
-
-def test_connect_negotiates_the_version_and_reads_the_eui(radio, ncp):
-    assert radio.ezsp_version == 13 and radio.eui64 == NCP_EUI
-    assert ncp.last("setConfigurationValue")["configId"] == t.EzspConfigId.CONFIG_MAC_FILTER_TABLE_SIZE
-
-
-def test_form_network_as_trust_centre(radio, ncp):
-    ncp.after["formNetwork"] = network_up
-    net = radio.form_network(20, 0x4A1B, NETWORK_KEY, extended_pan_id=CH)
-    assert (net.channel, net.pan_id, net.extended_pan_id, net.short) == (20, 0x4A1B, CH, 0)
-    params = ncp.last("formNetwork")["parameters"]
-    assert (params.radioChannel, params.panId, eui64_int(params.extendedPanId)) == (20, 0x4A1B, CH)
-    state = ncp.last("setInitialSecurityState")["state"]
-    assert state.networkKey.serialize() == NETWORK_KEY
-    assert state.preconfiguredKey.serialize() != b"ZigBeeAlliance09"
-    assert ncp.last("setPolicy")["decisionId"] == 0          # joins denied until a permit
-
-
-def test_form_network_times_out_without_network_up(radio, ncp):
-    from harness.errors import RigTimeout
-    with pytest.raises(RigTimeout):
-        radio.form_network(20, 0x4A1B, NETWORK_KEY)
-
-
-def test_permit_joining_installs_only_that_eui_and_key(radio, ncp):
-    radio.permit_joining(ESME, KEY, 60)
-    imported = ncp.last("importTransientKey")
-    assert eui64_int(imported["eui64"]) == ESME and imported["plaintext_key"].serialize() == KEY
-    assert ncp.last("setPolicy")["decisionId"] == INSTALL_CODE_POLICY
-    assert ncp.last("permitJoining")["duration"] == 60
-    wildcard = [a for n, a in ncp.calls if n == "importTransientKey" and eui64_int(a["eui64"]) == (1 << 64) - 1]
-    assert not wildcard
-
-
-def test_trust_centre_join_handler_becomes_join_events(radio, ncp):
-    common = {"newNodeId": 0xF116, "newNodeEui64": eui64_type(ESME), "parentOfNewNodeId": 0}
-    ncp.after["nop"] = lambda _a: [
-        ("trustCenterJoinHandler", dict(common, status=t.EmberDeviceUpdate.STANDARD_SECURITY_UNSECURED_JOIN,
-                                        policyDecision=t.EmberJoinDecision.USE_PRECONFIGURED_KEY)),
-        ("trustCenterJoinHandler", dict(common, status=t.EmberDeviceUpdate.STANDARD_SECURITY_UNSECURED_JOIN,
-                                        policyDecision=t.EmberJoinDecision.DENY_JOIN)),
-        ("trustCenterJoinHandler", dict(common, status=t.EmberDeviceUpdate.DEVICE_LEFT,
-                                        policyDecision=t.EmberJoinDecision.NO_ACTION)),
-    ]
-    radio._run(radio._call("nop"), "nop")
-    import time
-    deadline = time.time() + 2
-    events = []
-    while len(events) < 3 and time.time() < deadline:
-        events += radio.events()
-        time.sleep(0.01)
-    assert [(e.eui, e.short, e.kind) for e in events] == [(ESME, 0xF116, "key_sent"), (ESME, 0xF116, "denied"),
-                                                         (ESME, 0xF116, "left")]
-
-
-def _aps_frame(cluster: int, options: int) -> t.EmberApsFrame:
-    return t.EmberApsFrame(profileId=0x0109, clusterId=cluster, sourceEndpoint=1, destinationEndpoint=1,
-                           options=t.EmberApsOption(options), groupId=0, sequence=1)
-
-
-def _joined(radio, ncp):
-    """Teach the radio that ESME is 0xF116 via a trust-centre join callback."""
-    ncp.after["nop"] = lambda _a: [("trustCenterJoinHandler", {
-        "newNodeId": 0xF116, "newNodeEui64": eui64_type(ESME), "parentOfNewNodeId": 0,
-        "status": t.EmberDeviceUpdate.STANDARD_SECURITY_UNSECURED_JOIN,
-        "policyDecision": t.EmberJoinDecision.USE_PRECONFIGURED_KEY})]
-    radio._run(radio._call("nop"), "nop")
-    import time
-    deadline = time.time() + 2
-    while not radio.events() and time.time() < deadline:
-        time.sleep(0.01)
-
-
-def test_send_aps_with_link_key_waits_for_the_ack(radio, ncp):
-    _joined(radio, ncp)
-
-    def sent(args):
-        return [("messageSentHandler", {"type": 0, "indexOrDestination": 0xF116, "apsFrame": args["apsFrame"],
-                                        "messageTag": args["messageTag"], "status": t.EmberStatus.SUCCESS,
-                                        "messageContents": b""})]
-    ncp.after["sendUnicast"] = sent
-    radio.send_aps(ESME, 0x0702, b"\x01\x02\x00")
-    req = ncp.last("sendUnicast")
-    assert req["indexOrDestination"] == 0xF116 and req["messageContents"] == b"\x01\x02\x00"
-    assert req["apsFrame"].clusterId == 0x0702 and req["apsFrame"].options & t.EmberApsOption.APS_OPTION_ENCRYPTION
-    radio.send_aps(ESME, 0x0800, b"ke", aps_security=False)
-    assert not ncp.last("sendUnicast")["apsFrame"].options & t.EmberApsOption.APS_OPTION_ENCRYPTION
-
-
-def test_send_aps_without_ack_fails(radio, ncp):
-    _joined(radio, ncp)
-    ncp.after["sendUnicast"] = lambda a: [("messageSentHandler", {
-        "type": 0, "indexOrDestination": 0xF116, "apsFrame": a["apsFrame"], "messageTag": a["messageTag"],
-        "status": t.EmberStatus.DELIVERY_FAILED, "messageContents": b""})]
-    with pytest.raises(DeliveryFailed, match="no APS ack"):
-        radio.send_aps(ESME, 0x0702, b"x")
-    with pytest.raises(DeliveryFailed, match="no network address"):
-        radio.send_aps(HHT, 0x0702, b"x")
-
-
-def test_incoming_message_becomes_an_aps_message(radio, ncp):
-    _joined(radio, ncp)
-    ncp.after["nop"] = lambda _a: [("incomingMessageHandler", {
-        "type": t.EmberIncomingMessageType.INCOMING_UNICAST,
-        "apsFrame": _aps_frame(0x0702, t.EmberApsOption.APS_OPTION_ENCRYPTION), "lastHopLqi": 200,
-        "lastHopRssi": -40, "sender": 0xF116, "bindingIndex": 0xFF, "addressIndex": 0xFF,
-        "messageContents": b"\x09\x01\x00"})]
-    radio._run(radio._call("nop"), "nop")
-    assert radio.receive(2) == ApsMessage(ESME, 0xF116, 1, 1, 0x0702, 0x0109, b"\x09\x01\x00", True)
-
-
-def test_set_channel_tunes_the_ncp(radio, ncp):
-    radio.set_channel(20)
-    assert ncp.last("setRadioChannel")["channel"] == 20
-    with pytest.raises(ValueError):
-        radio.set_channel(27)
-
-
-def test_interpan_send_builds_the_se_frame(radio, ncp):
-    radio.send_interpan(0xFFFF, HHT, 0x0800, b"\x09\x01\x00", link_key=KEY)
-    raw = ncp.last("sendRawMessageExtended")["message"]
-    frame = mac.decode(raw)
-    assert (frame.dst, frame.src, frame.dst_pan) == (HHT, NCP_EUI, 0xFFFF) and frame.ack_request
-    assert security.open_interpan(frame.payload, KEY, NCP_EUI).payload == b"\x09\x01\x00"
-
-
-def test_interpan_receive_via_mac_filter(radio, ncp):
-    radio.set_interpan(True)
-    values = ncp.last("setValue")
-    assert values["valueId"] == 0x09 and len(values["value"]) == 24
-    raw = mac.encode(interpan.mac_frame(3, 0xFFFF, mac.BROADCAST_SHORT, False, 0x1234, HHT,
-                                        interpan.encode(interpan.InterPanFrame(0x0800, delivery=2,
-                                                                               payload=b"\x01\x05\x00"))))
-    ncp.after["nop"] = lambda _a: [("macFilterMatchMessageHandler", {
-        "filterIndexMatch": 1, "legacyPassthroughType": t.EmberMacPassthroughType.MAC_PASSTHROUGH_SE_INTERPAN,
-        "lastHopLqi": 200, "lastHopRssi": -40, "messageContents": raw}),
-        ("macFilterMatchMessageHandler", {   # malformed: dropped, not a crash
-        "filterIndexMatch": 1, "legacyPassthroughType": t.EmberMacPassthroughType.MAC_PASSTHROUGH_SE_INTERPAN,
-        "lastHopLqi": 200, "lastHopRssi": -40, "messageContents": raw[:12]})]
-    radio._run(radio._call("nop"), "nop")
-    assert radio.receive(2) == InterPanMessage(HHT, 0x1234, 0xFFFF, 0xFFFF, 0x0800, 0x0109, b"\x01\x05\x00", False)
-    assert radio.receive(0.2) is None
-    assert "macFilterMatchMessageHandler" in radio.drops[-1][1]
-
-
-def test_key_table(radio, ncp):
-    radio.set_link_key(ESME, KEY)
-    entry = ncp.last("importLinkKey")
-    assert eui64_int(entry["address"]) == ESME and entry["key"].serialize() == KEY
-    assert radio.get_link_key(ESME) == KEY
-
-
-def test_join_needs_a_beacon_permitting_joins(radio, ncp):
-    net = t.EmberZigbeeNetwork(channel=20, panId=0x4A1B,
-                               extendedPanId=t.ExtendedPanId.deserialize(CH.to_bytes(8, "little"))[0],
-                               allowingJoin=True, stackProfile=2, nwkUpdateId=0)
-    ncp.after["startScan"] = lambda _a: [("networkFoundHandler", {"networkFound": net, "lastHopLqi": 255,
-                                                                 "lastHopRssi": -30}),
-                                         ("scanCompleteHandler", {"channel": 26, "status": 0})]
-    ncp.after["joinNetwork"] = network_up
-    ncp.handlers["lookupEui64ByNodeId"] = lambda a: {"status": t.EmberStatus.SUCCESS, "eui64": eui64_type(CH)}
-    info = radio.join(CH, KEY, channels=[20])
-    assert (info.pan_id, info.extended_pan_id, info.short) == (0x4A1B, CH, 0x1234)
-    assert ncp.last("setInitialSecurityState")["state"].preconfiguredKey.serialize() == KEY
-    assert radio.get_link_key(CH) == KEY
-    with pytest.raises(JoinFailed, match="permitting joins"):
-        radio.join(0x1111, KEY, channels=[20])
-
-
-def test_join_refused_by_the_trust_centre(radio, ncp):
-    net = t.EmberZigbeeNetwork(channel=20, panId=0x4A1B,
-                               extendedPanId=t.ExtendedPanId.deserialize(CH.to_bytes(8, "little"))[0],
-                               allowingJoin=True, stackProfile=2, nwkUpdateId=0)
-    ncp.after["startScan"] = lambda _a: [("networkFoundHandler", {"networkFound": net, "lastHopLqi": 255,
-                                                                 "lastHopRssi": -30}),
-                                         ("scanCompleteHandler", {"channel": 26, "status": 0})]
-    ncp.after["joinNetwork"] = lambda _a: [("stackStatusHandler", {"status": t.EmberStatus.JOIN_FAILED})]
-    with pytest.raises(JoinFailed, match="stack status .*NOT_JOINED"):
-        radio.join(CH, KEY, channels=[20])
-    ncp.after["joinNetwork"] = lambda _a: []
-    with pytest.raises(JoinFailed, match="did not come up"):
-        radio.join(CH, KEY, channels=[20], timeout=0.5)
-
-
-@pytest.mark.parametrize("version,command", [(7, "sendRawMessage"), (13, "sendRawMessageExtended"), (14, "sendRawMessageExtended")])
-def test_raw_send_command_per_version(version, command):
-    ncp = FakeNcp(version)
-    radio = EzspRadio("/dev/null", gateway=ncp, command_timeout=3)
-    try:
-        radio.send_interpan(0x1234, None, 0x0703, b"\x19\x01\x00")
-        raw = ncp.last(command)
-        assert interpan.decode(mac.decode(list(raw.values())[0]).payload).cluster == 0x0703
-    finally:
+    yield make
+    for radio in made:
         radio.close()
 
 
-def test_probe_reports_a_missing_port():
+def joined(radios, version: int = 14):
+    """(hub, hub NCP, meter, meter NCP): the meter joined the hub with its install-code key."""
+    hub, hub_ncp = radios(CH, version)
+    meter, meter_ncp = radios(ESME, version)
+    hub.form_network(CHANNEL, PAN, NETWORK_KEY)
+    hub.permit_joining(ESME, KEY, 60)
+    meter.join(CH, KEY, channels=[CHANNEL])
+    return hub, hub_ncp, meter, meter_ncp
+
+
+def wait_events(radio, count: int, seconds: float = 3.0) -> list:
+    events, deadline = [], time.monotonic() + seconds
+    while len(events) < count and time.monotonic() < deadline:
+        events += radio.events()
+        time.sleep(0.01)
+    return events
+
+
+@pytest.mark.parametrize("version", [7, 8, 13, 14, 19])
+def test_join_and_exchange_secured_frames(radios, version):
+    hub, _, meter, _ = joined(radios, version)
+    assert [e.kind for e in wait_events(hub, 2)] == ["key_sent", "joined"]
+    meter.send_aps(CH, 0x0702, b"\x01\x02")
+    assert hub.receive(3) == ApsMessage(ESME, meter.network().short, 1, 1, 0x0702, 0x0109, b"\x01\x02", True)
+    hub.send_aps(ESME, 0x0702, b"\x03", aps_security=False)
+    message = meter.receive(3)
+    assert (message.src, message.payload, message.aps_secured) == (CH, b"\x03", False)
+
+
+def test_join_with_the_wrong_key_is_refused(radios):
+    hub, _ = radios(CH)
+    meter, _ = radios(ESME)
+    hub.form_network(CHANNEL, PAN, NETWORK_KEY)
+    hub.permit_joining(ESME, KEY, 60)
+    with pytest.raises(JoinFailed):
+        meter.join(CH, bytes(16), channels=[CHANNEL])
+    with pytest.raises(JoinFailed, match="permitting joins"):
+        meter.join(0x1111, KEY, channels=[CHANNEL])
+
+
+def test_interpan_both_ways(radios):
+    hub, _ = radios(CH)
+    hht, _ = radios(HHT)
+    hub.form_network(CHANNEL, PAN, NETWORK_KEY)
+    hub.set_interpan(True)
+    hht.set_channel(CHANNEL)
+    hht.set_interpan(True)
+    hht.send_interpan(PAN, CH, 0x0800, b"\x01\x05\x00", link_key=KEY)
+    assert hub.receive(2) is None                     # APS-secured with a key the hub does not hold: dropped
+    hub.set_interpan_key(HHT, KEY)
+    hht.send_interpan(PAN, CH, 0x0800, b"\x01\x06\x00", link_key=KEY)
+    assert hub.receive(2) == InterPanMessage(HHT, 0xFFFF, PAN, CH, 0x0800, 0x0109, b"\x01\x06\x00", True)
+    hub.send_interpan(0xFFFF, None, 0x0704, b"\x19\x01\x00")
+    message = hht.receive(2)
+    assert (message.src, message.dst, message.cluster, message.payload) == (CH, 0xFFFF, 0x0704, b"\x19\x01\x00")
+
+
+def test_probe_finds_the_emulated_ncp(ncps):
+    _, port = ncps.add(CH, version=13)
+    ok, detail = probe(port, 115200, timeout=10)
+    assert ok, detail
+    assert "EZSP v13" in detail and f"{CH:016X}" in detail
     ok, detail = probe("/dev/does-not-exist-ncp", 115200, timeout=5)
     assert not ok and "/dev/does-not-exist-ncp" in detail
 
 
-@pytest.fixture
-def ash_ncp():
-    from ash_ncp import AshNcp
-    ncp = AshNcp(FakeNcp(13))
-    yield ncp
-    ncp.close()
+# ---- defects of issue 10 ------------------------------------------------------------------------------------
+def test_defect_1_v14_lookup_returns_status_and_node_id(radios):
+    hub, _ = radios(CH, 14)
+    hub.form_network(CHANNEL, PAN, NETWORK_KEY)
+    with pytest.raises(DeliveryFailed, match="no network address"):
+        hub.send_aps(HHT, 0x0702, b"x")
 
 
-def test_ash_known_frames():
-    from ash_ncp import crc_ccitt, randomise, stuff
-    # UG101: the host's RST frame is C0 38 BC 7E; the NCP's RSTACK (version 2, power-on reset 2) is C1 02 02 9B 7B 7E
-    assert stuff(b"\xc0" + crc_ccitt(b"\xc0").to_bytes(2, "big")) == bytes.fromhex("C038BC7E")
-    assert stuff(b"\xc1\x02\x02" + crc_ccitt(b"\xc1\x02\x02").to_bytes(2, "big")) == bytes.fromhex("C102029B7B7E")
-    assert randomise(bytes(5)) == bytes.fromhex("42 21 A8 54 2A")   # UG101 pseudo-random sequence start
+def test_defect_2_legacy_policy_never_sends_the_key_in_the_clear(radios):
+    hub, hub_ncp = radios(CH, 7)
+    hub.form_network(CHANNEL, PAN, NETWORK_KEY)
+    assert hub_ncp.stack.join_decision(INTRUDER)[0] == DECISION_DENY
+    hub.permit_joining(ESME, KEY, 60)
+    assert hub_ncp.stack.join_decision(ESME)[1] == KEY          # the meter's key protects its Transport-Key
+    assert hub_ncp.stack.join_decision(INTRUDER)[0] != DECISION_CLEAR
 
 
-def test_bellows_over_ash_on_a_pty(ash_ncp):
-    ash_ncp.ncp.after["formNetwork"] = network_up
-    radio = EzspRadio(ash_ncp.port, 115200, command_timeout=10)
-    try:
-        assert radio.eui64 == NCP_EUI and radio.ezsp_version == 13
-        net = radio.form_network(15, 0x1A2B, NETWORK_KEY)
-        assert net.extended_pan_id == NCP_EUI
-        radio.permit_joining(ESME, KEY, 30)
-        assert eui64_int(ash_ncp.ncp.last("importTransientKey")["eui64"]) == ESME
-    finally:
-        radio.close()
-    assert ash_ncp.resets >= 1
+def test_defect_3_replying_from_a_callback(radios):
+    hub, _, meter, _ = joined(radios)
+    hub.on_message(lambda m: hub.send_aps(m.src, m.cluster, b"re:" + m.payload))
+    meter.send_aps(CH, 0x0702, b"ping")
+    hub.receive(0.5)                      # the hub's wait loop hands the message to its callback
+    assert meter.receive(3).payload == b"re:ping"
 
 
-def test_probe_finds_the_emulated_ncp(ash_ncp):
-    ok, detail = probe(ash_ncp.port, 115200, timeout=10)
-    assert ok, detail
-    assert "EZSP v13" in detail and f"{NCP_EUI:016X}" in detail
+@pytest.mark.parametrize("version", [8, 14])
+def test_defect_4_joiner_uses_the_new_trust_centre_key_after_cbke(radios, version):
+    hub, _, meter, _ = joined(radios, version)
+    hub.set_link_key(ESME, CBKE_KEY)
+    meter.set_link_key(CH, CBKE_KEY)
+    meter.send_aps(CH, 0x0702, b"after cbke")
+    message = hub.receive(3)
+    assert message is not None and message.payload == b"after cbke" and message.aps_secured
+
+
+def test_defect_5_link_keys_are_read_from_the_ncp(radios):
+    hub, hub_ncp, meter, _ = joined(radios)
+    assert meter.get_link_key(CH) == KEY and hub.get_link_key(ESME) == KEY
+    hub_ncp.stack.clearKeyTable()
+    assert hub.get_link_key(ESME) is None
+
+
+def test_defect_6_remove_device_clears_keys_and_the_permit(radios):
+    hub, hub_ncp = radios(CH)
+    hub.form_network(CHANNEL, PAN, NETWORK_KEY)
+    hub.permit_joining(ESME, KEY, 60)
+    hub.permit_joining(HHT, KEY, 60)
+    hub.set_link_key(ESME, CBKE_KEY)
+    hub.remove_device(ESME)
+    stack = hub_ncp.stack
+    assert ESME not in stack.transient and HHT in stack.transient
+    assert stack._key_table_key(ESME) is None and stack.air.association_open()
+    hub.remove_device(HHT)
+    assert not stack.transient and not stack.air.association_open()
+
+
+def test_defect_7_long_permits_are_renewed_on_the_run_clock(radios, ncps):
+    hub, hub_ncp = radios(CH, clock=ncps.clock)
+    hub.form_network(CHANNEL, PAN, NETWORK_KEY)
+    hub.permit_joining(ESME, KEY, 600)
+    ncps.skip(300)
+    time.sleep(0.2)
+    hub.events()                          # the radio's caller runs the renewal
+    opened = [a["duration"] for n, a in hub_ncp.commands if n == "permitJoining"]
+    assert opened[0] == 254 and len(opened) == 2 and hub_ncp.stack.air.association_open()
+
+
+def test_defect_8_the_ncp_is_configured(radios):
+    _, ncp = radios(CH)
+    stack = ncp.stack
+    assert stack.config[CONFIG_KEY_TABLE_SIZE] >= 4 and stack.config[CONFIG_MAC_FILTER_TABLE_SIZE] >= 12
+    assert stack.config[CONFIG_APPLICATION_ZDO_FLAGS] & 0x04     # Match_Desc answered by the host alone
+    assert 1 in stack.endpoints and 0x0800 in stack.endpoints[1]["in"]
+
+
+def test_defect_9_a_joiner_refuses_a_clear_network_key(radios):
+    hub, hub_ncp = radios(CH, 7)
+    meter, _ = radios(ESME, 7)
+    hub.form_network(CHANNEL, PAN, NETWORK_KEY)
+    hub.permit_joining(ESME, KEY, 60)
+    hub_ncp.stack.policies[0] = 0         # a trust centre that sends the network key in the clear
+    with pytest.raises(JoinFailed):
+        meter.join(CH, KEY, channels=[CHANNEL])
+
+
+def test_defect_10_interpan_filter_status_is_checked(radios):
+    radio, ncp = radios(HHT)
+    radio.set_interpan(True)
+    assert len(ncp.stack.mac_filters) == 12
+    radio.set_interpan(False)
+    assert len(ncp.stack.mac_filters) == 12   # no empty list sent: frames are dropped host-side
+    ncp.stack.config[CONFIG_MAC_FILTER_TABLE_SIZE] = 2
+    with pytest.raises(RadioFault, match="setValue"):
+        radio.set_interpan(True)
+
+
+def test_defect_11_the_ncp_eui_must_match_the_bench_file(ncps):
+    _, port = ncps.add(CH)
+    with pytest.raises(BenchFault, match=port):
+        EzspRadio(port, command_timeout=5, expected_eui=ESME)
+
+
+def test_defect_12_join_events_carry_the_run_clock(radios):
+    clock = VirtualClock(start=1_000_000.0)
+    hub, _ = radios(CH, clock=clock)
+    meter, _ = radios(ESME)
+    hub.form_network(CHANNEL, PAN, NETWORK_KEY)
+    hub.permit_joining(ESME, KEY, 60)
+    meter.join(CH, KEY, channels=[CHANNEL])
+    assert {e.time for e in wait_events(hub, 2)} == {1_000_000.0}
