@@ -13,6 +13,7 @@ SUBCOMMANDS: dict[str, str] = {
     "gbcs": "rig.commands.gbcs:gbcs",
     "smki": "rig.commands.smki:smki",
     "run": "rig.commands.run:run",
+    "ncp": "rig.commands.ncp:ncp",
 }
 
 

@@ -182,7 +182,7 @@ class EmberStack:
 
     def addEndpoint(self, endpoint: int, profileId: int, deviceId: int, deviceVersion: int,
                     inputClusterList: list, outputClusterList: list, **_: Any) -> dict:
-        if self.initialised or endpoint in self.endpoints or not 1 <= endpoint <= 240:
+        if self.initialised or endpoint in self.endpoints or not 1 <= endpoint <= 254:
             return {"status": "invalid_call"}
         self.endpoints[endpoint] = {"profile": profileId, "device": deviceId, "version": deviceVersion,
                                     "in": tuple(inputClusterList), "out": tuple(outputClusterList)}
