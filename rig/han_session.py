@@ -7,7 +7,9 @@
         han.run_for(120)
 
 Radios: on the simulated bench every emulated role gets a `SimRadio` on one `Medium` (seeded, on the run's
-virtual clock) whose every frame lands in `han.pcap` with a keys file beside it for Wireshark. Board events are
+virtual clock) whose every frame lands in `han.pcap` with a keys file beside it for Wireshark. On the `sim-ezsp`
+bench each role's radio is instead an `EzspRadio` (bellows) driving an emulated EmberZNet NCP whose radio is on that
+same medium; virtual time then moves only when every NCP and host is idle (`rig.radios.ncp_bench`). Board events are
 pumped whenever the clock moves, so alerts reach the DCC core at the virtual time the CHF raised them.
 """
 from __future__ import annotations
@@ -26,9 +28,11 @@ from harness.dcc.counters import CounterStore
 from harness.dcc.han import HanServices
 from harness.dcc.smi import Smi
 from harness.errors import BenchFault
-from rig.bench.model import Bench
+from rig.bench.model import EZSP_SIM, Bench
 from rig.bench.runtime import BenchRuntime
 from rig.clock import VirtualClock
+from rig.radios.ncp_bench import EmulatedNcpBench
+from rig.radios.protocol import Radio
 from rig.radios.sim import SimRadio
 
 JOINING_ROLES = ("esme", "gsme", "ppmid")
@@ -63,8 +67,16 @@ class HanSession:
         self.defects = defects or {}
         self.capture = Capture(self.workdir / "han.pcap")
         self.medium = Medium(self.clock, seed=seed, impairments=impairments, capture=self.capture)
-        self.radios = {role: SimRadio(self.medium, provisioning.han(role).eui_int, name=role)
-                       for role in runtime.roles if role in ("chf", "hht") + JOINING_ROLES}
+        self.ncp_bench: EmulatedNcpBench | None = None
+        self.radios: dict[str, Radio] = {}
+        try:
+            for role in runtime.roles:
+                if role in ("chf", "hht") + JOINING_ROLES:
+                    self.radios[role] = self._radio(role)
+        except BaseException:
+            self._close_radios()
+            self.capture.close()
+            raise
         self.smi = Smi()
         self.core = DccCore(provisioning.keystore, CounterStore(self.workdir / "dcc-counters.json"))
         self.chf = ChfEmulator(runtime.link("chf"), self.radios["chf"], provisioning.han("chf"), self.clock,
@@ -76,6 +88,15 @@ class HanSession:
         self._hht: HhtEmulator | None = None
         self.chf.start()
         self._unfollow = self.clock.on_change(lambda _now: self.pump())
+
+    def _radio(self, role: str) -> Radio:
+        spec = self.runtime.bench.roles[role].radio
+        eui = self.provisioning.han(role).eui_int
+        if spec.kind != EZSP_SIM:
+            return SimRadio(self.medium, eui, name=role)
+        if self.ncp_bench is None:
+            self.ncp_bench = EmulatedNcpBench(self.medium, spec.ezsp_version)
+        return self.ncp_bench.radio(eui, role)
 
     @property
     def chf_eui(self) -> bytes:
@@ -121,13 +142,22 @@ class HanSession:
 
     def run_for(self, seconds: float) -> None:
         """Let `seconds` of virtual time pass; timers (join deadlines, KE timeouts, frames) fire on the way."""
-        self.clock.advance(seconds)
+        if self.ncp_bench is not None:
+            self.ncp_bench.advance(seconds)
+        else:
+            self.clock.advance(seconds)
         self.pump()
 
     def close(self) -> None:
         """Stop pumping, take the radios off the medium (timers still pending fire into nothing), close the pcap."""
         self._unfollow()
         self.medium.capture = None
-        for radio in self.radios.values():
-            self.medium.detach(radio)
+        self._close_radios()
         self.capture.close()
+
+    def _close_radios(self) -> None:
+        if self.ncp_bench is not None:
+            self.ncp_bench.close()
+        for radio in self.radios.values():
+            if isinstance(radio, SimRadio):
+                self.medium.detach(radio)

@@ -53,6 +53,7 @@ class EmulatedNcp:
         self._seq = 0
         self._later: deque[Callable[[], None]] = deque()
         self.commands: list[tuple[str, dict]] = []        # every command served (name, decoded request)
+        self.callbacks_sent = 0
         self.stack = self._new_stack()
         options = {"clock": clock} if clock else {}
         self.ash = AshNcp(write, self._on_ezsp, on_reset=self._reset, faults=faults, **options)
@@ -80,6 +81,7 @@ class EmulatedNcp:
     # ---- EZSP ---------------------------------------------------------------------------------------------
     def _reset(self) -> None:
         self._later.clear()
+        self.callbacks_sent = 0
         self.stack.close()
         self.negotiated = False
         self.stack = self._new_stack()
@@ -140,6 +142,7 @@ class EmulatedNcp:
         values = self._callback_fields(name, fields)
         header = framing.encode(self._seq, frame.id, framing.layout_for(self.version), callback=True)
         self.ash.send(header + pack_fields(frame.response, values))
+        self.callbacks_sent += 1
 
     def _callback_fields(self, name: str, f: dict) -> dict:
         if name == "messageSentHandler":

@@ -1,9 +1,11 @@
 """Serving emulated NCPs on pseudo-terminals: each NCP's ASH side is the master end of a pty whose slave path a
 host opens like a dongle's serial port (raw mode, any baud rate).
 
-`PtyNcps` runs every NCP of one medium on one service thread: it reads what hosts wrote, runs ASH timers and the
-work each NCP queued behind its responses, and lets the medium's virtual clock follow wall time (a blocking air
-operation, such as a join, may run virtual time ahead; the clock then waits for the wall to catch up).
+`PtyNcps` serves every NCP of one medium: `step()` reads what hosts wrote, runs ASH timers and the work each NCP
+queued behind its responses. Started (`start()`), a service thread steps and lets the medium's virtual clock follow
+wall time (a blocking air operation, such as a join, may run virtual time ahead; the clock then waits for the wall
+to catch up). Not started, the owner steps from its own thread and decides when virtual time moves (the
+`sim-ezsp` bench: `rig.radios.ncp_bench`).
 """
 from __future__ import annotations
 
@@ -82,24 +84,41 @@ class PtyNcps:
             except OSError:     # the host side went away
                 return
 
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            with self._lock:
-                fds = {master: ncp for ncp, master, _ in self._ports}
-            try:
-                readable, _, _ = select.select(list(fds), [], [], SERVICE_TICK)
-            except (OSError, ValueError):
-                return
-            with self._lock:
-                for fd in readable:
+    @property
+    def ncps(self) -> list[EmulatedNcp]:
+        return [ncp for ncp, _, _ in self._ports]
+
+    def step(self, timeout: float = 0.0) -> bool:
+        """Read what the hosts wrote (waiting up to `timeout` for the first byte), feed it to the NCPs, then run
+        their timers and queued work. True when any byte was read."""
+        with self._lock:
+            fds = {master: ncp for ncp, master, _ in self._ports}
+            readable, _, _ = select.select(list(fds), [], [], timeout)
+            for fd in readable:
+                while True:
                     try:
                         data = os.read(fd, 4096)
                     except (BlockingIOError, OSError):
-                        continue
+                        break
                     fds[fd].feed(data)
-                self._follow_wall()
-                for ncp in fds.values():
-                    ncp.service()
+            for ncp in fds.values():
+                ncp.service()
+            return bool(readable)
+
+    def pending_input(self) -> bool:
+        """Bytes from a host not yet read."""
+        with self._lock:
+            fds = [master for _, master, _ in self._ports]
+        return bool(fds) and bool(select.select(fds, [], [], 0)[0])
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.step(SERVICE_TICK)
+                with self._lock:
+                    self._follow_wall()
+            except (OSError, ValueError):
+                return
 
     def skip(self, seconds: float) -> None:
         """Let `seconds` of virtual time pass at once (tests of long waits)."""

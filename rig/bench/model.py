@@ -7,6 +7,7 @@ from pathlib import Path
 ROLES = ("chf", "gpf", "esme", "gsme", "ppmid", "hht")
 SIM = "sim"
 EZSP = "ezsp"
+EZSP_SIM = "ezsp-sim"       # bellows over a pty to an emulated NCP on the simulated medium (built-in sim-ezsp benches)
 RADIO_KINDS = (SIM, EZSP)
 RESETS = ("machine", "dtr")
 DEFAULT_BAUD = 115200
@@ -18,16 +19,18 @@ FLOW_CONTROLS = ("hardware", "software")   # pyserial RTS/CTS or XON/XOFF; absen
 
 @dataclass(frozen=True)
 class Radio:
-    """A radio: the simulated medium, or an EZSP NCP on a serial port."""
+    """A radio: the simulated medium, an EZSP NCP on a serial port, or (`ezsp-sim`) bellows driving an emulated
+    NCP of EZSP version `ezsp_version` on the simulated medium."""
 
     kind: str
     port: str | None = None
     baud: int = DEFAULT_EZSP_BAUD
     flow_control: str | None = None
+    ezsp_version: int | None = None
 
     @property
     def simulated(self) -> bool:
-        return self.kind == SIM
+        return self.kind in (SIM, EZSP_SIM)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ import os
 import queue
 import threading
 import time
-from typing import Any, Awaitable, Callable, Iterable, TypeVar
+from typing import Any, Awaitable, Callable, Iterable, Protocol, TypeVar
 
 import bellows.types as t
 import zigpy.config as zconf
@@ -105,13 +105,30 @@ def device_config(port: str, baudrate: int = 115200, flow_control: str | None = 
                                 zconf.CONF_DEVICE_FLOW_CONTROL: flow_control})
 
 
+class Driver(Protocol):
+    """What moves an emulated bench while a radio waits (`rig.radios.ncp_bench`): `service()` serves the emulated
+    NCPs once; `wait(done, timeout)` serves them and moves virtual time, when everything is idle, until `done()` or
+    `timeout` virtual seconds."""
+
+    def service(self) -> None: ...
+
+    def wait(self, done: Callable[[], bool], timeout: float) -> bool: ...
+
+
 class EzspRadio:
     """Radio on an EZSP NCP at `port`. `expected_eui`: the bench file's EUI-64 for it (a mismatch is a BenchFault);
-    `clock`: the run's clock (join-event times, permit expiry); without it wall time."""
+    `clock`: the run's clock (join-event times, permit expiry); without it wall time. `driver`: set on the
+    emulated `sim-ezsp` bench, whose NCPs are served from the radio caller's thread and whose virtual time moves
+    only when every NCP and host is idle; `receive` then waits in virtual seconds."""
 
     def __init__(self, port: str, baudrate: int = 115200, *, flow_control: str | None = None,
-                 command_timeout: float = 15.0, expected_eui: int | None = None, clock: Any = None):
+                 command_timeout: float = 15.0, expected_eui: int | None = None, clock: Any = None,
+                 driver: Driver | None = None):
         self._timeout = command_timeout
+        self._driver = driver
+        self._in_flight = 0
+        self._flight_lock = threading.Lock()
+        self.callbacks_seen = 0
         self._port = port
         self._clock = clock
         self._inbox: queue.Queue[Callable[[], None]] = queue.Queue()
@@ -147,6 +164,14 @@ class EzspRadio:
                              f"{expected_eui:016X}: certificates and install codes would not match it")
 
     # ---- plumbing -----------------------------------------------------------------------------------------
+    def _landed(self, _future: Any) -> None:
+        with self._flight_lock:
+            self._in_flight -= 1
+
+    def idle(self) -> bool:
+        """No command in flight and nothing waiting to be handed out."""
+        return self._in_flight == 0 and self._inbox.empty()
+
     def connection_lost(self, exc: BaseException) -> None:
         """bellows: the NCP reset unasked, entered its FAILED state or the port closed (on bellows' thread)."""
         self._failure = exc
@@ -158,15 +183,20 @@ class EzspRadio:
         """Run `coro` on bellows' loop and wait for it, handing queued deliveries out meanwhile."""
         try:
             future = asyncio.run_coroutine_threadsafe(_with_timeout(coro, timeout or self._timeout), self._loop.loop)
+            with self._flight_lock:
+                self._in_flight += 1
+            future.add_done_callback(self._landed)
             deadline = time.monotonic() + (timeout or self._timeout) + 1.0
             while True:
                 self.poll()
+                if self._driver is not None:
+                    self._driver.service()
                 if self._failure is not None:
                     future.cancel()
                     raise RadioFault(f"EZSP: the NCP on {self._port} reset or failed during {what}: "
                                      f"{self._failure!r}")
                 try:
-                    return future.result(0.01)
+                    return future.result(0.0005 if self._driver is not None else 0.01)
                 except (TimeoutError, asyncio.TimeoutError, concurrent.futures.TimeoutError) as exc:
                     if future.done():
                         raise RigTimeout(f"EZSP: {what} timed out after {timeout or self._timeout:g} s") from exc
@@ -539,6 +569,10 @@ class EzspRadio:
             self._dispatching = False
 
     def receive(self, timeout: float = 5.0) -> Message | None:
+        if self._driver is not None:
+            self._driver.wait(lambda: not self._queue.empty(), timeout)
+            self.poll()
+            return None if self._queue.empty() else self._queue.get_nowait()
         deadline = time.monotonic() + timeout
         while True:
             self.poll()
@@ -563,6 +597,7 @@ class EzspRadio:
 
     # ---- callbacks (on the loop thread) ---------------------------------------------------------------------
     def _callback(self, name: str, args: list) -> None:
+        self.callbacks_seen += 1
         try:
             handler = getattr(self, "_cb_" + name, None)
             if handler is not None:
