@@ -220,6 +220,20 @@ class EzspRadio:
                             len(SE_CLUSTERS), list(SE_CLUSTERS), list(SE_CLUSTERS))
         (eui,) = await self._ezsp.getEui64()
         self.eui64 = eui64_int(eui)
+        await self._known_state()
+
+    async def _known_state(self) -> None:
+        """Every session starts from the same NCP: a network kept in its tokens is started and left, and its key
+        tables are emptied (a real dongle keeps both across runs)."""
+        args = [t.EmberNetworkInitBitmask.NETWORK_INIT_NO_OPTIONS] if self.ezsp_version >= 6 else []
+        with self._ezsp.wait_for_stack_status(t.sl_Status.NETWORK_UP) as network_up:
+            (status,) = await self._call("networkInit", *args)
+            if _ok(status):
+                await network_up
+        if _ok(status):
+            await self._ezsp.leaveNetwork()
+        await self._checked("clearKeyTable")
+        await self._call("clearTransientLinkKeys")
 
     @property
     def ezsp_version(self) -> int:

@@ -213,3 +213,20 @@ def test_defect_12_join_events_carry_the_run_clock(radios):
     hub.permit_joining(ESME, KEY, 60)
     meter.join(CH, KEY, channels=[CHANNEL])
     assert {e.time for e in wait_events(hub, 2)} == {1_000_000.0}
+
+
+def test_each_connect_starts_from_a_known_state(ncps):
+    """A dongle keeps its network and keys in tokens across runs; connecting leaves the one and clears the other."""
+    ncp, port = ncps.add(CH, version=13)
+    radio = EzspRadio(port, command_timeout=5)
+    radio.form_network(CHANNEL, PAN, NETWORK_KEY)
+    radio.set_link_key(ESME, CBKE_KEY)
+    radio.close()
+    assert ncp.tokens.network is not None and any(ncp.tokens.key_table)
+    radio = EzspRadio(port, command_timeout=5)
+    try:
+        assert ncp.tokens.network is None and not any(ncp.tokens.key_table)
+        assert radio.network() is None and radio.get_link_key(ESME) is None
+        radio.form_network(CHANNEL, PAN, NETWORK_KEY)
+    finally:
+        radio.close()

@@ -7,7 +7,7 @@ from bellows.ezsp import EZSP
 import bellows.types as t
 
 from emulators.ncp import framing
-from emulators.ncp.ash import Faults, crc_ccitt, randomise, stuff, unstuff
+from emulators.ncp.ash import RESET_POWER_ON, Faults, crc_ccitt, randomise, stuff, unstuff
 from emulators.ncp.commands import Status, table
 from emulators.ncp.wire import Counted, Int, LengthPrefixed, Octets, Struct, pack_fields, unpack_fields
 from harness.errors import InputError, RadioFault
@@ -131,7 +131,7 @@ def test_ash_recovers_from_line_faults(ncps, direction, action):
 
 
 def test_reset_mid_command_is_a_radio_fault(ncps):
-    faults = Faults(inbound={10: "reset"})      # the NCP resets as formNetwork arrives
+    faults = Faults(inbound={13: "reset"})      # the NCP resets as formNetwork (the 14th command) arrives
     _ncp, port = ncps.add(NCP_EUI, version=13, faults=faults)
     radio = EzspRadio(port, command_timeout=5)
     try:
@@ -147,13 +147,10 @@ def test_tokens_survive_a_reset(ncps):
     radio.form_network(15, 0x1A2B, NETWORK_KEY)
     radio.close()
     counter = ncp.stack.air.counters()[0]
-    radio = EzspRadio(port, command_timeout=5)          # bellows resets the NCP (RST) on connect
-    try:
-        assert ncp.ash.stats.resets == 2 and ncp.stack.air.network() is None
-        assert radio._run(radio._call("networkInit", t.EmberNetworkInitBitmask.NETWORK_INIT_NO_OPTIONS),
-                          "init")[0] == t.sl_Status.OK
+    with ncps._lock:
+        ncp.ash.reset(RESET_POWER_ON)
+        assert ncp.stack.air.network() is None and not ncp.negotiated     # RAM state gone
+        assert ncp.stack.networkInit() == {"status": "ok"}
         net = ncp.stack.air.network()
         assert (net.pan_id, net.network_key) == (0x1A2B, NETWORK_KEY)
-        assert ncp.stack.air.counters()[0] >= counter + 4096    # frame counter skips ahead, never repeats
-    finally:
-        radio.close()
+        assert ncp.stack.air.counters()[0] >= counter + 4096    # the frame counter skips ahead, never repeats
