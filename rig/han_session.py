@@ -9,7 +9,10 @@
 Radios: on the simulated bench every emulated role gets a `SimRadio` on one `Medium` (seeded, on the run's
 virtual clock) whose every frame lands in `han.pcap` with a keys file beside it for Wireshark. On the `sim-ezsp`
 bench each role's radio is instead an `EzspRadio` (bellows) driving an emulated EmberZNet NCP whose radio is on that
-same medium; virtual time then moves only when every NCP and host is idle (`rig.radios.ncp_bench`). Board events are
+same medium; virtual time then moves only when every NCP and host is idle (`rig.radios.ncp_bench`). With EZSP
+radios on serial ports the session runs in real time: the bench's clock ticks, radio callbacks are handed out from
+`run_for`'s loop and the radios' own waits, and each NCP is checked against the bench file's EUI-64 and started from
+a known state (no network, empty key tables); the medium then carries nothing (the air is real). Board events are
 pumped whenever the clock moves, so alerts reach the DCC core at the virtual time the CHF raised them.
 """
 from __future__ import annotations
@@ -28,25 +31,27 @@ from harness.dcc.counters import CounterStore
 from harness.dcc.han import HanServices
 from harness.dcc.smi import Smi
 from harness.errors import BenchFault
-from rig.bench.model import EZSP_SIM, Bench
+from rig.bench.model import EZSP, EZSP_SIM, Bench
 from rig.bench.runtime import BenchRuntime
 from rig.clock import VirtualClock
+from rig.radios.ezsp import EzspRadio, RadioGroup
 from rig.radios.ncp_bench import EmulatedNcpBench
 from rig.radios.protocol import Radio
 from rig.radios.sim import SimRadio
 
 JOINING_ROLES = ("esme", "gsme", "ppmid")
+REAL_TIME_TICK = 0.05    # seconds between radio polls while real time passes
 
 
 def unsupported(bench: Bench) -> str | None:
-    """Why HAN sessions cannot run on `bench` yet (None when they can): they drive simulated radios on the
-    virtual clock; EZSP radios and real devices under test need the real-time radio path."""
+    """Why HAN sessions cannot run on `bench` yet (None when they can): real devices under test are not wired in,
+    nor benches mixing simulated and real radios (they would need two clocks)."""
     duts = sorted(bench.duts())
     if duts:
         return f"HAN sessions with a real device under test ({', '.join(duts)}) are not supported yet"
-    real = sorted(name for name, role in bench.emulators().items() if not role.radio.simulated)
-    if real:
-        return f"HAN sessions on EZSP radios ({', '.join(real)}) are not supported yet; use radio = \"sim\""
+    kinds = {role.radio.simulated for role in bench.emulators().values()}
+    if len(kinds) > 1:
+        return "HAN sessions on a bench mixing simulated and EZSP radios are not supported"
     return None
 
 
@@ -57,8 +62,9 @@ class HanSession:
                  defects: dict[str, tuple[str, ...]] | None = None, seed: int = 1,
                  impairments: Impairments | None = None):
         reason = unsupported(runtime.bench)
-        if reason or not isinstance(runtime.clock, VirtualClock):
-            raise BenchFault(reason or "HAN sessions need the bench's virtual clock")
+        if reason:
+            raise BenchFault(reason)
+        self.real_time = not isinstance(runtime.clock, VirtualClock)
         self.runtime = runtime
         self.clock = runtime.clock
         self.provisioning = provisioning
@@ -68,6 +74,7 @@ class HanSession:
         self.capture = Capture(self.workdir / "han.pcap")
         self.medium = Medium(self.clock, seed=seed, impairments=impairments, capture=self.capture)
         self.ncp_bench: EmulatedNcpBench | None = None
+        self.radio_group = RadioGroup()
         self.radios: dict[str, Radio] = {}
         try:
             for role in runtime.roles:
@@ -87,11 +94,19 @@ class HanSession:
         self._devices: dict[str, HanDeviceEmulator] = {}
         self._hht: HhtEmulator | None = None
         self.chf.start()
-        self._unfollow = self.clock.on_change(lambda _now: self.pump())
+        # a virtual clock tells us when it moves; in real time `run_for` and the radios' waits pump
+        self._unfollow = self.clock.on_change(lambda _now: self.pump()) if not self.real_time else (lambda: None)
 
     def _radio(self, role: str) -> Radio:
         spec = self.runtime.bench.roles[role].radio
         eui = self.provisioning.han(role).eui_int
+        if spec.kind == EZSP:
+            radio = EzspRadio(spec.port, spec.baud, flow_control=spec.flow_control, expected_eui=eui,
+                              clock=self.clock, driver=self.radio_group)
+            self.radio_group.radios.append(radio)
+            return radio
+        if self.real_time:
+            raise BenchFault(f"{role}: a simulated radio needs the bench's virtual clock")
         if spec.kind != EZSP_SIM:
             return SimRadio(self.medium, eui, name=role)
         if self.ncp_bench is None:
@@ -144,6 +159,11 @@ class HanSession:
         """Let `seconds` of virtual time pass; timers (join deadlines, KE timeouts, frames) fire on the way."""
         if self.ncp_bench is not None:
             self.ncp_bench.advance(seconds)
+        elif self.real_time:
+            deadline = self.clock.now() + seconds
+            while self.clock.now() < deadline:
+                self.radio_group.wait(lambda: False, min(REAL_TIME_TICK, max(0.0, deadline - self.clock.now())))
+                self.pump()
         else:
             self.clock.advance(seconds)
         self.pump()
@@ -161,3 +181,5 @@ class HanSession:
         for radio in self.radios.values():
             if isinstance(radio, SimRadio):
                 self.medium.detach(radio)
+            elif self.ncp_bench is None:        # EZSP radios on serial ports (the NCP bench closes its own)
+                radio.close()

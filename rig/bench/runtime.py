@@ -40,7 +40,8 @@ def board_id(bench: Bench, role: Emulator) -> str:
 
 
 class BenchRuntime:
-    """Context manager running a bench. `clock` defaults to a VirtualClock when every role is simulated,
+    """Context manager running a bench. `clock` defaults to a VirtualClock when every role is simulated (board
+    and radio),
     else a RealClock; boards follow a virtual clock over their board link."""
 
     def __init__(self, bench: Bench, workdir: Path | str, clock: Clock | None = None, *,
@@ -49,7 +50,7 @@ class BenchRuntime:
         self.bench = bench
         self.board_extra = board_extra
         self.workdir = Path(workdir)
-        all_sim = all(isinstance(r, Emulator) and r.simulated for r in bench.roles.values())
+        all_sim = all(isinstance(r, Emulator) and r.simulated and r.radio.simulated for r in bench.roles.values())
         self.clock: Clock = clock if clock is not None else (VirtualClock() if all_sim else RealClock())
         self.link_timeout = link_timeout
         self._say = progress or (lambda _line: None)

@@ -115,6 +115,28 @@ class Driver(Protocol):
     def wait(self, done: Callable[[], bool], timeout: float) -> bool: ...
 
 
+class RadioGroup:
+    """The Driver of radios on real serial ports: while any radio of the group waits, every radio's deliveries are
+    handed out (a callback on one radio may be what another is waiting for); time is the wall's."""
+
+    def __init__(self) -> None:
+        self.radios: list["EzspRadio"] = []
+
+    def service(self) -> None:
+        for radio in self.radios:
+            radio.poll()
+
+    def wait(self, done: Callable[[], bool], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            self.service()
+            if done():
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.005)
+
+
 class EzspRadio:
     """Radio on an EZSP NCP at `port`. `expected_eui`: the bench file's EUI-64 for it (a mismatch is a BenchFault);
     `clock`: the run's clock (join-event times, permit expiry); without it wall time. `driver`: set on the

@@ -46,7 +46,11 @@ class EmulatedNcpBench:
 
     # ---- Driver ---------------------------------------------------------------------------------------------
     def service(self) -> None:
+        """Serve the NCPs once and hand out every radio's deliveries (one radio's callback may be what another
+        is waiting for, as on the simulated medium, where deliveries happen inside any radio's wait)."""
         self.ncps.step(0.0005)
+        for _, radio in self._pairs:
+            radio.poll()
 
     def idle(self) -> bool:
         if self.ncps.pending_input():
@@ -59,8 +63,6 @@ class EmulatedNcpBench:
         deadline = time.monotonic() + WATCHDOG
         while True:
             self.service()
-            for _, radio in self._pairs:
-                radio.poll()
             if self.idle():
                 return
             if time.monotonic() > deadline:
