@@ -10,13 +10,14 @@ import pytest
 from emulators.medium.medium import Impairments, Medium
 from emulators.provision import Provisioning
 from harness.capture.capture import Capture
-from harness.dcc.smi import Status
 from rig.bench.builtin import sim_ezsp_bench
 from rig.bench.model import Bench
 from rig.bench.runtime import BenchRuntime
 from rig.clock import VirtualClock
 from rig.han_session import HanSession
 from rig.radios.ncp_bench import EmulatedNcpBench
+
+from han_join import join_esme
 
 CH, ESME = 0x0A0B0C0D0E0F1011, 0x0A0B0C0D0E0F1012
 KEY = bytes.fromhex("41618FC0C83B0E14A589954B16E31466")
@@ -70,13 +71,7 @@ def test_join_with_ten_percent_loss_through_bellows(runtime, seed):
     han = HanSession(rt, prov, tmp / f"seed{seed}", seed=seed, impairments=Impairments(loss=0.1))
     try:
         assert han.ncp_bench is not None and han.ncp_bench.version == 13
-        han.prenotify("esme")
-        assert han.dcc.add_device(han.chf_eui, han.eui("esme"), prov.install_code("esme"), 90).ok
-        han.run_for(1)
-        outcome = han.device("esme").join(han.chf.identity.eui_int, timeout=60)
-        han.run_for(5)
-        assert outcome.joined, outcome
-        assert han.smi.status(han.eui("esme")) is Status.INSTALLED_NOT_COMMISSIONED
+        join_esme(han, prov)
         assert han.medium.stats.lost > 0, "the channel lost nothing: the test proves nothing"
     finally:
         han.close()

@@ -7,12 +7,13 @@ import pytest
 from emulators.medium.medium import Medium
 from emulators.ncp.server import PtyNcps
 from emulators.provision import Provisioning
-from harness.dcc.smi import Status
 from rig.bench.benchfile import sim_eui64
 from rig.bench.model import EZSP, SIM, Bench, Emulator, Radio
 from rig.bench.runtime import BenchRuntime
 from rig.clock import RealClock, VirtualClock
 from rig.han_session import HanSession
+
+from han_join import join_esme
 
 ROLES = ("chf", "esme")
 
@@ -37,13 +38,7 @@ def test_join_in_real_time_on_serial_port_ncps(bench):
         han = HanSession(rt, prov, tmp / "han")
         try:
             assert han.real_time
-            han.prenotify("esme")
-            assert han.dcc.add_device(han.chf_eui, han.eui("esme"), prov.install_code("esme"), 90).ok
-            han.run_for(0.5)
-            outcome = han.device("esme").join(han.chf.identity.eui_int, timeout=60)
-            han.run_for(1)
-            assert outcome.joined, outcome
-            assert han.smi.status(han.eui("esme")) is Status.INSTALLED_NOT_COMMISSIONED
+            join_esme(han, prov, settle=0.5)
         finally:
             han.close()
 
