@@ -1,25 +1,30 @@
 """The EZSP radio: a Silicon Labs NCP driven through bellows' `EZSP` object, behind the synchronous Radio facade.
 
-bellows runs in a private asyncio loop on a helper thread; every public call submits a coroutine there and blocks
-(real seconds) for its result. Inbound callbacks (incoming messages, inter-PAN MAC-filter/passthrough frames,
-trust-centre joins) are turned into `Message`/`JoinEvent`s on that thread and go to the callbacks or the queues.
+bellows runs in a private asyncio loop on a helper thread; every public call submits a coroutine there and waits
+for its result (a wall-clock watchdog: RigTimeout), serving the bench meanwhile when a `Driver` is given. Callbacks
+arrive on bellows' thread; the ones that only complete a pending operation are handled there, the deliveries
+(messages, join events) are queued and handed to `on_message`/`on_join_event` on the thread that calls the radio,
+while it waits in any radio call (`receive`, `events`, `poll` or a command), never nested. An NCP that resets
+unasked or fails is a RadioFault.
+
+At connect the NCP is configured before its stack starts (a key table, the MAC filter table, ZDO flags that leave
+endpoint requests such as Match_Desc to the host, endpoint 1 for Smart Energy so application frames reach the host),
+checked against the bench file's EUI-64 and brought to a known state (a stored network started and left, key
+tables cleared).
 
 What it uses from bellows (1.2.1): `EZSP.connect/startup_reset` (ASH + version negotiation), the version shims
 `add_transient_link_key` (addTransientLinkKey on v5-v12, importTransientKey on v13+) and `leaveNetwork`, and the raw
-frames setInitialSecurityState, formNetwork, joinNetwork, startScan, setPolicy, permitJoining, sendUnicast,
-sendRawMessage/sendRawMessageExtended, setValue (MAC filter list / passthrough flags), importLinkKey or
-addOrUpdateKeyTableEntry, removeDevice. Permitting is what bellows' ControllerApplication.permit_with_link_key does
-(transient key for the one EUI-64 + TRUST_CENTER_POLICY = ALLOW_JOINS | JOINS_USE_INSTALL_CODE_KEY + permitJoining);
-the well-known "ZigBeeAlliance09" key is never installed. Below v8 the trust-centre policy is a decision id, not a
-bitmask: 0 would be ALLOW_JOINS (network key in the clear), so joins are DISALLOW_ALL (3) outside a permit and
-ALLOW_PRECONFIGURED_KEY_JOINS (1, the joiner's transient key) inside one.
-
-At connect the NCP is configured before its stack starts: a key table, the MAC filter table, ZDO flags that leave
-endpoint requests (Match_Desc) to the host, and endpoint 1 (Smart Energy) so application frames reach the host.
-Callbacks arrive on bellows' thread; the ones that only complete a pending operation are handled there, the
-deliveries (messages, join events) are queued and handed to `on_message`/`on_join_event` on the thread that
-calls the radio, while it waits in any radio call (`receive`, `events`, `poll` or a command), never nested. Inter-PAN frames are built and (APS-)secured host-side with
-`harness.zigbee` (EZSP cannot APS-encrypt inter-PAN).
+frames setConfigurationValue, addEndpoint, networkInit, setInitialSecurityState, formNetwork, joinNetwork,
+startScan, setPolicy, permitJoining, sendUnicast, sendRawMessage/sendRawMessageExtended, setValue (MAC filter list /
+passthrough flags), importLinkKey or addOrUpdateKeyTableEntry, importKey/exportKey or getKey (the trust-centre link
+key), exportLinkKeyByEui or findKeyTableEntry/getKeyTableEntry, eraseKeyTableEntry, clearKeyTable,
+clearTransientLinkKeys, removeDevice. Permitting is what bellows' ControllerApplication.permit_with_link_key does
+(transient key for the one EUI-64 + TRUST_CENTER_POLICY = ALLOW_JOINS | JOINS_USE_INSTALL_CODE_KEY + permitJoining,
+renewed in 254 s slices on the run's clock); the well-known "ZigBeeAlliance09" key is never installed. Below v8 the
+trust-centre policy is a decision id, not a bitmask: 0 would be ALLOW_JOINS (network key in the clear), so joins
+are DISALLOW_ALL (3) outside a permit and ALLOW_PRECONFIGURED_KEY_JOINS (1, the joiner's transient key) inside one.
+A joiner's key with its trust centre after CBKE is the trust-centre link key, not an application key-table entry.
+Inter-PAN frames are built and (APS-)secured host-side with `harness.zigbee` (EZSP cannot APS-encrypt inter-PAN).
 """
 from __future__ import annotations
 
