@@ -120,3 +120,5 @@ class AirNode(SimRadio):
     def _event(self, eui: int, short: int, kind: str) -> None:
         if kind == "left":
             self.stack.tc_joined(eui, short, DEVICE_UPDATE_LEFT, 0x03)
+        elif kind == "joined":          # its first frame under the network key: the join is complete
+            self.stack.device_authenticated(eui)

@@ -121,13 +121,19 @@ class EmberStack:
         return bool(self.security_bitmask & SECURITY_REQUIRE_ENCRYPTED_KEY)
 
     def tc_joined(self, eui: int, short: int, update: int, decision: int) -> None:
-        if decision != DECISION_DENY and update != 0x02:
-            transient = self._transient(eui)
-            if transient is not None and self._store_key(eui, transient):   # the TC keeps the joiner's key
-                self.transient.pop(eui, None)
-            self._apply_keys()
         self.emit("trustCenterJoinHandler", {"newNodeId": short, "newNodeEui64": eui, "status": update,
                                              "policyDecision": decision, "parentOfNewNodeId": 0x0000})
+
+    def device_authenticated(self, eui: int) -> None:
+        """A joiner sent its first frame under the network key: the trust centre keeps the key it joined with in
+        its key table (when there is room) and drops the transient key. [I] until then the transient key stays
+        usable for retries, up to CONFIG_TRANSIENT_KEY_TIMEOUT_S."""
+        transient = self._transient(eui)
+        if transient is None:
+            return
+        if self._key_table_key(eui) is not None or self._store_key(eui, transient):   # never over a newer key
+            self.transient.pop(eui, None)
+            self._apply_keys()
 
     def device_announce(self, src_short: int, frame: Any) -> None:
         self._to_host(frame.profile, frame.cluster, frame.src_ep, frame.dst_ep, src_short,

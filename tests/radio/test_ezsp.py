@@ -140,6 +140,7 @@ def test_defect_4_joiner_uses_the_new_trust_centre_key_after_cbke(radios, versio
 
 def test_defect_5_link_keys_are_read_from_the_ncp(radios):
     hub, hub_ncp, meter, _ = joined(radios)
+    assert [e.kind for e in wait_events(hub, 2)] == ["key_sent", "joined"]   # the key table holds it once joined
     assert meter.get_link_key(CH) == KEY and hub.get_link_key(ESME) == KEY
     hub_ncp.stack.clearKeyTable()
     assert hub.get_link_key(ESME) is None
