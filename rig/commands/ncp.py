@@ -3,7 +3,8 @@ zigpy applications) to use like a dongle. Its radio is alone on a simulated medi
 time; `--pcap` writes what it transmits."""
 from __future__ import annotations
 
-import threading
+import signal
+import time
 from pathlib import Path
 
 import click
@@ -28,6 +29,10 @@ def _eui(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
     return eui
 
 
+def _interrupt(*_args: object) -> None:
+    raise KeyboardInterrupt
+
+
 @click.group()
 def ncp() -> None:
     """Emulated EmberZNet NCPs."""
@@ -50,8 +55,10 @@ def serve(version: str, eui: int, channel: int, pcap: Path | None) -> None:
     served.start()
     click.echo(port)
     click.echo(f"EZSP v{version} NCP, EUI-64 {eui:016X}, channel {channel}; Ctrl-C to stop", err=True)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        threading.Event().wait()
+        while True:
+            time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
