@@ -25,7 +25,8 @@ import pytest
 
 from harness.errors import InputError
 from harness.evidence import Evidence, safe_name
-from harness.results import ResultEntry, ResultsWriter, RunRecord, new_run_id, summary_table, utc_now, versions
+from harness.results import (ResultEntry, ResultsWriter, RunRecord, claim_folder, new_run_id, summary_table, utc_now,
+                             versions)
 from harness.shared import shared_path
 from harness.verdicts import Outcome, Verdict, classify, combine, one_line
 
@@ -47,6 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="folder for run.json, junit.xml and evidence (default <rootdir>/results/<run id>)")
     group.addoption("--defect", action="append", default=[], metavar="ROLE:NAME",
                     help="make an emulated role misbehave in the named way (defect injection; repeatable)")
+    group.addoption("--shard", default=None, metavar="K/N",
+                    help="run only the selected tests K, K+N, K+2N... (0-based): worker K of rig run --workers N")
     parser.addini("conformance_paths", type="linelist", default=["tests/conformance"],
                   help="folders (relative to rootdir, or absolute) holding conformance tests")
 
@@ -158,9 +161,14 @@ class RunSession:
 
     def __init__(self, config: pytest.Config):
         self.config = config
-        self.run_id = new_run_id()
         option = config.getoption("--results", None)
-        self.folder = Path(option).resolve() if option else config.rootpath / "results" / self.run_id
+        self.folder = Path(option).resolve() if option else config.rootpath / "results" / new_run_id()
+        self.run_id = self.folder.name
+        if option:  # a folder holding another run stops this one before it starts
+            try:
+                claim_folder(self.folder, create=False)
+            except InputError as exc:
+                raise pytest.UsageError(f"--results {exc}") from None
         self.started = utc_now()
         self.bench_arg: str = config.getoption("--bench", "sim")
         self._writer: ResultsWriter | None = None
@@ -241,7 +249,16 @@ class RunSession:
                                         evidence=[], details=report.longreprtext))
         return report
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        shard = config.getoption("--shard", None)
+        if shard:
+            k, n = parse_shard(shard)
+            config.hook.pytest_deselected(items=[item for i, item in enumerate(items) if i % n != k])
+            items[:] = items[k::n]
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        parse_defects(self.config.getoption("--defect", []))  # a typo stops the run before any test starts
         if any(_needs_bench(item) for item in session.items if self.is_conformance(item.path)):
             self.bench_model()  # a bad bench file stops the run before any test starts
 
@@ -375,6 +392,14 @@ def bench_model(request: pytest.FixtureRequest) -> Any:
     return run_session(request.config).bench_model()
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` (0 <= K < N) as (K, N); a usage error otherwise."""
+    k, _, n = text.partition("/")
+    if not (k.isdigit() and n.isdigit() and 0 <= int(k) < int(n)):
+        raise pytest.UsageError(f"--shard {text!r}: expected K/N with 0 <= K < N, e.g. 0/2")
+    return int(k), int(n)
+
+
 def parse_defects(values: list[str]) -> dict[str, tuple[str, ...]]:
     """``ROLE:NAME`` options as {role: (names...)}; a usage error names a malformed or unknown one."""
     from emulators.defects import known_defects
@@ -385,9 +410,12 @@ def parse_defects(values: list[str]) -> dict[str, tuple[str, ...]]:
         role, _, name = value.partition(":")
         if not name:
             raise pytest.UsageError(f"--defect {value!r}: expected ROLE:NAME, e.g. chf:admit_unlisted")
-        if name not in known.get(role, {}):
-            choices = ", ".join(sorted(known.get(role, {}))) or "none"
-            raise pytest.UsageError(f"--defect {value!r}: role {role!r} has no defect {name!r} (known: {choices})")
+        if role not in known:
+            raise pytest.UsageError(f"--defect {value!r}: no role {role!r} plays defects "
+                                    f"(roles: {', '.join(sorted(known))})")
+        if name not in known[role]:
+            raise pytest.UsageError(f"--defect {value!r}: role {role!r} has no defect {name!r} "
+                                    f"(known: {', '.join(sorted(known[role]))})")
         out[role] = out.get(role, ()) + (name,)
     return out
 

@@ -31,11 +31,11 @@ from typing import Any
 
 from harness.errors import InputError
 from rig.bench import identifiers
+from rig.bench.consistency import check_bench, check_heap
 from rig.bench.model import (DEFAULT_BAUD, DEFAULT_CHANNEL, DEFAULT_EZSP_BAUD, DEFAULT_HEAP, EZSP, RADIO_KINDS,
                              RESETS, ROLES, SIM, Bench, Dut, Emulator, Radio, Role)
 
 _URL = re.compile(r"^[a-z][a-z0-9+]*://")
-_HEAP = re.compile(r"^[0-9]+[KM]?$")
 _NO_DEFAULT = object()
 
 
@@ -137,7 +137,9 @@ def parse_bench(data: dict[str, Any], *, source: str, base: Path, check_files: b
                                      f"({', '.join(n for n, r in roles.items() if isinstance(r, Emulator)) or 'none'})")
     sniffers_table = top.sub("sniffers", "[sniffers.<name>] radio tables", {})
     sniffers = {name: _radio(sniffers_table.sub(name, "a radio table"), check_files) for name in sniffers_table.table}
-    return Bench(name=name, roles=roles, sniffers=sniffers, channel=channel, source=Path(source))
+    bench = Bench(name=name, roles=roles, sniffers=sniffers, channel=channel, source=Path(source))
+    check_bench(bench, check_files=check_files)
+    return bench
 
 
 def _role(role: _Reader, name: str, base: Path, check_files: bool) -> Role:
@@ -151,8 +153,10 @@ def _role(role: _Reader, name: str, base: Path, check_files: bool) -> Role:
         if reset not in RESETS:
             raise role.error("reset", f"is {reset!r}; expected " + " or ".join(f'"{r}"' for r in RESETS))
         heapsize = role.get("heapsize", str, 'a heap size such as "2M" or "256K" (simulated boards)', DEFAULT_HEAP)
-        if not _HEAP.match(heapsize):
-            raise role.error("heapsize", f"is {heapsize!r}; expected a heap size such as \"2M\" or \"256K\"")
+        try:
+            check_heap(heapsize)
+        except ValueError as e:
+            raise role.error("heapsize", str(e)) from None
         eui64 = _eui64(role, sim_eui64(ROLES.index(name) + 1))
         radio = _radio(role.sub("radio", 'a radio table: { kind = "sim" } or { kind = "ezsp", port = ..., baud = ... }'),
                        check_files)

@@ -1,7 +1,9 @@
 """Probing a bench: is every board answering with this checkout's firmware, is every radio there?
 
 Simulated boards are started, deployed and asked for their hello, then stopped. Real boards are only asked
-(deploying is `rig firmware deploy`'s job). Simulated radios are always ready; an EZSP radio is probed with
+(deploying is `rig firmware deploy`'s job). Each board's probe has a hard deadline (`probe_deadline`): a board
+that has not answered by then is "not ready", and every board is stopped and the scratch folder removed whatever
+happens (an exception, a signal). Simulated radios are always ready; an EZSP radio is probed with
 `rig.radios.ezsp.probe(port, baud)` (which answers (ok, detail)) when that module exists, else reported as
 not probed.
 """
@@ -9,7 +11,8 @@ from __future__ import annotations
 
 import importlib
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -25,6 +28,7 @@ from rig.boards.protocol import Board
 
 READY = "ready"
 NOT_PROBED = "not probed"
+DEPLOY_ALLOWANCE = 20.0  # seconds a simulated board may take to start and take the firmware, before its hello
 
 
 @dataclass(frozen=True)
@@ -57,20 +61,51 @@ def probe_radio(radio: Radio) -> str:
     return READY if ok else f"radio not ready: {detail}"
 
 
+def probe_deadline(role: Emulator, timeout: float) -> float:
+    """Seconds a probe of `role` may take in all: the hello's `timeout`, plus the deploy on a simulated board."""
+    return timeout + (DEPLOY_ALLOWANCE if role.simulated else 2.0)
+
+
 def _probe_board(bench: Bench, role: Emulator, board: Board, timeout: float) -> tuple[str, str, str]:
-    """(port, firmware version or "-", state) of one emulated role's board."""
-    port = role.board
+    """(port, firmware version or "-", state) of one emulated role's board (the caller stops the board)."""
     try:
-        try:
-            board.start()
-            port = board.port
-        except RigError as e:
-            return port, "-", f"absent: {e}"
-        version, state = _ask_board(bench, role, board, timeout)
-        return port, version, state
-    finally:
-        if role.simulated:
-            board.stop()
+        board.start()
+        port = board.port
+    except RigError as e:
+        return role.board, "-", f"absent: {e}"
+    version, state = _ask_board(bench, role, board, timeout)
+    return port, version, state
+
+
+def _late(role: Emulator, board: Board, seconds: float) -> tuple[str, str, str]:
+    """The row of a probe that missed its deadline."""
+    boots = getattr(board, "boots", 0)
+    crash = f"; the board booted {boots} times (crash-looping: is heapsize {role.heapsize} too small?)" \
+        if boots > 2 else ""
+    return role.board, "-", f"not answering: no answer within {seconds:.0f} s{crash}"
+
+
+def _probe_all(bench: Bench, boards: dict[str, Board], timeout: float) -> dict[str, tuple[str, str, str]]:
+    """Probe every board in its own thread, each until its deadline; the boards are left running."""
+    emulators = bench.emulators()
+    results: dict[str, tuple[str, str, str]] = {}
+
+    def work(name: str) -> None:
+        results[name] = _probe_board(bench, emulators[name], boards[name], timeout)
+
+    started = time.monotonic()
+    threads = {name: threading.Thread(target=work, args=(name,), name=f"probe {name}", daemon=True)
+               for name in boards}
+    for thread in threads.values():
+        thread.start()
+    for name, thread in threads.items():
+        deadline = probe_deadline(emulators[name], timeout)
+        thread.join(max(0.0, started + deadline - time.monotonic()))
+        if thread.is_alive():
+            results[name] = _late(emulators[name], boards[name], deadline)
+        elif name not in results:  # the thread died of a bug; its traceback is on stderr
+            results[name] = (emulators[name].board, "-", "probe failed (see the traceback above)")
+    return dict(results)
 
 
 def _ask_board(bench: Bench, role: Emulator, board: Board, timeout: float) -> tuple[str, str]:
@@ -100,14 +135,18 @@ def probe_bench(bench: Bench, workdir: Path | None = None, *, timeout: float = 5
     """Probe every role (boards in parallel) and every sniffer radio; rows come in bench order.
     `board_factory` makes each role's board (default: `make_board`)."""
     board_factory = board_factory or make_board
+    emulators = bench.emulators()
     with tempfile.TemporaryDirectory(prefix="rig-bench-check-") as scratch:
         base = Path(workdir) if workdir is not None else Path(scratch)
-        emulators = bench.emulators()
-        boards = {name: board_factory(role, base) for name, role in emulators.items()}
-        with ThreadPoolExecutor(max_workers=max(1, len(boards))) as pool:
-            futures = {name: pool.submit(_probe_board, bench, emulators[name], boards[name], timeout)
-                       for name in boards}
-            results = {name: future.result() for name, future in futures.items()}
+        boards: dict[str, Board] = {}
+        try:
+            for name, role in emulators.items():
+                boards[name] = board_factory(role, base)
+            results = _probe_all(bench, boards, timeout)
+        finally:
+            for name, board in boards.items():
+                if emulators[name].simulated:
+                    board.stop()
     emulator_rows: dict[str, RoleStatus] = {}
     for name, role in emulators.items():
         port, firmware, state = results[name]

@@ -27,7 +27,8 @@ def firmware() -> None:
               help="Only this role (repeatable); default: every emulated role.")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Flash folders of simulated boards (default: a temporary folder).")
-@click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds to wait for the hello.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
+              help="Seconds to wait for the hello.")
 def deploy(bench_file: str | None, roles: tuple[str, ...], workdir: Path | None, timeout: float) -> None:
     """Copy the firmware to each board of BENCH with mpremote (unchanged files are skipped), soft-reset,
     and check the firmware version in the board's hello. Exits 1 if any board fails."""

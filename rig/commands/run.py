@@ -1,7 +1,8 @@
 """`rig run`: run the conformance suites on a bench, with live progress, a summary, run.json and junit.xml.
 
 Exit status: 0 when every test passed or was skipped, 1 when any test FAILed or ERRORed (a collection error
-counts as ERROR), 2 on a usage error (a bad bench file, a -k that selects nothing).
+counts as ERROR, and so does a run stopped by SIGINT or SIGTERM: run.json then says so and keeps every finished
+test), 2 on a usage error (a bad bench file or results folder, an unknown defect, a -k that selects nothing).
 """
 from __future__ import annotations
 
@@ -22,10 +23,40 @@ def _check_bench(bench: str) -> None:
     """Load the bench once up front so a bad bench file is reported in one line before pytest starts."""
     from rig.bench.builtin import resolve_bench
 
+    from rig.bench.runtime import sim_unavailable
+
     try:
-        resolve_bench(bench)
+        model = resolve_bench(bench)
     except InputError as exc:
         click.echo(f"rig run: bench: {exc}", err=True)
+        raise SystemExit(EXIT_USAGE) from exc
+    reason = sim_unavailable(model)
+    if reason:
+        click.echo(f"rig run: bench {model.name}: {reason}", err=True)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _claim_results(results: Path, force: bool) -> None:
+    """A fresh results folder, or one whose earlier run --force replaces; anything else is a usage error."""
+    from harness.results import claim_folder
+
+    try:
+        claim_folder(results, force=force)
+    except InputError as exc:
+        click.echo(f"rig run: --results {exc}", err=True)
+        raise SystemExit(EXIT_USAGE) from exc
+
+
+def _check_defects(defects: tuple[str, ...]) -> None:
+    """Check every --defect up front: a typo is a usage error naming the known defects, not a run of ERRORs."""
+    import pytest
+
+    from harness.pytest_plugin import parse_defects
+
+    try:
+        parse_defects(list(defects))
+    except pytest.UsageError as exc:
+        click.echo(f"rig run: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from exc
 
 
@@ -54,29 +85,69 @@ def exit_status(pytest_code: int, verdicts: list[str]) -> int:
               help="Bench file (TOML), or 'sim' for the built-in simulated bench.")
 @click.option("-k", "keyword", metavar="EXPR", help="Only tests matching this pytest -k expression.")
 @click.option("--results", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for run.json, junit.xml and evidence [default: results/<run id>].")
+              help="Folder for run.json, junit.xml and evidence; must be new or empty [default: results/<run id>].")
+@click.option("--force", is_flag=True, help="Replace the run already in the --results folder.")
 @click.option("--defect", "defects", multiple=True, metavar="ROLE:NAME",
               help="Make an emulated role misbehave in the named way (defect injection); repeatable.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Run the tests on this many independent simulated benches at once.")
 @click.option("--suite", type=click.Path(exists=True, path_type=Path), envvar=SUITE_ENV, hidden=True,
               default=PROJECT_ROOT / "tests" / "conformance")
-def run(bench: str, keyword: str | None, results: Path | None, defects: tuple[str, ...], suite: Path) -> None:
+@click.option("--shard", hidden=True, metavar="K/N", help="Worker K of --workers N (used by --workers).")
+def run(bench: str, keyword: str | None, results: Path | None, force: bool, defects: tuple[str, ...], workers: int,
+        suite: Path, shard: str | None) -> None:
     """Run the conformance suites on a bench and write the results folder."""
     import pytest
 
     from harness.results import new_run_id
+    from rig.boards.sim import abandon_all
+    from rig.signals import stop_on_signals
 
     _check_bench(bench)
+    _check_defects(defects)
+    if workers > 1 and bench != "sim":
+        click.echo("rig run: --workers runs on simulated benches only (--bench sim)", err=True)
+        raise SystemExit(EXIT_USAGE)
     suite = suite.resolve()
     results = (results or Path("results") / new_run_id()).resolve()
-    args = [str(suite), "-p", "harness.pytest_plugin", "--bench", bench, "--results", str(results),
-            "-o", f"conformance_paths={suite}", "--tb=short", "-q", "-rN"]
-    if keyword:
-        args += ["-k", keyword]
-    for defect in defects:
-        args += ["--defect", defect]
-    code = pytest.main(args)
-    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+    _claim_results(results, force)
+    common = ["--bench", bench] + (["-k", keyword] if keyword else []) + [a for d in defects for a in ("--defect", d)]
+    if workers > 1:
+        raise SystemExit(_run_workers(results, workers, common, keyword, suite))
+    args = [str(suite), "-p", "harness.pytest_plugin", "--results", str(results), "-o", f"conformance_paths={suite}",
+            "--tb=short", "-q", "-rN", *common] + (["--shard", shard] if shard else [])
+    try:
+        with stop_on_signals():
+            code = pytest.main(args)
+    finally:
+        abandon_all()  # nothing of the bench outlives the run, even when a signal cut its teardown short
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED and not shard:
         click.echo(f"rig run: no conformance test selected in {suite}" + (f" by -k {keyword!r}" if keyword else ""),
                    err=True)
     sys.stdout.flush()
     raise SystemExit(exit_status(int(code), _verdicts(results)))
+
+
+def _run_workers(results: Path, workers: int, common: list[str], keyword: str | None, suite: Path) -> int:
+    """Run on `workers` benches (rig.parallel), print the merged summary; the `rig run` exit status."""
+    from harness.results import summary_table, utc_now
+    from rig.parallel import merge, run_workers
+
+    started = utc_now()
+    codes, interrupted = run_workers(results, workers, common + ["--suite", str(suite)], click.echo)
+    record = merge(results, workers, started, interrupted)
+    click.echo(summary_table(record))
+    click.echo(f"results: {results / 'run.json'}")
+    click.echo(f"junit:   {results / 'junit.xml'}")
+    if record.interrupted:
+        return EXIT_FAILED
+    if not record.tests and all(code == EXIT_USAGE for code in codes):
+        click.echo(f"rig run: no conformance test selected in {suite}" + (f" by -k {keyword!r}" if keyword else ""),
+                   err=True)
+        return EXIT_USAGE
+    broken = [f"w{k} exited with {code}" for k, code in enumerate(codes) if code not in (EXIT_OK, EXIT_FAILED,
+                                                                                         EXIT_USAGE)]
+    if broken:
+        click.echo(f"rig run: worker {', '.join(broken)}; see {results / 'workers'}/*.log", err=True)
+        return EXIT_FAILED
+    return EXIT_OK if all(t.verdict.value in ("PASS", "SKIP") for t in record.tests) else EXIT_FAILED
