@@ -149,6 +149,13 @@ def _skip_reason(report: pytest.TestReport) -> str:
     return one_line(text.removeprefix("Skipped: "))
 
 
+def _failure_text(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> str:
+    """The failure's traceback for the evidence folder, also when the terminal shows none (``--tb=no``)."""
+    if call.excinfo is None or item.config.getoption("tbstyle", "auto") != "no":
+        return report.longreprtext
+    return str(item._repr_failure_py(call.excinfo, style="short"))  # what --tb=short would have shown
+
+
 def _collect_error_reason(text: str) -> str:
     for line in text.splitlines():
         if line.startswith("E "):
@@ -298,7 +305,7 @@ class RunSession:
                 outcome = Outcome(Verdict.SKIP, _skip_reason(report))
             elif call.excinfo is not None:
                 outcome = classify(call.excinfo.value, report.when)
-                self._details[item.nodeid] = report.longreprtext
+                self._details[item.nodeid] = _failure_text(item, call, report)
             else:
                 outcome = Outcome(Verdict.ERROR, one_line(report.longreprtext) or f"{report.when} failed")
                 self._details[item.nodeid] = report.longreprtext
@@ -402,22 +409,12 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 def parse_defects(values: list[str]) -> dict[str, tuple[str, ...]]:
     """``ROLE:NAME`` options as {role: (names...)}; a usage error names a malformed or unknown one."""
-    from emulators.defects import known_defects
+    from emulators.defect_options import parse_defect_options
 
-    known = known_defects()
-    out: dict[str, tuple[str, ...]] = {}
-    for value in values:
-        role, _, name = value.partition(":")
-        if not name:
-            raise pytest.UsageError(f"--defect {value!r}: expected ROLE:NAME, e.g. chf:admit_unlisted")
-        if role not in known:
-            raise pytest.UsageError(f"--defect {value!r}: no role {role!r} plays defects "
-                                    f"(roles: {', '.join(sorted(known))})")
-        if name not in known[role]:
-            raise pytest.UsageError(f"--defect {value!r}: role {role!r} has no defect {name!r} "
-                                    f"(known: {', '.join(sorted(known[role]))})")
-        out[role] = out.get(role, ()) + (name,)
-    return out
+    try:
+        return parse_defect_options(values)
+    except InputError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 @pytest.fixture(scope="session")

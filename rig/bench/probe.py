@@ -111,12 +111,13 @@ def _probe_all(bench: Bench, boards: dict[str, Board], timeout: float) -> dict[s
 def _ask_board(bench: Bench, role: Emulator, board: Board, timeout: float) -> tuple[str, str]:
     try:
         if role.simulated:
-            deploy(board.port, board_config(role.role, board_id(bench, role), role.eui64), baud=role.baud)
+            deploy(board.port, board_config(role.role, board_id(bench, role), role.eui64), baud=role.baud,
+                   name=role.role)
             link = connect_checked(board.port, role.role, baud=role.baud, timeout=timeout)
             version = link.hello.fw
             link.close()
             return version, READY
-        link = BoardLink(board.port, baudrate=role.baud)
+        link = BoardLink(board.port, baudrate=role.baud, name=role.role)
         try:
             hello = link.connect(expect_role=role.role, timeout=timeout)
         finally:

@@ -129,7 +129,8 @@ class BenchRuntime:
         board = self._boards[name]
         board.start()
         extra = self.board_extra(name) if self.board_extra else None
-        deploy(board.port, board_config(name, board_id(self.bench, role), role.eui64, extra), baud=role.baud)
+        deploy(board.port, board_config(name, board_id(self.bench, role), role.eui64, extra), baud=role.baud,
+               name=name)
         self._links[name] = connect_checked(board.port, name, baud=role.baud, timeout=self.link_timeout,
                                             log_path=self.workdir / f"{name}.link.log")
         self._say(f"{name}: ready on {board.port}")

@@ -54,7 +54,7 @@ def deploy(bench_file: str | None, roles: tuple[str, ...], workdir: Path | None,
                 board.start()
                 click.echo(f"{name}: board on {board.port}")
                 deploy_board(board.port, board_config(name, board_id(bench, role), role.eui64), baud=role.baud,
-                             progress=click.echo)
+                             progress=click.echo, name=name)
                 link = connect_checked(board.port, name, baud=role.baud, timeout=timeout)
                 hello = link.hello
                 link.close()

@@ -49,13 +49,11 @@ def _claim_results(results: Path, force: bool) -> None:
 
 def _check_defects(defects: tuple[str, ...]) -> None:
     """Check every --defect up front: a typo is a usage error naming the known defects, not a run of ERRORs."""
-    import pytest
-
-    from harness.pytest_plugin import parse_defects
+    from emulators.defect_options import parse_defect_options
 
     try:
-        parse_defects(list(defects))
-    except pytest.UsageError as exc:
+        parse_defect_options(list(defects))
+    except InputError as exc:
         click.echo(f"rig run: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from exc
 
@@ -115,7 +113,7 @@ def run(bench: str, keyword: str | None, results: Path | None, force: bool, defe
     if workers > 1:
         raise SystemExit(_run_workers(results, workers, common, keyword, suite))
     args = [str(suite), "-p", "harness.pytest_plugin", "--results", str(results), "-o", f"conformance_paths={suite}",
-            "--tb=short", "-q", "-rN", *common] + (["--shard", shard] if shard else [])
+            "--tb=no", "-q", "-rN", "-p", "no:hypothesispytest", *common] + (["--shard", shard] if shard else [])
     try:
         with stop_on_signals():
             code = pytest.main(args)
