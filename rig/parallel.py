@@ -24,7 +24,7 @@ from typing import Callable
 from harness.results import ResultEntry, ResultsWriter, RunRecord, utc_now
 from harness.verdicts import Verdict
 
-VERDICT_LINE = re.compile(r"^(PASS|FAIL|ERROR|SKIP)\s")
+VERDICT_LINE = re.compile(r"^(PASS|FAIL|ERROR|SKIP) +[0-9.]+s  ")  # the live line of a finished test
 WORKERS_DIR = "workers"
 
 
