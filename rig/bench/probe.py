@@ -85,27 +85,51 @@ def _late(role: Emulator, board: Board, seconds: float) -> tuple[str, str, str]:
     return role.board, "-", f"not answering: no answer within {seconds:.0f} s{crash}"
 
 
-def _probe_all(bench: Bench, boards: dict[str, Board], timeout: float) -> dict[str, tuple[str, str, str]]:
-    """Probe every board in its own thread, each until its deadline; the boards are left running."""
-    emulators = bench.emulators()
-    results: dict[str, tuple[str, str, str]] = {}
+class _Probes:
+    """One thread per board probe, each with its deadline; `close` stops the simulated boards and waits for
+    the threads, so nothing runs on (or writes into the scratch folder) once the probe is over."""
 
-    def work(name: str) -> None:
-        results[name] = _probe_board(bench, emulators[name], boards[name], timeout)
+    def __init__(self, bench: Bench, boards: dict[str, Board], timeout: float):
+        self.bench, self.boards, self.timeout = bench, boards, timeout
+        self.emulators = bench.emulators()
+        self.closing = threading.Event()
+        self.results: dict[str, tuple[str, str, str]] = {}
+        self.threads = {name: threading.Thread(target=self._work, args=(name,), name=f"probe {name}", daemon=True)
+                        for name in boards}
 
-    started = time.monotonic()
-    threads = {name: threading.Thread(target=work, args=(name,), name=f"probe {name}", daemon=True)
-               for name in boards}
-    for thread in threads.values():
-        thread.start()
-    for name, thread in threads.items():
-        deadline = probe_deadline(emulators[name], timeout)
-        thread.join(max(0.0, started + deadline - time.monotonic()))
-        if thread.is_alive():
-            results[name] = _late(emulators[name], boards[name], deadline)
-        elif name not in results:  # the thread died of a bug; its traceback is on stderr
-            results[name] = (emulators[name].board, "-", "probe failed (see the traceback above)")
-    return dict(results)
+    def _work(self, name: str) -> None:
+        if self.closing.is_set():
+            return
+        try:
+            self.results[name] = _probe_board(self.bench, self.emulators[name], self.boards[name], self.timeout)
+        except Exception:
+            if not self.closing.is_set():
+                raise
+            # its board was stopped under it (the deadline passed, or a signal came): its row says so already
+
+    def run(self) -> dict[str, tuple[str, str, str]]:
+        started = time.monotonic()
+        for thread in self.threads.values():
+            thread.start()
+        for name, thread in self.threads.items():
+            deadline = probe_deadline(self.emulators[name], self.timeout)
+            thread.join(max(0.0, started + deadline - time.monotonic()))
+            if thread.is_alive():
+                self.results[name] = _late(self.emulators[name], self.boards[name], deadline)
+            elif name not in self.results:  # the thread died of a bug; its traceback is on stderr
+                self.results[name] = (self.emulators[name].board, "-", "probe failed (see the traceback above)")
+        return dict(self.results)
+
+    def close(self) -> None:
+        self.closing.set()
+        simulated = [board for name, board in self.boards.items() if self.emulators[name].simulated]
+        for board in simulated:
+            board.stop()
+        for thread in self.threads.values():
+            if thread.is_alive():
+                thread.join(timeout=5)  # a probe ends once its board is gone
+        for board in simulated:
+            board.stop()  # started by a probe thread while the first stop ran
 
 
 def _ask_board(bench: Bench, role: Emulator, board: Board, timeout: float) -> tuple[str, str]:
@@ -139,15 +163,11 @@ def probe_bench(bench: Bench, workdir: Path | None = None, *, timeout: float = 5
     emulators = bench.emulators()
     with tempfile.TemporaryDirectory(prefix="rig-bench-check-") as scratch:
         base = Path(workdir) if workdir is not None else Path(scratch)
-        boards: dict[str, Board] = {}
+        probes = _Probes(bench, {name: board_factory(role, base) for name, role in emulators.items()}, timeout)
         try:
-            for name, role in emulators.items():
-                boards[name] = board_factory(role, base)
-            results = _probe_all(bench, boards, timeout)
+            results = probes.run()
         finally:
-            for name, board in boards.items():
-                if emulators[name].simulated:
-                    board.stop()
+            probes.close()
     emulator_rows: dict[str, RoleStatus] = {}
     for name, role in emulators.items():
         port, firmware, state = results[name]
