@@ -24,18 +24,6 @@ def check(*args: str):
     return CliRunner().invoke(main, ["bench", "check", *args])
 
 
-def board_processes(text: str) -> list[str]:
-    out = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            line = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if text in line and "micropython" in line:
-            out.append(line)
-    return out
-
-
 def test_two_roles_sharing_an_eui64_is_one_line_and_exit_2(tmp_path: Path) -> None:
     bench = tmp_path / "bench.toml"
     bench.write_text(f'[roles.chf]\n{SIM_ROLE}eui64 = "000D6F000ABCDEF0"\n[roles.esme]\n{SIM_ROLE}'
@@ -64,7 +52,8 @@ def test_timeout_must_be_positive() -> None:
                                      f"{float(value)} is not in the range x>0.\n")
 
 
-def test_a_board_that_never_answers_misses_its_deadline_and_leaves_nothing_behind(tmp_path, monkeypatch) -> None:
+def test_a_board_that_never_answers_misses_its_deadline_and_leaves_nothing_behind(tmp_path, monkeypatch,
+                                                                                  processes_mentioning) -> None:
     monkeypatch.setattr(probe, "DEPLOY_ALLOWANCE", 3.0)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     # a heap the bench file would refuse: the board crash-loops as it boots
@@ -75,10 +64,10 @@ def test_a_board_that_never_answers_misses_its_deadline_and_leaves_nothing_behin
     assert time.monotonic() - started < 15
     assert not row.ready and row.state.startswith("not answering: no answer within 4 s; the board booted ")
     assert "crash-looping: is heapsize 16K too small?" in row.state
-    assert list(tmp_path.glob("rig-bench-check-*")) == [] and board_processes(str(tmp_path)) == []
+    assert list(tmp_path.glob("rig-bench-check-*")) == [] and processes_mentioning(str(tmp_path)) == []
 
 
-def test_sigterm_during_the_probe_removes_the_temporary_folder(tmp_path: Path) -> None:
+def test_sigterm_during_the_probe_removes_the_temporary_folder(tmp_path: Path, processes_mentioning) -> None:
     env = dict(os.environ, TMPDIR=str(tmp_path), PYTHONPATH=str(PROJECT_ROOT))
     proc = subprocess.Popen([sys.executable, "-c", "from rig.cli import main; main()", "bench", "check"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -90,7 +79,7 @@ def test_sigterm_during_the_probe_removes_the_temporary_folder(tmp_path: Path) -
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, out + err
     assert err.endswith("bench check interrupted (SIGTERM)\n")
-    assert list(tmp_path.iterdir()) == [] and board_processes(str(tmp_path)) == []
+    assert list(tmp_path.iterdir()) == [] and processes_mentioning(str(tmp_path)) == []
 
 
 def test_a_host_without_the_micropython_wheel_says_why_the_sim_bench_is_unavailable(monkeypatch) -> None:

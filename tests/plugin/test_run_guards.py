@@ -36,19 +36,6 @@ def rig_run(tmp_path: Path, source: str, *args: str) -> subprocess.CompletedProc
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def processes_mentioning(text: str) -> list[str]:
-    """Command lines of live processes that mention `text` (a simulated board's flash path does)."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            line = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if text in line and str(os.getpid()) != cmdline.parent.name:
-            found.append(line)
-    return found
-
-
 def test_unknown_defect_is_a_usage_error_listing_every_known_defect(tmp_path: Path) -> None:
     from emulators.defects import known_defects
 
@@ -131,7 +118,8 @@ def _interrupt(tmp_path: Path, signals: int) -> tuple[subprocess.Popen, str, flo
     return proc, "".join(output), time.monotonic() - sent
 
 
-def test_sigterm_stops_the_run_keeps_finished_verdicts_and_leaves_no_board_behind(tmp_path: Path) -> None:
+def test_sigterm_stops_the_run_keeps_finished_verdicts_and_leaves_no_board_behind(tmp_path: Path,
+                                                                                 processes_mentioning) -> None:
     proc, output, seconds = _interrupt(tmp_path, 1)
     assert seconds < 15, output
     assert proc.returncode == 1, output
@@ -145,7 +133,7 @@ def test_sigterm_stops_the_run_keeps_finished_verdicts_and_leaves_no_board_behin
     assert processes_mentioning(str(tmp_path)) == []
 
 
-def test_a_second_signal_stops_at_once_and_still_leaves_no_board_behind(tmp_path: Path) -> None:
+def test_a_second_signal_stops_at_once_and_still_leaves_no_board_behind(tmp_path: Path, processes_mentioning) -> None:
     proc, output, seconds = _interrupt(tmp_path, 2)
     assert proc.returncode == 128 + signal.SIGTERM, output
     assert seconds < 5
