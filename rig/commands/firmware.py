@@ -11,9 +11,10 @@ from firmware.version import FIRMWARE_VERSION
 from harness.errors import RigError
 from rig.bench.benchfile import BenchFileError
 from rig.bench.builtin import resolve_bench
-from rig.bench.model import ROLES
+from rig.bench.model import ROLES, Bench, Emulator
 from rig.bench.runtime import board_id, make_board
 from rig.boards.deploy import board_config, connect_checked, deploy as deploy_board
+from rig.signals import Interrupted, stop_on_signals
 
 
 @click.group()
@@ -44,6 +45,20 @@ def deploy(bench_file: str | None, roles: tuple[str, ...], workdir: Path | None,
                    f"(emulated roles: {', '.join(emulators) or 'none'})", err=True)
         sys.exit(2)
     chosen = {name: emulators[name] for name in (roles or emulators)}
+    try:
+        with stop_on_signals():
+            failed = _deploy_all(bench, chosen, workdir, timeout)
+    except Interrupted as stop:
+        click.echo(f"firmware deploy interrupted ({stop})", err=True)
+        sys.exit(130)
+    if failed:
+        click.echo(f"deploy failed for: {', '.join(failed)}", err=True)
+        sys.exit(1)
+    click.echo(f"deployed to {len(chosen)} board(s)")
+
+
+def _deploy_all(bench: Bench, chosen: dict[str, Emulator], workdir: Path | None, timeout: float) -> list[str]:
+    """Deploy to each chosen role's board in turn; the roles whose deploy failed."""
     failed = []
     with tempfile.TemporaryDirectory(prefix="rig-firmware-") as scratch:
         base = workdir if workdir is not None else Path(scratch)
@@ -65,7 +80,4 @@ def deploy(bench_file: str | None, roles: tuple[str, ...], workdir: Path | None,
                 click.echo(f"{name}: FAILED: {e}", err=True)
             finally:
                 board.stop()
-    if failed:
-        click.echo(f"deploy failed for: {', '.join(failed)}", err=True)
-        sys.exit(1)
-    click.echo(f"deployed to {len(chosen)} board(s)")
+    return failed

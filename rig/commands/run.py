@@ -14,12 +14,13 @@ import click
 
 from harness.errors import InputError
 from harness.shared import PROJECT_ROOT
+from rig.bench.model import Bench, Emulator
 
 SUITE_ENV = "RIG_SUITE"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _check_bench(bench: str) -> None:
+def _check_bench(bench: str) -> Bench:
     """Load the bench once up front so a bad bench file is reported in one line before pytest starts."""
     from rig.bench.builtin import resolve_bench
 
@@ -34,6 +35,7 @@ def _check_bench(bench: str) -> None:
     if reason:
         click.echo(f"rig run: bench {model.name}: {reason}", err=True)
         raise SystemExit(EXIT_USAGE)
+    return model
 
 
 def _claim_results(results: Path, force: bool) -> None:
@@ -101,10 +103,12 @@ def run(bench: str, keyword: str | None, results: Path | None, force: bool, defe
     from rig.boards.sim import abandon_all
     from rig.signals import stop_on_signals
 
-    _check_bench(bench)
+    model = _check_bench(bench)
     _check_defects(defects)
-    if workers > 1 and bench != "sim":
-        click.echo("rig run: --workers runs on simulated benches only (--bench sim)", err=True)
+    if workers > 1 and not all(isinstance(r, Emulator) and r.simulated and r.radio.simulated
+                               for r in model.roles.values()):
+        click.echo(f"rig run: --workers {workers}: bench {model.name} has real boards, radios or devices; "
+                   "several benches at once need simulated ones (e.g. --bench sim)", err=True)
         raise SystemExit(EXIT_USAGE)
     suite = suite.resolve()
     results = (results or Path("results") / new_run_id()).resolve()

@@ -140,3 +140,12 @@ def test_a_second_signal_stops_at_once_and_still_leaves_no_board_behind(tmp_path
     assert json.loads((tmp_path / "out" / "run.json").read_text())["tests"][0]["verdict"] == "PASS"
     time.sleep(0.5)
     assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_workers_need_a_simulated_bench(tmp_path: Path) -> None:
+    bench = tmp_path / "bench.toml"
+    bench.write_text('[roles.chf]\nkind = "emulator"\nboard = "socket://127.0.0.1:9"\nradio = { kind = "sim" }\n')
+    done = rig_run(tmp_path, PASSING, "--bench", str(bench), "--workers", "2")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("rig run: --workers 2: bench bench has real boards, radios or devices; several benches "
+                           "at once need simulated ones (e.g. --bench sim)\n")
