@@ -7,6 +7,7 @@ test), 2 on a usage error (a bad bench file or results folder, an unknown defect
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -123,6 +124,8 @@ def run(bench: str, keyword: str | None, results: Path | None, force: bool, defe
             code = pytest.main(args)
     finally:
         abandon_all()  # nothing of the bench outlives the run, even when a signal cut its teardown short
+    if not any(results.iterdir()):
+        results.rmdir()  # nothing ran: no empty folder left behind
     if code == pytest.ExitCode.NO_TESTS_COLLECTED and not shard:
         click.echo(f"rig run: no conformance test selected in {suite}" + (f" by -k {keyword!r}" if keyword else ""),
                    err=True)
@@ -137,16 +140,17 @@ def _run_workers(results: Path, workers: int, common: list[str], keyword: str | 
 
     started = utc_now()
     codes, interrupted = run_workers(results, workers, common + ["--suite", str(suite)], click.echo)
+    if not interrupted and all(code == EXIT_USAGE for code in codes):
+        shutil.rmtree(results)  # nothing ran: no folder left behind (it was new or emptied for this run)
+        click.echo(f"rig run: no conformance test selected in {suite}" + (f" by -k {keyword!r}" if keyword else ""),
+                   err=True)
+        return EXIT_USAGE
     record = merge(results, workers, started, interrupted)
     click.echo(summary_table(record))
     click.echo(f"results: {results / 'run.json'}")
     click.echo(f"junit:   {results / 'junit.xml'}")
     if record.interrupted:
         return EXIT_FAILED
-    if not record.tests and all(code == EXIT_USAGE for code in codes):
-        click.echo(f"rig run: no conformance test selected in {suite}" + (f" by -k {keyword!r}" if keyword else ""),
-                   err=True)
-        return EXIT_USAGE
     broken = [f"w{k} exited with {code}" for k, code in enumerate(codes) if code not in (EXIT_OK, EXIT_FAILED,
                                                                                          EXIT_USAGE)]
     if broken:
