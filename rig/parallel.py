@@ -32,7 +32,8 @@ def worker_folder(results: Path, k: int) -> Path:
     return results / WORKERS_DIR / f"w{k}"
 
 
-def run_workers(results: Path, workers: int, run_args: list[str], say: Callable[[str], None]) -> tuple[list[int], str | None]:
+def run_workers(results: Path, workers: int, run_args: list[str],
+                say: Callable[[str], None]) -> tuple[list[int], str | None]:
     """Run `workers` `rig run` processes (each given `run_args` plus its --results and --shard); returns their
     exit codes and the name of the signal that interrupted the run (None when none did)."""
     (results / WORKERS_DIR).mkdir(parents=True, exist_ok=True)
@@ -58,7 +59,7 @@ def run_workers(results: Path, workers: int, run_args: list[str], say: Callable[
             reader = threading.Thread(target=_relay, args=(proc, log, f"[w{k}] ", say), daemon=True)
             reader.start()
             readers.append(reader)
-        codes = [_wait(proc) for proc in procs]
+        codes = [proc.wait() for proc in procs]
         for reader in readers:
             reader.join()
     finally:
@@ -68,14 +69,6 @@ def run_workers(results: Path, workers: int, run_args: list[str], say: Callable[
             if proc.poll() is None:  # only when this process itself is going down
                 os.kill(proc.pid, signal.SIGTERM)
     return codes, (received[0] if received else None)
-
-
-def _wait(proc: subprocess.Popen) -> int:
-    while True:
-        try:
-            return proc.wait()
-        except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for clarity on odd platforms
-            continue
 
 
 def _relay(proc: subprocess.Popen, log: Path, prefix: str, say: Callable[[str], None]) -> None:

@@ -15,8 +15,10 @@ from rig.cli import main
     (["gbcs", "decode"], "rig gbcs decode: error: Missing argument 'HEX|FILE|-...'."),
     (["gbcs", "utrn", "check"], "rig gbcs utrn check: error: Missing argument 'UTRN'."),
     (["smki", "init"], "rig smki init: error: Missing argument 'DIRECTORY'."),
-    (["firmware", "deploy", "--role", "boss"], "rig firmware deploy: error: Invalid value for '--role': 'boss' is not one of"),
-    (["bench", "check", "--timeout", "soon"], "rig bench check: error: Invalid value for '--timeout': 'soon' is not a valid float"),
+    (["firmware", "deploy", "--role", "boss"],
+     "rig firmware deploy: error: Invalid value for '--role': 'boss' is not one of"),
+    (["bench", "check", "--timeout", "soon"],
+     "rig bench check: error: Invalid value for '--timeout': 'soon' is not a valid float"),
 ])
 def test_usage_errors_are_one_line(args: list[str], message: str) -> None:
     result = CliRunner().invoke(main, args)

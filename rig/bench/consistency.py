@@ -12,7 +12,7 @@ from pathlib import Path
 from cryptography import x509
 
 from harness.errors import InputError
-from rig.bench.model import Bench, Dut, Emulator
+from rig.bench.model import Bench
 
 MIN_HEAP = 128 * 1024  # the firmware needs about 96 KB to boot and answer its hello (measured with rig bench check)
 MAX_HEAP = 64 * 1024 * 1024  # more than any board the rig emulates has

@@ -51,7 +51,7 @@ def read_input(item: str) -> tuple[str, bytes]:
     """(label, message bytes) for a HEX string, "-" (hex on standard input) or a FILE of ASCII hex
     (whitespace allowed in all three)."""
     if item == "-":
-        text, label = click.get_text_stream("stdin").read(), "stdin"
+        text, label = sys.stdin.read(), "stdin"
     elif re.fullmatch(r"[0-9A-Fa-f\s]+", item):
         text, label = item, "hex"
     else:

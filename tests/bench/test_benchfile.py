@@ -222,7 +222,8 @@ def test_heap_a_board_cannot_boot_with(tmp_path, heap, problem):
 
 def test_placeholder_certificate_file(tmp_path):
     (tmp_path / "esme-zse.cert").write_text("put the meter's certificate here\n")
-    err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME + 'certificates = { zse = "esme-zse.cert" }\n')
+    err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME
+                    + 'certificates = { zse = "esme-zse.cert" }\n')
     assert err.field == "roles.esme.certificates.zse" and "is not a ZSE certificate" in str(err)
 
 
@@ -235,7 +236,8 @@ def test_zse_certificate_of_another_device(tmp_path):
     err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME + 'certificates = { zse = "other.cert" }\n')
     assert err.field == "roles.esme.certificates.zse"
     assert "is the certificate of 000D6F0000000001, not of this device (000D6F000ABCDEF0)" in str(err)
-    bench = load_bench(write(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME + 'certificates = { zse = "own.cert" }\n'))
+    own = '[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME + 'certificates = { zse = "own.cert" }\n'
+    bench = load_bench(write(tmp_path, own))
     assert bench.roles["esme"].certificates["zse"] == tmp_path / "own.cert"
 
 
@@ -244,7 +246,8 @@ def test_gbcs_certificates_must_parse_and_name_the_device(tmp_path):
 
     mint(tmp_path / "smki", {"esme": "000D6F000ABCDEF0", "gsme": "000D6F0000000002"})
     ds, other = tmp_path / "smki" / "000d6f000abcdef0-ds.pem", tmp_path / "smki" / "000d6f0000000002-ka.pem"
-    text = '[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME + f'certificates = {{ gbcs_ds = "{ds}", gbcs_ka = "{other}" }}\n'
+    text = ('[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME
+            + f'certificates = {{ gbcs_ds = "{ds}", gbcs_ka = "{other}" }}\n')
     err = error_for(tmp_path, text)
     assert err.field == "roles.esme.certificates.gbcs_ka" and "not of this device" in str(err)
     (tmp_path / "junk.pem").write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")

@@ -74,7 +74,8 @@ def test_a_folder_holding_other_files_is_refused_even_with_force(tmp_path: Path)
     (tmp_path / "mine" / "thesis.tex").write_text("precious")
     done = rig_run(tmp_path, PASSING, "--results", str(tmp_path / "mine"), "--force")
     assert done.returncode == 2
-    assert done.stderr == f"rig run: --results {tmp_path / 'mine'}: is not empty and holds no run; choose a new folder\n"
+    assert done.stderr == (f"rig run: --results {tmp_path / 'mine'}: is not empty and holds no run; "
+                           "choose a new folder\n")
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
 
 
