@@ -127,14 +127,15 @@ def run(bench: str, keyword: str | None, results: Path | None, force: bool, defe
     if not any(results.iterdir()):
         results.rmdir()  # nothing ran: no empty folder left behind
     if code == pytest.ExitCode.NO_TESTS_COLLECTED and not shard:
-        click.echo(f"rig run: no conformance test selected in {suite}" + (f" by -k {keyword!r}" if keyword else ""),
-                   err=True)
+        _nothing_selected(suite, keyword)
     sys.stdout.flush()
     raise SystemExit(exit_status(int(code), _verdicts(results)))
 
 
 def _run_workers(results: Path, workers: int, common: list[str], keyword: str | None, suite: Path) -> int:
     """Run on `workers` benches (rig.parallel), print the merged summary; the `rig run` exit status."""
+    import pytest
+
     from harness.results import summary_table, utc_now
     from rig.parallel import merge, run_workers
 
@@ -142,18 +143,21 @@ def _run_workers(results: Path, workers: int, common: list[str], keyword: str | 
     codes, interrupted = run_workers(results, workers, common + ["--suite", str(suite)], click.echo)
     if not interrupted and all(code == EXIT_USAGE for code in codes):
         shutil.rmtree(results)  # nothing ran: no folder left behind (it was new or emptied for this run)
-        click.echo(f"rig run: no conformance test selected in {suite}" + (f" by -k {keyword!r}" if keyword else ""),
-                   err=True)
+        _nothing_selected(suite, keyword)
         return EXIT_USAGE
     record = merge(results, workers, started, interrupted)
     click.echo(summary_table(record))
     click.echo(f"results: {results / 'run.json'}")
     click.echo(f"junit:   {results / 'junit.xml'}")
-    if record.interrupted:
-        return EXIT_FAILED
     broken = [f"w{k} exited with {code}" for k, code in enumerate(codes) if code not in (EXIT_OK, EXIT_FAILED,
                                                                                          EXIT_USAGE)]
     if broken:
         click.echo(f"rig run: worker {', '.join(broken)}; see {results / 'workers'}/*.log", err=True)
-        return EXIT_FAILED
-    return EXIT_OK if all(t.verdict.value in ("PASS", "SKIP") for t in record.tests) else EXIT_FAILED
+    code = pytest.ExitCode.INTERRUPTED if record.interrupted else (
+        pytest.ExitCode.INTERNAL_ERROR if broken else pytest.ExitCode.OK)
+    return exit_status(int(code), [t.verdict.value for t in record.tests])
+
+
+def _nothing_selected(suite: Path, keyword: str | None) -> None:
+    click.echo(f"rig run: no conformance test selected in {suite}" + (f" by -k {keyword!r}" if keyword else ""),
+               err=True)
