@@ -35,16 +35,22 @@ class KeFrame:
         return d.command.status if d and isinstance(d.command, kf.Terminate) else None
 
 
-def issuer_of(frame: bytes) -> tuple[bytes, ...]:
-    """The certificate issuer carried by an Initiate KE frame, as a one-element tuple; () for anything else.
-    Used only by emulators playing the 'accept_foreign_ca' defect."""
+def certificate_in(frame: bytes) -> cert_mod.Certificate | None:
+    """The certificate an Initiate KE frame carries; None for anything else. Used only by emulators playing
+    certificate defects ('accept_foreign_ca', 'ignore_cert_subject')."""
     try:
         command = kf.decode(frame).command
         if isinstance(command, kf.Initiate):
-            return (cert_mod.decode(command.certificate).issuer,)
+            return cert_mod.decode(command.certificate)
     except (InputError, ValueError):
         pass
-    return ()
+    return None
+
+
+def issuer_of(frame: bytes) -> tuple[bytes, ...]:
+    """The certificate issuer carried by an Initiate KE frame, as a one-element tuple; () for anything else."""
+    cert = certificate_in(frame)
+    return () if cert is None else (cert.issuer,)
 
 
 def run_initiator(session: ke.Initiator, partner: int, clock, timeout: float, tsn: int,

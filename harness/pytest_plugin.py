@@ -441,7 +441,8 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
         evidence: Evidence) -> Iterator[Any]:
     """A fresh HAN session (DCC core, CHF, joining devices) on the session's bench; every board's role state is
     reset first, and a board lost in an earlier test is recovered. The capture (pcap + keys) and the GBCS
-    transcript land in the test's evidence folder."""
+    transcript land in the test's evidence folder. An alert the CHF got wrong (bad MAC, malformed CS14) that the
+    test did not already fail on is the device's FAIL at teardown."""
     from harness.errors import BenchFault
     from rig.han_session import HanSession, unsupported
 
@@ -456,6 +457,7 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
             evidence.append("bench.log", f"{role}: {fault}; recovering the board")
             bench.recover(role)
             bench.link(role).call("reset")
+        bench.link(role).events()  # what the board raised before its reset belongs to the earlier test
     session = HanSession(bench, provisioning, evidence.path("han"), defects=defects)
     try:
         yield session
@@ -463,3 +465,4 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
         session.close()
         for entry in session.dcc.transcript:
             evidence.transcript(f"{entry.time:.3f} {entry.direction} {entry.what} {entry.data.hex().upper()}")
+    session.dcc.check()

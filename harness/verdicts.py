@@ -1,16 +1,21 @@
-"""Verdicts of a conformance test, and how they are decided.
+"""Verdicts of a conformance test, and how they are decided: the one rule of attribution.
 
-PASS: every check held. FAIL: the device under test broke a rule (a `ConformanceFailure`, wherever raised,
-or an `AssertionError` from the test's own checks). ERROR: the bench broke (a `BenchFault`, any other
-exception, any error while setting up or tearing down fixtures). SKIP: not applicable to this bench.
-Each verdict carries a one-line reason.
+PASS: every check held. FAIL: the device under test broke a rule: what it sent or failed to send (a bad MAC or
+signature, a malformed or missing response or alert, a wrong status, a refusal it should not make). That is a
+`ConformanceFailure` wherever raised, an `AssertionError` from the test's own checks, or an `InputError` raised
+while the rig decodes or verifies the device's bytes inside `from_device`. ERROR: the rig or bench broke (a
+`BenchFault`: lost board, radio fault, the rig's own timeout; any other exception, i.e. a bug in rig code; any
+error while setting up or tearing down fixtures other than a `ConformanceFailure`). SKIP: not applicable to this
+bench. Each verdict carries a one-line reason.
 """
 from __future__ import annotations
 
 import enum
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
-from harness.errors import ConformanceFailure
+from harness.errors import ConformanceFailure, InputError
 
 REASON_LIMIT = 200
 
@@ -49,6 +54,21 @@ def describe(exc: BaseException) -> str:
     message = one_line(str(exc))
     name = type(exc).__name__
     return one_line(f"{name}: {message}") if message else name
+
+
+@contextmanager
+def from_device(what: str, rule: str) -> Iterator[None]:
+    """Decode or verify bytes the device under test sent (`what`) under the rule they must keep (`rule`).
+
+    An `InputError` raised inside (malformed bytes, a bad MAC or signature, a refused counter: the DCC core's
+    `Rejected` is one) is the device's doing and leaves as a `ConformanceFailure` naming `what` and `rule`; any
+    other exception (a bug in rig code, a bench fault) passes through unchanged and the verdict is ERROR. Keep the
+    block to the decoding of the device's bytes: rig files and settings are not the device's input.
+    """
+    try:
+        yield
+    except InputError as exc:
+        raise ConformanceFailure(one_line(f"{what} breaks {rule}: {exc}")) from exc
 
 
 def classify(exc: BaseException, phase: str) -> Outcome:

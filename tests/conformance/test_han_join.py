@@ -56,7 +56,7 @@ def test_full_join(han, joiner):
     # "CHF emits first CS14 (0x8F12) 'Device Log changed'" (step 7); alerts are MAC'd by the CHF (GBCS 2.5)
     sightings = cs14_listing(han, joiner)
     assert sightings, "no CS14 listing the device after CCS01"
-    assert not han.dcc.rejected, f"CHF alerts refused by the DCC: {[str(r) for r in han.dcc.rejected]}"
+    assert not han.dcc.violations, f"CHF alerts refused by the DCC: {[str(r) for r in han.dcc.violations]}"
     # "CHF authenticates with the Install Code; CBKE CHF↔device; device joined" (step 8)
     assert outcome.joined, f"device did not join: {outcome.stage}: {outcome.detail}"
     assert han.radios["chf"].get_link_key(han.provisioning.han(joiner).eui_int) == outcome.link_key, \
