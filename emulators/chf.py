@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Callable
 
 from emulators import local_delivery
-from emulators.ke_session import KeFrame, certificate_in
+from emulators.ke_session import KeFrame, certificate_in, initiate_in
 from emulators.provision import HanIdentity, install_code_link_key
 from harness.errors import InputError
 from harness.zigbee import zcl, zdo
@@ -177,7 +177,7 @@ class ChfEmulator:
     def _interpan_key_establishment(self, message: InterPanMessage) -> None:
         """CBKE with an HHT over inter-PAN, answered only within the window after the CH's power-on."""
         session = self.interpan_sessions.get(message.src)
-        if session is None or session.done:
+        if session is None or session.done or initiate_in(message.payload) is not None:
             window = self.link.call("interpan.allowed")
             self.interpan_attempts.append((self.clock.now(), message.src, window))
             if not window["allowed"]:
@@ -207,12 +207,13 @@ class ChfEmulator:
 
     def _ke_step(self, sessions: dict[int, ke.Responder], partner: int, frame: bytes,
                  send: Callable[[bytes], None]) -> bytes | None:
-        """Feed one KE frame to the partner's responder session (a new one for a new exchange), send what it
-        answers; the established key when the exchange has just completed."""
+        """Feed one KE frame to the partner's responder session (a new one for a new exchange: after the last one
+        ended, or when the partner starts again with a fresh Initiate), send what it answers; the established key
+        when the exchange has just completed."""
         now = self.clock.now()
         self.ke_log.append(KeFrame(now, "rx", partner, frame))
         session = sessions.get(partner)
-        if session is None or session.done:
+        if session is None or session.done or initiate_in(frame) is not None:
             session = sessions[partner] = self._responder(partner, frame)
         for out in session.receive(frame, now):
             self.ke_log.append(KeFrame(self.clock.now(), "tx", partner, out))

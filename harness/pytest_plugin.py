@@ -17,6 +17,7 @@ Load with ``-p harness.pytest_plugin`` (what `rig run` does) or as the pytest11 
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any, Iterator
@@ -27,7 +28,7 @@ from harness.errors import InputError
 from harness.evidence import Evidence, safe_name
 from harness.results import ResultEntry, ResultsWriter, RunRecord, new_run_id, summary_table, utc_now, versions
 from harness.shared import shared_path
-from harness.verdicts import Outcome, Verdict, classify, combine, one_line
+from harness.verdicts import Outcome, Verdict, classify, combine, one_line, over_channel
 
 MARKERS = (
     "scenario(*ids): scenario ids from shared/domain/scenarios.json this test demonstrates",
@@ -36,6 +37,11 @@ MARKERS = (
     "dut(*roles): roles that may be the device under test",
 )
 SESSION_KEY = pytest.StashKey["RunSession"]()
+
+
+class NotSupportedYet(pytest.skip.Exception):
+    """Skip a test because the rig does not support this bench yet (e.g. HAN sessions on EZSP radios): unlike a
+    skip the user chose (a role the bench lacks), it makes `rig run` say that nothing was tested (exit 3)."""
 BENCH_FIXTURES = ("bench_model", "bench", "han")
 
 
@@ -47,6 +53,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="folder for run.json, junit.xml and evidence (default <rootdir>/results/<run id>)")
     group.addoption("--defect", action="append", default=[], metavar="ROLE:NAME",
                     help="make an emulated role misbehave in the named way (defect injection; repeatable)")
+    group.addoption("--loss", type=float, default=None, metavar="P",
+                    help="probability the simulated medium loses a frame (overrides the bench file's [radio] loss)")
+    group.addoption("--seed", type=int, default=None, metavar="S",
+                    help="seed of the simulated medium's losses (overrides the bench file's [radio] seed)")
     parser.addini("conformance_paths", type="linelist", default=["tests/conformance"],
                   help="folders (relative to rootdir, or absolute) holding conformance tests")
 
@@ -114,7 +124,15 @@ def describe_bench(bench: Any) -> dict:
             roles[name] = {"kind": role.kind, "board": role.board, "radio": role.radio.kind,
                            "radio_port": role.radio.port}
     return {"name": bench.name, "source": str(bench.source) if bench.source else None, "channel": bench.channel,
-            "roles": roles}
+            "radio": {"loss": bench.loss, "seed": bench.seed}, "roles": roles}
+
+
+def with_radio_conditions(bench: Any, loss: float | None, seed: int | None) -> Any:
+    """`bench` with the command line's --loss and --seed in place of its own (None keeps the bench's)."""
+    if loss is not None and not 0.0 <= loss < 1.0:
+        raise InputError(f"--loss {loss}: expected a probability 0 <= P < 1")
+    changes = {k: v for k, v in (("loss", loss), ("seed", seed)) if v is not None}
+    return dataclasses.replace(bench, **changes) if changes else bench
 
 
 def not_applicable(bench: Any, roles: list[str], dut: list[str]) -> str | None:
@@ -177,6 +195,8 @@ class RunSession:
         self._bench_model: Any = None
         self._interrupted: str | None = None
         self._running: str | None = None
+        self.channel_lost: dict[str, int] = {}  # nodeid -> frames its radio channel lost beyond every retry
+        self._unsupported: set[str] = set()
 
     # -- what counts as a conformance test --------------------------------------------------------------
     def is_conformance(self, path: Path) -> bool:
@@ -219,7 +239,9 @@ class RunSession:
             from rig.bench.builtin import resolve_bench
 
             try:
-                self._bench_model = resolve_bench(self.bench_arg)
+                self._bench_model = with_radio_conditions(resolve_bench(self.bench_arg),
+                                                          self.config.getoption("--loss", None),
+                                                          self.config.getoption("--seed", None))
             except InputError as exc:
                 raise pytest.UsageError(f"bench: {exc}") from exc
             self.writer.set_bench(describe_bench(self._bench_model))
@@ -279,6 +301,8 @@ class RunSession:
                 outcome = Outcome(Verdict.PASS)
             elif report.skipped:
                 outcome = Outcome(Verdict.SKIP, _skip_reason(report))
+                if call.excinfo is not None and isinstance(call.excinfo.value, NotSupportedYet):
+                    self._unsupported.add(item.nodeid)
             elif call.excinfo is not None:
                 outcome = classify(call.excinfo.value, report.when)
                 self._details[item.nodeid] = report.longreprtext
@@ -303,7 +327,8 @@ class RunSession:
         nodeid = report.nodeid
         self._running = None
         phases = self._phases.pop(nodeid)
-        outcome = combine(phases.get("setup"), phases.get("call"), phases.get("teardown"))
+        outcome = over_channel(combine(phases.get("setup"), phases.get("call"), phases.get("teardown")),
+                               self.channel_lost.pop(nodeid, 0))
         details = self._details.pop(nodeid, "")
         duration = self._durations.pop(nodeid, 0.0)
         item_marks = self._marks.pop(nodeid, {})
@@ -312,7 +337,9 @@ class RunSession:
         self.writer.add(ResultEntry(nodeid=nodeid, verdict=outcome.verdict, reason=outcome.reason,
                                     scenarios=item_marks.get("scenario", []), clause=item_marks.get("clause"),
                                     roles=item_marks.get("roles", []), dut=item_marks.get("dut", []),
+                                    unsupported=outcome.verdict is Verdict.SKIP and nodeid in self._unsupported,
                                     duration=duration, evidence=files, details=details))
+        self._unsupported.discard(nodeid)
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.ensure_newline()
@@ -443,12 +470,13 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
     reset first, and a board lost in an earlier test is recovered. The capture (pcap + keys) and the GBCS
     transcript land in the test's evidence folder. An alert the CHF got wrong (bad MAC, malformed CS14) that the
     test did not already fail on is the device's FAIL at teardown."""
+    from emulators.medium.medium import Impairments
     from harness.errors import BenchFault
     from rig.han_session import HanSession, unsupported
 
     reason = unsupported(bench_model)
     if reason:
-        pytest.skip(reason)
+        raise NotSupportedYet(reason)
     bench = request.getfixturevalue("bench")
     for role in bench.roles:
         try:
@@ -458,11 +486,17 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
             bench.recover(role)
             bench.link(role).call("reset")
         bench.link(role).events()  # what the board raised before its reset belongs to the earlier test
-    session = HanSession(bench, provisioning, evidence.path("han"), defects=defects)
+    session = HanSession(bench, provisioning, evidence.path("han"), defects=defects, seed=bench_model.seed,
+                         impairments=Impairments(loss=bench_model.loss))
     try:
         yield session
     finally:
         session.close()
         for entry in session.dcc.transcript:
             evidence.transcript(f"{entry.time:.3f} {entry.direction} {entry.what} {entry.data.hex().upper()}")
+        lost = session.medium.beyond_retries
+        run_session(request.config).channel_lost[request.node.nodeid] = len(lost)
+        for when, sender, receiver in lost:
+            evidence.append("bench.log", f"{when:.3f} the channel lost a frame {sender} -> {receiver} "
+                                         "through every MAC retry")
     session.dcc.check()

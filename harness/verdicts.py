@@ -5,7 +5,8 @@ signature, a malformed or missing response or alert, a wrong status, a refusal i
 `ConformanceFailure` wherever raised, an `AssertionError` from the test's own checks, or an `InputError` raised
 while the rig decodes or verifies the device's bytes inside `from_device`. ERROR: the rig or bench broke (a
 `BenchFault`: lost board, radio fault, the rig's own timeout; any other exception, i.e. a bug in rig code; any
-error while setting up or tearing down fixtures other than a `ConformanceFailure`). SKIP: not applicable to this
+error while setting up or tearing down fixtures other than a `ConformanceFailure`), and a FAIL on a channel that
+lost frames beyond every retry (`over_channel`). SKIP: not applicable to this
 bench. Each verdict carries a one-line reason.
 """
 from __future__ import annotations
@@ -83,6 +84,15 @@ def classify(exc: BaseException, phase: str) -> Outcome:
         return Outcome(Verdict.FAIL, one_line(str(exc)) or "assertion failed")
     where = "" if phase == "call" else f"in fixture {phase}: "
     return Outcome(Verdict.ERROR, one_line(f"{where}{describe(exc)}"))
+
+
+def over_channel(outcome: Outcome, frames_lost: int) -> Outcome:
+    """The verdict of a test whose radio channel lost `frames_lost` frames beyond every retry: a FAIL becomes ERROR
+    (the device cannot be blamed for what the channel never carried); PASS, SKIP and ERROR stand."""
+    if outcome.verdict is Verdict.FAIL and frames_lost:
+        return Outcome(Verdict.ERROR, one_line(f"the channel lost {frames_lost} frames beyond every retry "
+                                               f"(the checks then said: {outcome.reason})"))
+    return outcome
 
 
 def combine(setup: Outcome | None, call: Outcome | None, teardown: Outcome | None) -> Outcome:

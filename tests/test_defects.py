@@ -1,12 +1,12 @@
 """The conformance suites catch real non-conformance, case by case: with each named defect injected into the
 emulator playing the device under test, the cases that check the rule it breaks FAIL (never ERROR), and every
 conformance test case (each nodeid, parameters included) FAILs under at least one defect. A run with no defect
-passes everything.
+passes everything, and a run with 10% radio loss FAILs nothing (lost frames are retried, or ERROR).
 
-Bounded on a loaded 2-core machine: one clean run of the whole suite, and per defect a run of only the tests
-that check the rule it breaks (`AFFECTS`; a defect not listed there runs the whole suite). Two runs at a time,
-each in its own process group under its own timeout; past the matrix deadline, runs not started are cancelled
-and running ones killed. Every failure message carries the run's return code and the tail of its stderr.
+Bounded on a loaded 2-core machine: one clean run of the whole suite, one under radio loss, and per defect a run
+of only the tests that check the rule it breaks (`AFFECTS`; a defect not listed runs the whole suite). Two runs
+at a time, each in its own process group under its own timeout; past the matrix deadline, runs not started are
+cancelled and running ones killed. Every failure message carries the run's return code and the tail of its stderr.
 """
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ RUN_TIMEOUT = 240.0       # seconds one run may take (a scoped run takes ~10 s, 
 MATRIX_DEADLINE = 720.0   # seconds for the whole matrix, after which outstanding runs are cancelled
 WORKERS = 2
 STDERR_TAIL = 1500
+LOSSY = "loss"
+LOSS_OPTIONS = ("--loss", "0.1", "--seed", "3")  # one 10% seed; bench/loss_sweep.py sweeps 10% and 30% x 5 seeds
 
 pytestmark = pytest.mark.timeout(MATRIX_DEADLINE + RUN_TIMEOUT)
 
@@ -79,6 +81,7 @@ class Run:
 
     defect: str | None
     tests: tuple[str, ...]
+    options: tuple[str, ...] = ()
     verdicts: dict[str, str] = field(default_factory=dict)
     code: int | None = None
     stderr: str = ""
@@ -87,7 +90,7 @@ class Run:
 
     def describe(self) -> str:
         """What a failure message needs to judge the run: which, exit code, note and stderr tail."""
-        name = f"--defect {self.defect}" if self.defect else "the clean run"
+        name = f"--defect {self.defect}" if self.defect else f"the run with {' '.join(self.options) or 'no defect'}"
         tail = self.stderr[-STDERR_TAIL:].strip()
         return (f"{name} on {' '.join(self.tests) or 'the whole suite'}: exit {self.code} after {self.seconds:.0f} s"
                 f"{'; ' + self.note if self.note else ''}" + (f"\nstderr (tail):\n{tail}" if tail else ""))
@@ -102,17 +105,16 @@ class Matrix:
         self._running: set[subprocess.Popen] = set()
         self._lock = threading.Lock()
 
-    def run(self, defect: str | None, tests: tuple[str, ...]) -> Run:
-        result = Run(defect, tests)
+    def run(self, defect: str | None, tests: tuple[str, ...], options: tuple[str, ...] = ()) -> Run:
+        result = Run(defect, tests, options)
         if self.cancelled.is_set():
             result.note = "cancelled: the matrix deadline passed before this run started"
             return result
-        results = self.folder / (defect or "clean").replace(":", "-")
+        results = self.folder / (defect or "-".join(options) or "clean").replace(":", "-")
         args = [sys.executable, "-m", "pytest", *(str(SUITE / t) for t in tests or ("",)), "-p",
                 "harness.pytest_plugin", "-q", "--results", str(results), "-o", f"conformance_paths={SUITE}",
                 "-p", "no:cacheprovider", "-o", f"timeout={RUN_TIMEOUT:.0f}"]
-        if defect:
-            args += ["--defect", defect]
+        args += [*(["--defect", defect] if defect else []), *options]
         started = time.monotonic()
         with open(results.with_suffix(".out"), "wb") as out:
             proc = subprocess.Popen(args, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.PIPE,
@@ -155,11 +157,14 @@ class Matrix:
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory) -> dict[str | None, Run]:
-    runs: list[tuple[str | None, tuple[str, ...]]] = [(None, ()), *((d, AFFECTS.get(d, ())) for d in DEFECTS)]
+    """{defect: its run}, None: the clean run, LOSSY: the run under radio loss."""
+    runs: list[tuple[str | None, tuple[str, ...], tuple[str, ...]]] = [
+        (None, (), ()), (LOSSY, (), LOSS_OPTIONS), *((d, AFFECTS.get(d, ()), ()) for d in DEFECTS)]
     runner = Matrix(tmp_path_factory.mktemp("defects"))
     started = time.monotonic()
     pool = ThreadPoolExecutor(max_workers=WORKERS)
-    futures = {pool.submit(runner.run, defect, tests): defect for defect, tests in runs}
+    futures = {pool.submit(runner.run, None if key == LOSSY else key, tests, options): (key, tests, options)
+               for key, tests, options in runs}
     try:
         _, late = wait(futures, timeout=MATRIX_DEADLINE)
         if late:
@@ -167,9 +172,9 @@ def matrix(tmp_path_factory) -> dict[str | None, Run]:
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     out = {}
-    for future, defect in futures.items():
-        out[defect] = future.result() if not future.cancelled() else Run(
-            defect, AFFECTS.get(defect or "", ()), note="cancelled: the matrix deadline passed before it started")
+    for future, (key, tests, options) in futures.items():
+        out[key] = future.result() if not future.cancelled() else Run(
+            None if key == LOSSY else key, tests, options, note="cancelled: the matrix deadline passed before it started")
     cases = sum(len(r.verdicts) for r in out.values())
     print(f"defect matrix: {len(runs)} runs, {cases} test cases, {time.monotonic() - started:.0f} s")
     return out
@@ -193,6 +198,13 @@ def test_defect_is_caught(matrix, defect):
     errors = {k: v for k, v in run.verdicts.items() if v == "ERROR"}
     assert not errors, f"ERROR under a device defect: {sorted(errors)}\n{run.describe()}"
     assert "FAIL" in run.verdicts.values(), f"no conformance test caught the defect\n{run.describe()}"
+
+
+def test_no_fail_under_radio_loss(matrix):
+    lossy = matrix[LOSSY]
+    assert "PASS" in lossy.verdicts.values(), f"nothing passed under radio loss: {lossy.describe()}"
+    failed = {k: v for k, v in lossy.verdicts.items() if v == "FAIL"}
+    assert not failed, f"a lost frame was blamed on the device: {sorted(failed)}\n{lossy.describe()}"
 
 
 def test_every_case_catches_a_defect(matrix):

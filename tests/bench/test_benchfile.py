@@ -185,3 +185,18 @@ def test_default_emulator_eui64s_match_the_builtin_bench():
     from_file = load_bench(BENCHES / "sim.toml")
     builtin = sim_bench()
     assert {r: e.eui64 for r, e in from_file.roles.items()} == {r: e.eui64 for r, e in builtin.roles.items()}
+
+
+def test_radio_conditions(tmp_path):
+    bench = load_bench(write(tmp_path, f"[radio]\nloss = 0.1\nseed = 7\n[roles.chf]\n{GOOD_EMULATOR}"))
+    assert (bench.loss, bench.seed) == (0.1, 7)
+    plain = load_bench(write(tmp_path, f"[roles.chf]\n{GOOD_EMULATOR}"))
+    assert (plain.loss, plain.seed) == (0.0, 1)
+
+
+@pytest.mark.parametrize("table, field", [("loss = 1.0", "radio.loss"), ("loss = -0.1", "radio.loss"),
+                                          ("loss = true", "radio.loss"), ('seed = "7"', "radio.seed"),
+                                          ("gain = 3", "radio.gain")])
+def test_bad_radio_conditions(tmp_path, table, field):
+    err = error_for(tmp_path, f"[radio]\n{table}\n[roles.chf]\n{GOOD_EMULATOR}")
+    assert err.field == field
