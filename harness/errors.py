@@ -42,10 +42,6 @@ class RadioFault(BenchFault):
     """A radio (NCP or simulated) reset, or refused a command."""
 
 
-class ChannelLost(RadioFault):
-    """The radio channel lost frames that every retry of the sender could not cover."""
-
-
 class RigTimeout(BenchFault):
     """The rig itself timed out waiting for its own machinery."""
 
