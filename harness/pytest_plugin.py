@@ -1,6 +1,7 @@
 """pytest plugin of the conformance rig: bench fixtures, markers, verdicts, evidence and the results folder.
 
-Options: ``--bench FILE|sim`` (default ``sim``) and ``--results DIR`` (default ``<rootdir>/results/<run id>``).
+Options: ``--bench FILE|sim`` (default ``sim``), ``--results DIR`` (default ``<rootdir>/results/<run id>``),
+``--defect ROLE:NAME`` and ``--loss P``/``--seed S`` (the simulated medium's loss, over the bench file's).
 The ini setting ``conformance_paths`` (default ``tests/conformance``) says where conformance tests live: each
 must carry ``@pytest.mark.scenario(<ids>)`` and ``@pytest.mark.clause("BAD 7.2.1.6.7")`` or collection fails;
 scenario ids are checked against ``scenarios.json`` when the shared material is present. Conformance tests get a
@@ -9,8 +10,10 @@ summary table at the end.
 
 Fixtures: ``bench_model`` (the loaded bench), ``bench`` (the session's running bench), ``clock`` (the run's
 clock), ``evidence`` (the test's evidence folder, `harness.evidence.Evidence`). A test whose ``roles`` are not
-on the bench, or that would have to emulate a role the bench has as a real DUT, is skipped. Each test's folder
-also gets its failure text, captured output and the part of each board's link log written while it ran.
+on the bench, or that would have to emulate a role the bench has as a real DUT, is skipped (markers on a
+``pytest.param`` give each parametrised case its own roles); a test the rig cannot run on this bench yet raises
+`NotSupportedYet`, recorded as such in run.json. Each test's folder also gets its failure text, captured output
+and the part of each board's link log written while it ran.
 
 Load with ``-p harness.pytest_plugin`` (what `rig run` does) or as the pytest11 entry point. When imported late
 (from a conftest at configure time) the options take their defaults.
@@ -37,12 +40,12 @@ MARKERS = (
     "dut(*roles): roles that may be the device under test",
 )
 SESSION_KEY = pytest.StashKey["RunSession"]()
+BENCH_FIXTURES = ("bench_model", "bench", "han")
 
 
 class NotSupportedYet(pytest.skip.Exception):
     """Skip a test because the rig does not support this bench yet (e.g. HAN sessions on EZSP radios): unlike a
     skip the user chose (a role the bench lacks), it makes `rig run` say that nothing was tested (exit 3)."""
-BENCH_FIXTURES = ("bench_model", "bench", "han")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
