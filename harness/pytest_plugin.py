@@ -200,6 +200,7 @@ class RunSession:
         self._running: str | None = None
         self.channel_lost: dict[str, int] = {}  # nodeid -> frames its radio channel lost beyond every retry
         self._unsupported: set[str] = set()
+        self.roles_needed: set[str] | None = None  # roles the selected tests need (None: all)
 
     # -- what counts as a conformance test --------------------------------------------------------------
     def is_conformance(self, path: Path) -> bool:
@@ -267,8 +268,19 @@ class RunSession:
         return report
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        if any(_needs_bench(item) for item in session.items if self.is_conformance(item.path)):
+        needing = [item for item in session.items if self.is_conformance(item.path) and _needs_bench(item)]
+        if needing:
             self.bench_model()  # a bad bench file stops the run before any test starts
+        marked = [_marker_args(item, "roles") for item in needing]
+        self.roles_needed = set().union(*marked) if marked and all(marked) else None
+
+    def running_bench(self) -> Any:
+        """The part of the bench this run starts: every role a selected test needs (all when one has no roles)."""
+        model = self.bench_model()
+        if self.roles_needed is None:
+            return model
+        return dataclasses.replace(model, roles={name: role for name, role in model.roles.items()
+                                                 if role.kind == "dut" or name in self.roles_needed})
 
     @property
     def bench_dir(self) -> Path:
@@ -441,12 +453,13 @@ def provisioning(request: pytest.FixtureRequest, bench_model: Any) -> Any:
 @pytest.fixture(scope="session")
 def bench(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any,
           defects: dict[str, tuple[str, ...]]) -> Iterator[Any]:
-    """The running bench for the whole session (boards started, links open); stopped at the end."""
+    """The running bench for the whole session (the boards of the roles the selected tests need started, links
+    open); stopped at the end."""
     from rig.bench.runtime import BenchRuntime
 
     session = run_session(request.config)
     extra = lambda role: provisioning.board_config(role, defects.get(role, ()))  # noqa: E731
-    with BenchRuntime(bench_model, session.bench_dir, board_extra=extra) as runtime:
+    with BenchRuntime(session.running_bench(), session.bench_dir, board_extra=extra) as runtime:
         for role in runtime.roles:
             hello = runtime.link(role).hello
             if hello is not None:
