@@ -1,6 +1,7 @@
 """pytest plugin of the conformance rig: bench fixtures, markers, verdicts, evidence and the results folder.
 
-Options: ``--bench FILE|sim`` (default ``sim``) and ``--results DIR`` (default ``<rootdir>/results/<run id>``).
+Options: ``--bench FILE|sim`` (default ``sim``), ``--results DIR`` (default ``<rootdir>/results/<run id>``),
+``--defect ROLE:NAME`` and ``--loss P``/``--seed S`` (the simulated medium's loss, over the bench file's).
 The ini setting ``conformance_paths`` (default ``tests/conformance``) says where conformance tests live: each
 must carry ``@pytest.mark.scenario(<ids>)`` and ``@pytest.mark.clause("BAD 7.2.1.6.7")`` or collection fails;
 scenario ids are checked against ``scenarios.json`` when the shared material is present. Conformance tests get a
@@ -9,14 +10,17 @@ summary table at the end.
 
 Fixtures: ``bench_model`` (the loaded bench), ``bench`` (the session's running bench), ``clock`` (the run's
 clock), ``evidence`` (the test's evidence folder, `harness.evidence.Evidence`). A test whose ``roles`` are not
-on the bench, or that would have to emulate a role the bench has as a real DUT, is skipped. Each test's folder
-also gets its failure text, captured output and the part of each board's link log written while it ran.
+on the bench, or that would have to emulate a role the bench has as a real DUT, is skipped (markers on a
+``pytest.param`` give each parametrised case its own roles); a test the rig cannot run on this bench yet raises
+`NotSupportedYet`, recorded as such in run.json. Each test's folder also gets its failure text, captured output
+and the part of each board's link log written while it ran.
 
 Load with ``-p harness.pytest_plugin`` (what `rig run` does) or as the pytest11 entry point. When imported late
 (from a conftest at configure time) the options take their defaults.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any, Iterator
@@ -28,7 +32,7 @@ from harness.evidence import Evidence, safe_name
 from harness.results import (ResultEntry, ResultsWriter, RunRecord, claim_folder, new_run_id, summary_table, utc_now,
                              versions)
 from harness.shared import shared_path
-from harness.verdicts import Outcome, Verdict, classify, combine, one_line
+from harness.verdicts import Outcome, Verdict, classify, combine, one_line, over_channel
 
 MARKERS = (
     "scenario(*ids): scenario ids from shared/domain/scenarios.json this test demonstrates",
@@ -38,6 +42,11 @@ MARKERS = (
 )
 SESSION_KEY = pytest.StashKey["RunSession"]()
 BENCH_FIXTURES = ("bench_model", "bench", "han")
+
+
+class NotSupportedYet(pytest.skip.Exception):
+    """Skip a test because the rig does not support this bench yet (e.g. HAN sessions on EZSP radios): unlike a
+    skip the user chose (a role the bench lacks), it makes `rig run` say that nothing was tested (exit 3)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,6 +59,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="make an emulated role misbehave in the named way (defect injection; repeatable)")
     group.addoption("--shard", default=None, metavar="K/N",
                     help="run only the selected tests K, K+N, K+2N... (0-based): worker K of rig run --workers N")
+    group.addoption("--loss", type=float, default=None, metavar="P",
+                    help="probability the simulated medium loses a frame (overrides the bench file's [radio] loss)")
+    group.addoption("--seed", type=int, default=None, metavar="S",
+                    help="seed of the simulated medium's losses (overrides the bench file's [radio] seed)")
     parser.addini("conformance_paths", type="linelist", default=["tests/conformance"],
                   help="folders (relative to rootdir, or absolute) holding conformance tests")
 
@@ -117,7 +130,15 @@ def describe_bench(bench: Any) -> dict:
             roles[name] = {"kind": role.kind, "board": role.board, "radio": role.radio.kind,
                            "radio_port": role.radio.port}
     return {"name": bench.name, "source": str(bench.source) if bench.source else None, "channel": bench.channel,
-            "roles": roles}
+            "radio": {"loss": bench.loss, "seed": bench.seed}, "roles": roles}
+
+
+def with_radio_conditions(bench: Any, loss: float | None, seed: int | None) -> Any:
+    """`bench` with the command line's --loss and --seed in place of its own (None keeps the bench's)."""
+    if loss is not None and not 0.0 <= loss < 1.0:
+        raise InputError(f"--loss {loss}: expected a probability 0 <= P < 1")
+    changes = {k: v for k, v in (("loss", loss), ("seed", seed)) if v is not None}
+    return dataclasses.replace(bench, **changes) if changes else bench
 
 
 def not_applicable(bench: Any, roles: list[str], dut: list[str]) -> str | None:
@@ -192,6 +213,9 @@ class RunSession:
         self._bench_model: Any = None
         self._interrupted: str | None = None
         self._running: str | None = None
+        self.channel_lost: dict[str, int] = {}  # nodeid -> frames its radio channel lost beyond every retry
+        self._unsupported: set[str] = set()
+        self.roles_needed: set[str] | None = None  # roles the selected tests need (None: all)
 
     # -- what counts as a conformance test --------------------------------------------------------------
     def is_conformance(self, path: Path) -> bool:
@@ -234,7 +258,9 @@ class RunSession:
             from rig.bench.builtin import resolve_bench
 
             try:
-                self._bench_model = resolve_bench(self.bench_arg)
+                self._bench_model = with_radio_conditions(resolve_bench(self.bench_arg),
+                                                          self.config.getoption("--loss", None),
+                                                          self.config.getoption("--seed", None))
             except InputError as exc:
                 raise pytest.UsageError(f"bench: {exc}") from exc
             self.writer.set_bench(describe_bench(self._bench_model))
@@ -266,8 +292,19 @@ class RunSession:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         parse_defects(self.config.getoption("--defect", []))  # a typo stops the run before any test starts
-        if any(_needs_bench(item) for item in session.items if self.is_conformance(item.path)):
+        needing = [item for item in session.items if self.is_conformance(item.path) and _needs_bench(item)]
+        if needing:
             self.bench_model()  # a bad bench file stops the run before any test starts
+        marked = [_marker_args(item, "roles") for item in needing]
+        self.roles_needed = set().union(*marked) if marked and all(marked) else None
+
+    def running_bench(self) -> Any:
+        """The part of the bench this run starts: every role a selected test needs (all when one has no roles)."""
+        model = self.bench_model()
+        if self.roles_needed is None:
+            return model
+        return dataclasses.replace(model, roles={name: role for name, role in model.roles.items()
+                                                 if role.kind == "dut" or name in self.roles_needed})
 
     @property
     def bench_dir(self) -> Path:
@@ -303,6 +340,8 @@ class RunSession:
                 outcome = Outcome(Verdict.PASS)
             elif report.skipped:
                 outcome = Outcome(Verdict.SKIP, _skip_reason(report))
+                if call.excinfo is not None and isinstance(call.excinfo.value, NotSupportedYet):
+                    self._unsupported.add(item.nodeid)
             elif call.excinfo is not None:
                 outcome = classify(call.excinfo.value, report.when)
                 self._details[item.nodeid] = _failure_text(item, call, report)
@@ -327,7 +366,8 @@ class RunSession:
         nodeid = report.nodeid
         self._running = None
         phases = self._phases.pop(nodeid)
-        outcome = combine(phases.get("setup"), phases.get("call"), phases.get("teardown"))
+        outcome = over_channel(combine(phases.get("setup"), phases.get("call"), phases.get("teardown")),
+                               self.channel_lost.pop(nodeid, 0))
         details = self._details.pop(nodeid, "")
         duration = self._durations.pop(nodeid, 0.0)
         item_marks = self._marks.pop(nodeid, {})
@@ -336,7 +376,9 @@ class RunSession:
         self.writer.add(ResultEntry(nodeid=nodeid, verdict=outcome.verdict, reason=outcome.reason,
                                     scenarios=item_marks.get("scenario", []), clause=item_marks.get("clause"),
                                     roles=item_marks.get("roles", []), dut=item_marks.get("dut", []),
+                                    unsupported=outcome.verdict is Verdict.SKIP and nodeid in self._unsupported,
                                     duration=duration, evidence=files, details=details))
+        self._unsupported.discard(nodeid)
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.ensure_newline()
@@ -436,12 +478,13 @@ def provisioning(request: pytest.FixtureRequest, bench_model: Any) -> Any:
 @pytest.fixture(scope="session")
 def bench(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any,
           defects: dict[str, tuple[str, ...]]) -> Iterator[Any]:
-    """The running bench for the whole session (boards started, links open); stopped at the end."""
+    """The running bench for the whole session (the boards of the roles the selected tests need started, links
+    open); stopped at the end."""
     from rig.bench.runtime import BenchRuntime
 
     session = run_session(request.config)
     extra = lambda role: provisioning.board_config(role, defects.get(role, ()))  # noqa: E731
-    with BenchRuntime(bench_model, session.bench_dir, board_extra=extra) as runtime:
+    with BenchRuntime(session.running_bench(), session.bench_dir, board_extra=extra) as runtime:
         for role in runtime.roles:
             hello = runtime.link(role).hello
             if hello is not None:
@@ -466,13 +509,15 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
         evidence: Evidence) -> Iterator[Any]:
     """A fresh HAN session (DCC core, CHF, joining devices) on the session's bench; every board's role state is
     reset first, and a board lost in an earlier test is recovered. The capture (pcap + keys) and the GBCS
-    transcript land in the test's evidence folder."""
+    transcript land in the test's evidence folder. An alert the CHF got wrong (bad MAC, malformed CS14) that the
+    test did not already fail on is the device's FAIL at teardown."""
+    from emulators.medium.medium import Impairments
     from harness.errors import BenchFault
     from rig.han_session import HanSession, unsupported
 
     reason = unsupported(bench_model)
     if reason:
-        pytest.skip(reason)
+        raise NotSupportedYet(reason)
     bench = request.getfixturevalue("bench")
     for role in bench.roles:
         try:
@@ -481,10 +526,18 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
             evidence.append("bench.log", f"{role}: {fault}; recovering the board")
             bench.recover(role)
             bench.link(role).call("reset")
-    session = HanSession(bench, provisioning, evidence.path("han"), defects=defects)
+        bench.link(role).events()  # what the board raised before its reset belongs to the earlier test
+    session = HanSession(bench, provisioning, evidence.path("han"), defects=defects, seed=bench_model.seed,
+                         impairments=Impairments(loss=bench_model.loss))
     try:
         yield session
     finally:
         session.close()
         for entry in session.dcc.transcript:
             evidence.transcript(f"{entry.time:.3f} {entry.direction} {entry.what} {entry.data.hex().upper()}")
+        lost = session.medium.beyond_retries
+        run_session(request.config).channel_lost[request.node.nodeid] = len(lost)
+        for when, sender, receiver in lost:
+            evidence.append("bench.log", f"{when:.3f} the channel lost a frame {sender} -> {receiver} "
+                                         "through every MAC retry")
+    session.dcc.check()

@@ -74,6 +74,7 @@ class ResultEntry:
     evidence: list[str]
     roles: list[str] = field(default_factory=list)
     dut: list[str] = field(default_factory=list)
+    unsupported: bool = False  # a SKIP because the rig does not support this bench yet (not the user's choice)
     details: str = ""
 
     def to_json(self) -> dict:

@@ -1,8 +1,11 @@
 """`rig run`: run the conformance suites on a bench, with live progress, a summary, run.json and junit.xml.
 
-Exit status: 0 when every test passed or was skipped, 1 when any test FAILed or ERRORed (a collection error
-counts as ERROR, and so does a run stopped by SIGINT or SIGTERM: run.json then says so and keeps every finished
-test), 2 on a usage error (a bad bench file or results folder, an unknown defect, a -k that selects nothing).
+Exit status: 0 when at least one test PASSed and every other test PASSed or was SKIPped for a reason the user
+chose (a role the bench does not have); 1 when any test FAILed or ERRORed (a collection error counts as ERROR, and
+so does a run stopped by SIGINT or SIGTERM: run.json then says so and keeps every finished test); 2 on a usage error
+(a bad bench file or results folder, an unknown defect, a -k that selects nothing); 3 when nothing was tested (no
+test PASSed), or tests were SKIPped because the rig does not support the bench yet: it then prints "nothing was
+tested on this bench" (or what was not) and a table of why.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from harness.shared import PROJECT_ROOT
 from rig.bench.model import Bench, Emulator
 
 SUITE_ENV = "RIG_SUITE"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNTESTED = 0, 1, 2, 3
 
 
 def _check_bench(bench: str) -> Bench:
@@ -61,24 +64,47 @@ def _check_defects(defects: tuple[str, ...]) -> None:
         raise SystemExit(EXIT_USAGE) from exc
 
 
-def _verdicts(results: Path) -> list[str]:
-    """The verdicts recorded in `results`/run.json (empty when the run wrote none)."""
+def _tests(results: Path) -> list[dict]:
+    """The tests recorded in `results`/run.json (empty when the run wrote none)."""
     try:
-        record = json.loads((results / "run.json").read_text())
-        return [test["verdict"] for test in record["tests"]]
+        tests = json.loads((results / "run.json").read_text())["tests"]
+        return [t for t in tests if isinstance(t, dict) and "verdict" in t]
     except (OSError, ValueError, KeyError, TypeError):
         return []
 
 
-def exit_status(pytest_code: int, verdicts: list[str]) -> int:
-    """The `rig run` exit status from pytest's exit code and the recorded verdicts."""
+def untested(tests: list[dict]) -> list[dict]:
+    """The SKIPs that leave the bench untested: every SKIP when no test PASSed, else those the rig does not
+    support yet. Empty when the run tested what it could."""
+    skips = [t for t in tests if t["verdict"] == "SKIP"]
+    if not any(t["verdict"] == "PASS" for t in tests):
+        return skips or [{"nodeid": "(no test)", "reason": "no conformance test ran", "unsupported": False}]
+    return [t for t in skips if t.get("unsupported")]
+
+
+def exit_status(pytest_code: int, tests: list[dict]) -> int:
+    """The `rig run` exit status from pytest's exit code and the recorded tests."""
     import pytest
 
     if pytest_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
         return EXIT_USAGE
-    if pytest_code != pytest.ExitCode.OK or any(v in ("FAIL", "ERROR") for v in verdicts):
+    if pytest_code != pytest.ExitCode.OK or any(t["verdict"] in ("FAIL", "ERROR") for t in tests):
         return EXIT_FAILED
-    return EXIT_OK
+    return EXIT_UNTESTED if untested(tests) else EXIT_OK
+
+
+def untested_table(tests: list[dict]) -> str:
+    """Why the bench went untested: a headline, then one row per SKIP (who decided, test, reason)."""
+    rows = untested(tests)
+    ran = any(t["verdict"] == "PASS" for t in tests)
+    head = (f"rig run: {len(rows)} tests were not tested on this bench: the rig does not support it yet" if ran
+            else "rig run: nothing was tested on this bench")
+    width = max(len(t["nodeid"]) for t in rows)
+    lines = [head, f"{'why':13}  {'test':{width}}  reason"]
+    for t in rows:
+        who = "rig: not yet" if t.get("unsupported") else "bench: n/a"
+        lines.append(f"{who:13}  {t['nodeid']:{width}}  {t.get('reason', '')}")
+    return "\n".join(lines)
 
 
 @click.command("run")
@@ -92,11 +118,14 @@ def exit_status(pytest_code: int, verdicts: list[str]) -> int:
               help="Make an emulated role misbehave in the named way (defect injection); repeatable.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Run the tests on this many independent simulated benches at once.")
+@click.option("--loss", type=click.FloatRange(0.0, 1.0, max_open=True), metavar="P",
+              help="Probability the simulated radio medium loses a frame [default: the bench file's, else 0].")
+@click.option("--seed", type=int, metavar="S", help="Seed of the medium's losses [default: the bench file's, else 1].")
 @click.option("--suite", type=click.Path(exists=True, path_type=Path), envvar=SUITE_ENV, hidden=True,
               default=PROJECT_ROOT / "tests" / "conformance")
 @click.option("--shard", hidden=True, metavar="K/N", help="Worker K of --workers N (used by --workers).")
 def run(bench: str, keyword: str | None, results: Path | None, force: bool, defects: tuple[str, ...], workers: int,
-        suite: Path, shard: str | None) -> None:
+        loss: float | None, seed: int | None, suite: Path, shard: str | None) -> None:
     """Run the conformance suites on a bench and write the results folder."""
     import pytest
 
@@ -115,6 +144,7 @@ def run(bench: str, keyword: str | None, results: Path | None, force: bool, defe
     results = (results or Path("results") / new_run_id()).resolve()
     _claim_results(results, force)
     common = ["--bench", bench] + (["-k", keyword] if keyword else []) + [a for d in defects for a in ("--defect", d)]
+    common += (["--loss", str(loss)] if loss is not None else []) + (["--seed", str(seed)] if seed is not None else [])
     if workers > 1:
         raise SystemExit(_run_workers(results, workers, common, keyword, suite))
     args = [str(suite), "-p", "harness.pytest_plugin", "--results", str(results), "-o", f"conformance_paths={suite}",
@@ -129,7 +159,15 @@ def run(bench: str, keyword: str | None, results: Path | None, force: bool, defe
     if code == pytest.ExitCode.NO_TESTS_COLLECTED and not shard:
         _nothing_selected(suite, keyword)
     sys.stdout.flush()
-    raise SystemExit(exit_status(int(code), _verdicts(results)))
+    raise SystemExit(_report_status(int(code), _tests(results)))
+
+
+def _report_status(pytest_code: int, tests: list[dict]) -> int:
+    """The exit status; when the bench went untested, the table of why is printed first."""
+    status = exit_status(pytest_code, tests)
+    if status == EXIT_UNTESTED:
+        click.echo(untested_table(tests), err=True)
+    return status
 
 
 def _run_workers(results: Path, workers: int, common: list[str], keyword: str | None, suite: Path) -> int:
@@ -155,7 +193,7 @@ def _run_workers(results: Path, workers: int, common: list[str], keyword: str | 
         click.echo(f"rig run: worker {', '.join(broken)}; see {results / 'workers'}/*.log", err=True)
     code = pytest.ExitCode.INTERRUPTED if record.interrupted else (
         pytest.ExitCode.INTERNAL_ERROR if broken else pytest.ExitCode.OK)
-    return exit_status(int(code), [t.verdict.value for t in record.tests])
+    return _report_status(int(code), [t.to_json() for t in record.tests])
 
 
 def _nothing_selected(suite: Path, keyword: str | None) -> None:

@@ -253,3 +253,18 @@ def test_gbcs_certificates_must_parse_and_name_the_device(tmp_path):
     (tmp_path / "junk.pem").write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
     err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME + 'certificates = { gbcs_ds = "junk.pem" }\n')
     assert err.field == "roles.esme.certificates.gbcs_ds" and "is not an X.509 certificate" in str(err)
+
+
+def test_radio_conditions(tmp_path):
+    bench = load_bench(write(tmp_path, f"[radio]\nloss = 0.1\nseed = 7\n[roles.chf]\n{GOOD_EMULATOR}"))
+    assert (bench.loss, bench.seed) == (0.1, 7)
+    plain = load_bench(write(tmp_path, f"[roles.chf]\n{GOOD_EMULATOR}"))
+    assert (plain.loss, plain.seed) == (0.0, 1)
+
+
+@pytest.mark.parametrize("table, field", [("loss = 1.0", "radio.loss"), ("loss = -0.1", "radio.loss"),
+                                          ("loss = true", "radio.loss"), ('seed = "7"', "radio.seed"),
+                                          ("gain = 3", "radio.gain")])
+def test_bad_radio_conditions(tmp_path, table, field):
+    err = error_for(tmp_path, f"[radio]\n{table}\n[roles.chf]\n{GOOD_EMULATOR}")
+    assert err.field == field
