@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Callable
 
 from emulators import local_delivery
-from emulators.ke_session import KeFrame, issuer_of
+from emulators.ke_session import KeFrame, certificate_in, initiate_in
 from emulators.provision import HanIdentity, install_code_link_key
 from harness.errors import InputError
 from harness.zigbee import zcl, zdo
@@ -48,6 +48,10 @@ DEFECTS = {
     "interpan_never_open": "never answers inter-PAN key establishment, even just after power-on (board half)",
     "interpan_window_not_restarted": "measures the inter-PAN window from an earlier power-on, not the latest "
                                      "(board half)",
+    "accept_expired_cert": "continues key establishment with a certificate that has expired",
+    "ignore_cert_subject": "continues key establishment with a certificate whose subject is not the joiner",
+    "bad_response_mac": "flips a bit in the MAC of its GBCS responses (board half)",
+    "malformed_cs14": "raises CS14 alerts whose DLMS payload does not decode (board half)",
 }
 
 
@@ -173,7 +177,7 @@ class ChfEmulator:
     def _interpan_key_establishment(self, message: InterPanMessage) -> None:
         """CBKE with an HHT over inter-PAN, answered only within the window after the CH's power-on."""
         session = self.interpan_sessions.get(message.src)
-        if session is None or session.done:
+        if session is None or session.done or initiate_in(message.payload) is not None:
             window = self.link.call("interpan.allowed")
             self.interpan_attempts.append((self.clock.now(), message.src, window))
             if not window["allowed"]:
@@ -203,12 +207,13 @@ class ChfEmulator:
 
     def _ke_step(self, sessions: dict[int, ke.Responder], partner: int, frame: bytes,
                  send: Callable[[bytes], None]) -> bytes | None:
-        """Feed one KE frame to the partner's responder session (a new one for a new exchange), send what it
-        answers; the established key when the exchange has just completed."""
+        """Feed one KE frame to the partner's responder session (a new one for a new exchange: after the last one
+        ended, or when the partner starts again with a fresh Initiate), send what it answers; the established key
+        when the exchange has just completed."""
         now = self.clock.now()
         self.ke_log.append(KeFrame(now, "rx", partner, frame))
         session = sessions.get(partner)
-        if session is None or session.done:
+        if session is None or session.done or initiate_in(frame) is not None:
             session = sessions[partner] = self._responder(partner, frame)
         for out in session.receive(frame, now):
             self.ke_log.append(KeFrame(self.clock.now(), "tx", partner, out))
@@ -216,9 +221,14 @@ class ChfEmulator:
         return session.key if session.done else None
 
     def _responder(self, partner: int, first_frame: bytes) -> ke.Responder:
-        trusted = self.trusted_issuers + (issuer_of(first_frame) if "accept_foreign_ca" in self.defects else ())
-        config = ke.Config(trusted_issuers=trusted)
-        return ke.Responder(self.identity.eui, partner.to_bytes(8, "big"), [self.credentials], config)
+        offered = certificate_in(first_frame) if self.defects else None
+        trusted = self.trusted_issuers
+        if offered is not None and "accept_foreign_ca" in self.defects:
+            trusted += (offered.issuer,)
+        config = ke.Config(trusted_issuers=trusted, check_validity="accept_expired_cert" not in self.defects)
+        # A CHF that ignores the subject takes the certificate's word for who the partner is.
+        subject = offered.subject if offered is not None and "ignore_cert_subject" in self.defects else None
+        return ke.Responder(self.identity.eui, subject or partner.to_bytes(8, "big"), [self.credentials], config)
 
     def _key_established(self, partner: int, key: bytes) -> None:
         """CBKE done: the new link key replaces the TC link key; the board records the join (second CS14)."""

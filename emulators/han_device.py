@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from emulators.initiator_node import InitiatorNode
-from emulators.ke_session import run_initiator
 from harness.errors import InputError
 from harness.zigbee import zcl, zdo
 from harness.zse import ke_frames as kf
@@ -94,8 +93,6 @@ class HanDeviceEmulator(InitiatorNode):
                       timeout: float = 30.0) -> JoinOutcome:
         """CBKE as initiator with `partner`'s KE server on `endpoint` over APS (NWK security only, as SE requires
         for KE frames); `suites` is the server's KeyEstablishmentSuite attribute."""
-        session = self._initiator(partner, suites)
-
         def send(frame: bytes) -> None:
             self.radio.send_aps(partner, kf.CLUSTER_ID, frame, dst_ep=endpoint, aps_security=False)
 
@@ -103,8 +100,7 @@ class HanDeviceEmulator(InitiatorNode):
             message = self._await(partner, kf.CLUSTER_ID, self.clock.now() + wait)
             return None if message is None else message.payload
 
-        run_initiator(session, partner, self.clock, timeout, self._next_tsn(), send, receive, self.ke_log,
-                      self._defect_hook(session))
+        session = self._run_ke(partner, suites, timeout, send, receive)
         if session.key is None:
             status = None if session.status is None else int(session.status)
             return JoinOutcome(False, "cbke", session.reason or "key establishment did not finish", status)

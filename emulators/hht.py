@@ -10,11 +10,11 @@ from typing import Iterable
 from emulators import local_delivery
 from emulators.han_device import DEFECTS as DEVICE_DEFECTS
 from emulators.han_device import HanDeviceEmulator
-from emulators.ke_session import run_initiator
 from harness.zse import ke_frames as kf
 from rig.radios.protocol import BeaconInfo, InterPanMessage
 
 SUITE2_BITMAP = 0x0002
+SCAN_ATTEMPTS = 15  # active scans before the HHT reports that no hub answers
 DEFECTS = dict(DEVICE_DEFECTS, accept_foreign_ca="continues key establishment (inter-PAN or on the HAN) with a CH "
                                                  "certificate from an untrusted issuer")
 
@@ -36,13 +36,18 @@ class HhtEmulator(HanDeviceEmulator):
         self.radio.set_interpan(True)
 
     def discover(self, channels: Iterable[int] = range(11, 27)) -> list[BeaconInfo]:
-        """Active scan: the beacons heard (one per PAN and channel)."""
-        return self.radio.active_scan(channels)
+        """Active scan, repeated while nothing answers (a beacon request or its beacon may be lost, and a real HHT
+        scans again): the beacons heard (one per PAN and channel)."""
+        channels = list(channels)
+        for _ in range(SCAN_ATTEMPTS):
+            beacons = self.radio.active_scan(channels)
+            if beacons:
+                return beacons
+        return []
 
     def interpan_key_establishment(self, chf_eui: int, beacon: BeaconInfo, *, timeout: float = 30.0) -> KeyOutcome:
         """CBKE with the CH `chf_eui` over inter-PAN on the PAN and channel of `beacon`."""
         self.radio.set_channel(beacon.channel)
-        session = self._initiator(chf_eui, SUITE2_BITMAP)
 
         def send(frame: bytes) -> None:
             self.radio.send_interpan(beacon.pan_id, chf_eui, kf.CLUSTER_ID, frame)
@@ -56,8 +61,7 @@ class HhtEmulator(HanDeviceEmulator):
                     return message.payload
             return None
 
-        run_initiator(session, chf_eui, self.clock, timeout, self._next_tsn(), send, receive, self.ke_log,
-                      self._defect_hook(session))
+        session = self._run_ke(chf_eui, SUITE2_BITMAP, timeout, send, receive)
         if session.key is None:
             status = None if session.status is None else int(session.status)
             return KeyOutcome(False, session.reason or "key establishment did not finish", status)

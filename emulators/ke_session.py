@@ -35,16 +35,29 @@ class KeFrame:
         return d.command.status if d and isinstance(d.command, kf.Terminate) else None
 
 
-def issuer_of(frame: bytes) -> tuple[bytes, ...]:
-    """The certificate issuer carried by an Initiate KE frame, as a one-element tuple; () for anything else.
-    Used only by emulators playing the 'accept_foreign_ca' defect."""
+def initiate_in(frame: bytes) -> kf.Initiate | None:
+    """The Initiate Key Establishment Request a KE frame is; None for anything else."""
     try:
         command = kf.decode(frame).command
-        if isinstance(command, kf.Initiate):
-            return (cert_mod.decode(command.certificate).issuer,)
     except (InputError, ValueError):
-        pass
-    return ()
+        return None
+    return command if isinstance(command, kf.Initiate) else None
+
+
+def certificate_in(frame: bytes) -> cert_mod.Certificate | None:
+    """The certificate an Initiate KE frame carries; None for anything else. Used only by emulators playing
+    certificate defects ('accept_foreign_ca', 'ignore_cert_subject')."""
+    initiate = initiate_in(frame)
+    try:
+        return None if initiate is None else cert_mod.decode(initiate.certificate)
+    except (InputError, ValueError):
+        return None
+
+
+def issuer_of(frame: bytes) -> tuple[bytes, ...]:
+    """The certificate issuer carried by an Initiate KE frame, as a one-element tuple; () for anything else."""
+    cert = certificate_in(frame)
+    return () if cert is None else (cert.issuer,)
 
 
 def run_initiator(session: ke.Initiator, partner: int, clock, timeout: float, tsn: int,

@@ -3,7 +3,8 @@
 A `BenchFault` means the rig or bench broke (lost board, radio reset, the rig's own timeout):
 the test's verdict is ERROR, never FAIL. A `ConformanceFailure` means the device under test broke
 a rule: the verdict is FAIL. `InputError` is raised for malformed input from devices, files or the
-network; it always names what was wrong.
+network; it always names what was wrong. On its own it is ERROR; where the input is the device under test's
+bytes, `harness.verdicts.from_device` makes it a FAIL naming the rule.
 """
 from __future__ import annotations
 

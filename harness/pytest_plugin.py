@@ -1,6 +1,7 @@
 """pytest plugin of the conformance rig: bench fixtures, markers, verdicts, evidence and the results folder.
 
-Options: ``--bench FILE|sim`` (default ``sim``) and ``--results DIR`` (default ``<rootdir>/results/<run id>``).
+Options: ``--bench FILE|sim`` (default ``sim``), ``--results DIR`` (default ``<rootdir>/results/<run id>``),
+``--defect ROLE:NAME`` and ``--loss P``/``--seed S`` (the simulated medium's loss, over the bench file's).
 The ini setting ``conformance_paths`` (default ``tests/conformance``) says where conformance tests live: each
 must carry ``@pytest.mark.scenario(<ids>)`` and ``@pytest.mark.clause("BAD 7.2.1.6.7")`` or collection fails;
 scenario ids are checked against ``scenarios.json`` when the shared material is present. Conformance tests get a
@@ -9,14 +10,17 @@ summary table at the end.
 
 Fixtures: ``bench_model`` (the loaded bench), ``bench`` (the session's running bench), ``clock`` (the run's
 clock), ``evidence`` (the test's evidence folder, `harness.evidence.Evidence`). A test whose ``roles`` are not
-on the bench, or that would have to emulate a role the bench has as a real DUT, is skipped. Each test's folder
-also gets its failure text, captured output and the part of each board's link log written while it ran.
+on the bench, or that would have to emulate a role the bench has as a real DUT, is skipped (markers on a
+``pytest.param`` give each parametrised case its own roles); a test the rig cannot run on this bench yet raises
+`NotSupportedYet`, recorded as such in run.json. Each test's folder also gets its failure text, captured output
+and the part of each board's link log written while it ran.
 
 Load with ``-p harness.pytest_plugin`` (what `rig run` does) or as the pytest11 entry point. When imported late
 (from a conftest at configure time) the options take their defaults.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any, Iterator
@@ -25,9 +29,10 @@ import pytest
 
 from harness.errors import InputError
 from harness.evidence import Evidence, safe_name
-from harness.results import ResultEntry, ResultsWriter, RunRecord, new_run_id, summary_table, utc_now, versions
+from harness.results import (ResultEntry, ResultsWriter, RunRecord, claim_folder, new_run_id, summary_table, utc_now,
+                             versions)
 from harness.shared import shared_path
-from harness.verdicts import Outcome, Verdict, classify, combine, one_line
+from harness.verdicts import Outcome, Verdict, classify, combine, one_line, over_channel
 
 MARKERS = (
     "scenario(*ids): scenario ids from shared/domain/scenarios.json this test demonstrates",
@@ -39,6 +44,11 @@ SESSION_KEY = pytest.StashKey["RunSession"]()
 BENCH_FIXTURES = ("bench_model", "bench", "han")
 
 
+class NotSupportedYet(pytest.skip.Exception):
+    """Skip a test because the rig does not support this bench yet (e.g. HAN sessions on EZSP radios): unlike a
+    skip the user chose (a role the bench lacks), it makes `rig run` say that nothing was tested (exit 3)."""
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("rig", "GB HAN conformance rig")
     group.addoption("--bench", default="sim", metavar="FILE|sim",
@@ -47,6 +57,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="folder for run.json, junit.xml and evidence (default <rootdir>/results/<run id>)")
     group.addoption("--defect", action="append", default=[], metavar="ROLE:NAME",
                     help="make an emulated role misbehave in the named way (defect injection; repeatable)")
+    group.addoption("--shard", default=None, metavar="K/N",
+                    help="run only the selected tests K, K+N, K+2N... (0-based): worker K of rig run --workers N")
+    group.addoption("--loss", type=float, default=None, metavar="P",
+                    help="probability the simulated medium loses a frame (overrides the bench file's [radio] loss)")
+    group.addoption("--seed", type=int, default=None, metavar="S",
+                    help="seed of the simulated medium's losses (overrides the bench file's [radio] seed)")
     parser.addini("conformance_paths", type="linelist", default=["tests/conformance"],
                   help="folders (relative to rootdir, or absolute) holding conformance tests")
 
@@ -114,7 +130,15 @@ def describe_bench(bench: Any) -> dict:
             roles[name] = {"kind": role.kind, "board": role.board, "radio": role.radio.kind,
                            "radio_port": role.radio.port}
     return {"name": bench.name, "source": str(bench.source) if bench.source else None, "channel": bench.channel,
-            "roles": roles}
+            "radio": {"loss": bench.loss, "seed": bench.seed}, "roles": roles}
+
+
+def with_radio_conditions(bench: Any, loss: float | None, seed: int | None) -> Any:
+    """`bench` with the command line's --loss and --seed in place of its own (None keeps the bench's)."""
+    if loss is not None and not 0.0 <= loss < 1.0:
+        raise InputError(f"--loss {loss}: expected a probability 0 <= P < 1")
+    changes = {k: v for k, v in (("loss", loss), ("seed", seed)) if v is not None}
+    return dataclasses.replace(bench, **changes) if changes else bench
 
 
 def not_applicable(bench: Any, roles: list[str], dut: list[str]) -> str | None:
@@ -146,6 +170,13 @@ def _skip_reason(report: pytest.TestReport) -> str:
     return one_line(text.removeprefix("Skipped: "))
 
 
+def _failure_text(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> str:
+    """The failure's traceback for the evidence folder, also when the terminal shows none (``--tb=no``)."""
+    if call.excinfo is None or item.config.getoption("tbstyle", "auto") != "no":
+        return report.longreprtext
+    return str(item._repr_failure_py(call.excinfo, style="short"))  # what --tb=short would have shown
+
+
 def _collect_error_reason(text: str) -> str:
     for line in text.splitlines():
         if line.startswith("E "):
@@ -158,9 +189,14 @@ class RunSession:
 
     def __init__(self, config: pytest.Config):
         self.config = config
-        self.run_id = new_run_id()
         option = config.getoption("--results", None)
-        self.folder = Path(option).resolve() if option else config.rootpath / "results" / self.run_id
+        self.folder = Path(option).resolve() if option else config.rootpath / "results" / new_run_id()
+        self.run_id = self.folder.name
+        if option:  # a folder holding another run stops this one before it starts
+            try:
+                claim_folder(self.folder, create=False)
+            except InputError as exc:
+                raise pytest.UsageError(f"--results {exc}") from None
         self.started = utc_now()
         self.bench_arg: str = config.getoption("--bench", "sim")
         self._writer: ResultsWriter | None = None
@@ -177,6 +213,9 @@ class RunSession:
         self._bench_model: Any = None
         self._interrupted: str | None = None
         self._running: str | None = None
+        self.channel_lost: dict[str, int] = {}  # nodeid -> frames its radio channel lost beyond every retry
+        self._unsupported: set[str] = set()
+        self.roles_needed: set[str] | None = None  # roles the selected tests need (None: all)
 
     # -- what counts as a conformance test --------------------------------------------------------------
     def is_conformance(self, path: Path) -> bool:
@@ -219,7 +258,9 @@ class RunSession:
             from rig.bench.builtin import resolve_bench
 
             try:
-                self._bench_model = resolve_bench(self.bench_arg)
+                self._bench_model = with_radio_conditions(resolve_bench(self.bench_arg),
+                                                          self.config.getoption("--loss", None),
+                                                          self.config.getoption("--seed", None))
             except InputError as exc:
                 raise pytest.UsageError(f"bench: {exc}") from exc
             self.writer.set_bench(describe_bench(self._bench_model))
@@ -241,9 +282,29 @@ class RunSession:
                                         evidence=[], details=report.longreprtext))
         return report
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        shard = config.getoption("--shard", None)
+        if shard:
+            k, n = parse_shard(shard)
+            config.hook.pytest_deselected(items=[item for i, item in enumerate(items) if i % n != k])
+            items[:] = items[k::n]
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        if any(_needs_bench(item) for item in session.items if self.is_conformance(item.path)):
+        parse_defects(self.config.getoption("--defect", []))  # a typo stops the run before any test starts
+        needing = [item for item in session.items if self.is_conformance(item.path) and _needs_bench(item)]
+        if needing:
             self.bench_model()  # a bad bench file stops the run before any test starts
+        marked = [_marker_args(item, "roles") for item in needing]
+        self.roles_needed = set().union(*marked) if marked and all(marked) else None
+
+    def running_bench(self) -> Any:
+        """The part of the bench this run starts: every role a selected test needs (all when one has no roles)."""
+        model = self.bench_model()
+        if self.roles_needed is None:
+            return model
+        return dataclasses.replace(model, roles={name: role for name, role in model.roles.items()
+                                                 if role.kind == "dut" or name in self.roles_needed})
 
     @property
     def bench_dir(self) -> Path:
@@ -279,9 +340,11 @@ class RunSession:
                 outcome = Outcome(Verdict.PASS)
             elif report.skipped:
                 outcome = Outcome(Verdict.SKIP, _skip_reason(report))
+                if call.excinfo is not None and isinstance(call.excinfo.value, NotSupportedYet):
+                    self._unsupported.add(item.nodeid)
             elif call.excinfo is not None:
                 outcome = classify(call.excinfo.value, report.when)
-                self._details[item.nodeid] = report.longreprtext
+                self._details[item.nodeid] = _failure_text(item, call, report)
             else:
                 outcome = Outcome(Verdict.ERROR, one_line(report.longreprtext) or f"{report.when} failed")
                 self._details[item.nodeid] = report.longreprtext
@@ -303,7 +366,8 @@ class RunSession:
         nodeid = report.nodeid
         self._running = None
         phases = self._phases.pop(nodeid)
-        outcome = combine(phases.get("setup"), phases.get("call"), phases.get("teardown"))
+        outcome = over_channel(combine(phases.get("setup"), phases.get("call"), phases.get("teardown")),
+                               self.channel_lost.pop(nodeid, 0))
         details = self._details.pop(nodeid, "")
         duration = self._durations.pop(nodeid, 0.0)
         item_marks = self._marks.pop(nodeid, {})
@@ -312,7 +376,9 @@ class RunSession:
         self.writer.add(ResultEntry(nodeid=nodeid, verdict=outcome.verdict, reason=outcome.reason,
                                     scenarios=item_marks.get("scenario", []), clause=item_marks.get("clause"),
                                     roles=item_marks.get("roles", []), dut=item_marks.get("dut", []),
+                                    unsupported=outcome.verdict is Verdict.SKIP and nodeid in self._unsupported,
                                     duration=duration, evidence=files, details=details))
+        self._unsupported.discard(nodeid)
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.ensure_newline()
@@ -375,21 +441,22 @@ def bench_model(request: pytest.FixtureRequest) -> Any:
     return run_session(request.config).bench_model()
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` (0 <= K < N) as (K, N); a usage error otherwise."""
+    k, _, n = text.partition("/")
+    if not (k.isdigit() and n.isdigit() and 0 <= int(k) < int(n)):
+        raise pytest.UsageError(f"--shard {text!r}: expected K/N with 0 <= K < N, e.g. 0/2")
+    return int(k), int(n)
+
+
 def parse_defects(values: list[str]) -> dict[str, tuple[str, ...]]:
     """``ROLE:NAME`` options as {role: (names...)}; a usage error names a malformed or unknown one."""
-    from emulators.defects import known_defects
+    from emulators.defect_options import parse_defect_options
 
-    known = known_defects()
-    out: dict[str, tuple[str, ...]] = {}
-    for value in values:
-        role, _, name = value.partition(":")
-        if not name:
-            raise pytest.UsageError(f"--defect {value!r}: expected ROLE:NAME, e.g. chf:admit_unlisted")
-        if name not in known.get(role, {}):
-            choices = ", ".join(sorted(known.get(role, {}))) or "none"
-            raise pytest.UsageError(f"--defect {value!r}: role {role!r} has no defect {name!r} (known: {choices})")
-        out[role] = out.get(role, ()) + (name,)
-    return out
+    try:
+        return parse_defect_options(values)
+    except InputError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 @pytest.fixture(scope="session")
@@ -411,12 +478,13 @@ def provisioning(request: pytest.FixtureRequest, bench_model: Any) -> Any:
 @pytest.fixture(scope="session")
 def bench(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any,
           defects: dict[str, tuple[str, ...]]) -> Iterator[Any]:
-    """The running bench for the whole session (boards started, links open); stopped at the end."""
+    """The running bench for the whole session (the boards of the roles the selected tests need started, links
+    open); stopped at the end."""
     from rig.bench.runtime import BenchRuntime
 
     session = run_session(request.config)
     extra = lambda role: provisioning.board_config(role, defects.get(role, ()))  # noqa: E731
-    with BenchRuntime(bench_model, session.bench_dir, board_extra=extra) as runtime:
+    with BenchRuntime(session.running_bench(), session.bench_dir, board_extra=extra) as runtime:
         for role in runtime.roles:
             hello = runtime.link(role).hello
             if hello is not None:
@@ -441,13 +509,15 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
         evidence: Evidence) -> Iterator[Any]:
     """A fresh HAN session (DCC core, CHF, joining devices) on the session's bench; every board's role state is
     reset first, and a board lost in an earlier test is recovered. The capture (pcap + keys) and the GBCS
-    transcript land in the test's evidence folder."""
+    transcript land in the test's evidence folder. An alert the CHF got wrong (bad MAC, malformed CS14) that the
+    test did not already fail on is the device's FAIL at teardown."""
+    from emulators.medium.medium import Impairments
     from harness.errors import BenchFault
     from rig.han_session import HanSession, unsupported
 
     reason = unsupported(bench_model)
     if reason:
-        pytest.skip(reason)
+        raise NotSupportedYet(reason)
     bench = request.getfixturevalue("bench")
     for role in bench.roles:
         try:
@@ -456,10 +526,18 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
             evidence.append("bench.log", f"{role}: {fault}; recovering the board")
             bench.recover(role)
             bench.link(role).call("reset")
-    session = HanSession(bench, provisioning, evidence.path("han"), defects=defects)
+        bench.link(role).events()  # what the board raised before its reset belongs to the earlier test
+    session = HanSession(bench, provisioning, evidence.path("han"), defects=defects, seed=bench_model.seed,
+                         impairments=Impairments(loss=bench_model.loss))
     try:
         yield session
     finally:
         session.close()
         for entry in session.dcc.transcript:
             evidence.transcript(f"{entry.time:.3f} {entry.direction} {entry.what} {entry.data.hex().upper()}")
+        lost = session.medium.beyond_retries
+        run_session(request.config).channel_lost[request.node.nodeid] = len(lost)
+        for when, sender, receiver in lost:
+            evidence.append("bench.log", f"{when:.3f} the channel lost a frame {sender} -> {receiver} "
+                                         "through every MAC retry")
+    session.dcc.check()

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from harness.errors import InputError
 from harness.verdicts import Verdict
 
 DETAILS_LIMIT = 20_000
@@ -73,6 +74,7 @@ class ResultEntry:
     evidence: list[str]
     roles: list[str] = field(default_factory=list)
     dut: list[str] = field(default_factory=list)
+    unsupported: bool = False  # a SKIP because the rig does not support this bench yet (not the user's choice)
     details: str = ""
 
     def to_json(self) -> dict:
@@ -113,6 +115,26 @@ class RunRecord:
             "counts": self.counts(),
             "tests": [t.to_json() for t in self.tests],
         }
+
+
+def claim_folder(folder: Path, *, force: bool = False, create: bool = True) -> None:
+    """Make `folder` the new run's results folder: create it (unless not `create`), or take it when it is empty.
+    A folder holding another run (a run.json) is refused unless `force`, which deletes that run first; a folder
+    holding anything else is always refused. Raises InputError naming the folder and what to do."""
+    try:
+        entries = list(folder.iterdir()) if folder.is_dir() else None
+        if entries:
+            if not (folder / "run.json").is_file():
+                raise InputError("is not empty and holds no run; choose a new folder", field=str(folder))
+            if not force:
+                raise InputError("already holds a run; choose a new folder, or --force to replace that run",
+                                 field=str(folder))
+            for entry in entries:
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot be used as the results folder ({exc.strerror or exc})", field=str(folder)) from None
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -1,16 +1,22 @@
-"""Verdicts of a conformance test, and how they are decided.
+"""Verdicts of a conformance test, and how they are decided: the one rule of attribution.
 
-PASS: every check held. FAIL: the device under test broke a rule (a `ConformanceFailure`, wherever raised,
-or an `AssertionError` from the test's own checks). ERROR: the bench broke (a `BenchFault`, any other
-exception, any error while setting up or tearing down fixtures). SKIP: not applicable to this bench.
-Each verdict carries a one-line reason.
+PASS: every check held. FAIL: the device under test broke a rule: what it sent or failed to send (a bad MAC or
+signature, a malformed or missing response or alert, a wrong status, a refusal it should not make). That is a
+`ConformanceFailure` wherever raised, an `AssertionError` from the test's own checks, or an `InputError` raised
+while the rig decodes or verifies the device's bytes inside `from_device`. ERROR: the rig or bench broke (a
+`BenchFault`: lost board, radio fault, the rig's own timeout; any other exception, i.e. a bug in rig code; any
+error while setting up or tearing down fixtures other than a `ConformanceFailure`), and a FAIL on a channel that
+lost frames beyond every retry (`over_channel`). SKIP: not applicable to this
+bench. Each verdict carries a one-line reason.
 """
 from __future__ import annotations
 
 import enum
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
-from harness.errors import ConformanceFailure
+from harness.errors import ConformanceFailure, InputError
 
 REASON_LIMIT = 200
 
@@ -51,6 +57,21 @@ def describe(exc: BaseException) -> str:
     return one_line(f"{name}: {message}") if message else name
 
 
+@contextmanager
+def from_device(what: str, rule: str) -> Iterator[None]:
+    """Decode or verify bytes the device under test sent (`what`) under the rule they must keep (`rule`).
+
+    An `InputError` raised inside (malformed bytes, a bad MAC or signature, a refused counter: the DCC core's
+    `Rejected` is one) is the device's doing and leaves as a `ConformanceFailure` naming `what` and `rule`; any
+    other exception (a bug in rig code, a bench fault) passes through unchanged and the verdict is ERROR. Keep the
+    block to the decoding of the device's bytes: rig files and settings are not the device's input.
+    """
+    try:
+        yield
+    except InputError as exc:
+        raise ConformanceFailure(one_line(f"{what} breaks {rule}: {exc}")) from exc
+
+
 def classify(exc: BaseException, phase: str) -> Outcome:
     """The outcome of an exception raised in `phase` ("setup", "call" or "teardown").
 
@@ -63,6 +84,15 @@ def classify(exc: BaseException, phase: str) -> Outcome:
         return Outcome(Verdict.FAIL, one_line(str(exc)) or "assertion failed")
     where = "" if phase == "call" else f"in fixture {phase}: "
     return Outcome(Verdict.ERROR, one_line(f"{where}{describe(exc)}"))
+
+
+def over_channel(outcome: Outcome, frames_lost: int) -> Outcome:
+    """The verdict of a test whose radio channel lost `frames_lost` frames beyond every retry: a FAIL becomes ERROR
+    (the device cannot be blamed for what the channel never carried); PASS, SKIP and ERROR stand."""
+    if outcome.verdict is Verdict.FAIL and frames_lost:
+        return Outcome(Verdict.ERROR, one_line(f"the channel lost {frames_lost} frames beyond every retry "
+                                               f"(the checks then said: {outcome.reason})"))
+    return outcome
 
 
 def combine(setup: Outcome | None, call: Outcome | None, teardown: Outcome | None) -> Outcome:

@@ -1,7 +1,13 @@
-"""The `rig` command line. Sub-command groups live in `rig.commands.*` and load lazily."""
+"""The `rig` command line. Sub-command groups live in `rig.commands.*` and load lazily.
+
+Every usage error (a missing argument, a bad option value, an unknown command) prints one line,
+``rig <command>: error: <what is wrong>``, and exits 2.
+"""
 from __future__ import annotations
 
 import importlib
+import sys
+from typing import Any
 
 import click
 
@@ -17,8 +23,16 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 
+def one_line_error(exc: click.ClickException) -> str:
+    """A click error as one line naming the command it came from."""
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "rig"
+    return f"{where}: error: {' '.join(exc.format_message().split())}"
+
+
 class LazyGroup(click.Group):
-    """A group whose sub-commands are imported only when used (keeps start-up fast)."""
+    """A group whose sub-commands are imported only when used (keeps start-up fast), and whose errors are
+    reported in one line."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(SUBCOMMANDS)
@@ -30,8 +44,22 @@ class LazyGroup(click.Group):
         module, attr = target.split(":")
         return getattr(importlib.import_module(module), attr)
 
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            click.echo(one_line_error(exc), err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("rig: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
-@click.group(cls=LazyGroup)
+
+@click.group("rig", cls=LazyGroup)
 @click.version_option(package_name="gb-han-rig")
 def main() -> None:
     """Conformance rig for GB smart-metering HAN devices."""

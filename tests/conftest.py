@@ -29,3 +29,22 @@ def sim_board(tmp_path):
     board.start()
     yield board
     board.stop()
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            line = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in line:
+            found.append(line)
+    return found
+
+
+@pytest.fixture
+def processes_mentioning():
+    """Call ``processes_mentioning(text)`` for the command lines of live processes that mention `text` (a
+    simulated board's command line names its flash folder)."""
+    return _processes_mentioning

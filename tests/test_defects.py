@@ -1,12 +1,24 @@
-"""The conformance suites catch real non-conformance: with each named defect injected into the emulator playing
-the device under test, at least one conformance test FAILs (never ERRORs), and every conformance test FAILs under
-at least one defect. A run with no defect passes."""
+"""The conformance suites catch real non-conformance, case by case: with each named defect injected into the
+emulator playing the device under test, the cases that check the rule it breaks FAIL (never ERROR), and every
+conformance test case (each nodeid, parameters included) FAILs under at least one defect. A run with no defect
+passes everything, and a run with 10% radio loss FAILs nothing (lost frames are retried, or ERROR).
+
+Bounded on a loaded 2-core machine: one clean run of the whole suite, one under radio loss, and per defect a run
+of only the tests that check the rule it breaks (`AFFECTS`; a defect not listed runs the whole suite). Two runs
+at a time, each in its own process group under its own timeout; past the matrix deadline, runs not started are
+cancelled and running ones killed. Every failure message carries the run's return code and the tail of its stderr.
+"""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -16,46 +28,187 @@ from harness.shared import PROJECT_ROOT
 
 SUITE = PROJECT_ROOT / "tests" / "conformance"
 DEFECTS = sorted(f"{role}:{name}" for role, names in known_defects().items() for name in names)
+RUN_TIMEOUT = 300.0       # seconds one run may take (a scoped run takes ~10 s, the clean run ~50 s, unloaded)
+MATRIX_DEADLINE = 900.0   # seconds for the whole matrix (~3 min on an idle 2-core machine, ~10 at load 15)
+WORKERS = 2
+STDERR_TAIL = 1500
+LOSSY = "loss"
+LOSS_OPTIONS = ("--loss", "0.1", "--seed", "3")  # one 10% seed; bench/loss_sweep.py sweeps 10% and 30% x 5 seeds
+
+pytestmark = pytest.mark.timeout(MATRIX_DEADLINE + RUN_TIMEOUT)
+
+JOIN, INTERPAN = "test_han_join.py", "test_hht_interpan.py"
+LOCAL, UTRN = "test_hht_local_commands.py", "test_utrn_keypad.py"
+METER_UTRN = {
+    "utrn_no_replay_check": f"{UTRN}::test_same_utrn_twice_is_rejected",
+    "utrn_accept_bad_mac": f"{UTRN}::test_utrn_with_another_suppliers_key_is_rejected",
+    "utrn_ignore_limits": f"{UTRN}::test_utrn_beyond_the_credit_limits_is_rejected",
+    "utrn_skip_check_digit": f"{UTRN}::test_wrong_check_digit_is_rejected",
+    "utrn_value_class_ignored": f"{UTRN}::test_keypad_utrn_adds_credit",
+}
+# The tests (suite module or module::function, all its parameters) that check the rule each defect breaks.
+AFFECTS: dict[str, tuple[str, ...]] = {
+    "chf:admit_unlisted": (f"{JOIN}::test_unlisted_device_refused",),
+    "chf:skip_install_code_check": (f"{JOIN}::test_wrong_install_code_refused",),
+    "chf:accept_foreign_ca": (f"{JOIN}::test_bad_certificate_refused",
+                              f"{INTERPAN}::test_hht_with_invalid_credentials_refused"),
+    "chf:accept_expired_cert": (f"{JOIN}::test_bad_certificate_refused",),
+    "chf:ignore_cert_subject": (f"{JOIN}::test_bad_certificate_refused",),
+    "chf:ignore_join_period": (f"{LOCAL}::test_joins_only_inside_the_hht_set_period",
+                               f"{JOIN}::test_wrong_install_code_refused"),
+    "chf:keep_permit_after_remove": (f"{JOIN}::test_removed_device_cannot_join",),
+    "chf:no_join_cs14": (f"{JOIN}::test_full_join",),
+    "chf:no_wan_buffer": (f"{JOIN}::test_second_cs14_late",),
+    "chf:interpan_window_ignored": (f"{INTERPAN}::test_interpan_refused_after_the_window",),
+    "chf:interpan_never_open": (INTERPAN,),
+    "chf:interpan_window_not_restarted": (f"{INTERPAN}::test_window_restarts_at_each_power_on",),
+    "chf:hht_order_unchecked": (f"{LOCAL}::test_hht_must_add_itself_first",),
+    "chf:no_anti_replay": (f"{LOCAL}::test_replayed_local_command_refused",),
+    "chf:bad_response_mac": (JOIN, LOCAL),
+    "chf:malformed_cs14": (JOIN, LOCAL),
+    "hht:accept_foreign_ca": (f"{INTERPAN}::test_hht_refuses_a_ch_with_invalid_credentials",),
+    "hht:keep_preconfigured_key": (f"{LOCAL}::test_joins_only_inside_the_hht_set_period",),
+    **{f"{role}:accept_foreign_ca": (f"{JOIN}::test_device_refuses_foreign_chf_certificate",)
+       for role in ("esme", "gsme", "ppmid")},
+    **{f"{role}:keep_preconfigured_key": (f"{JOIN}::test_full_join",) for role in ("esme", "gsme", "ppmid")},
+    **{f"{role}:{name}": (test,) for role in ("esme", "gsme") for name, test in METER_UTRN.items()},
+}
 
 
-def _run(results: Path, defect: str | None) -> dict[str, str]:
-    """{nodeid: verdict} of one run of the conformance suites on the sim bench."""
-    args = [sys.executable, "-m", "pytest", str(SUITE), "-p", "harness.pytest_plugin", "-q", "--results",
-            str(results), "-o", f"conformance_paths={SUITE}", "-p", "no:cacheprovider"]
-    if defect:
-        args += ["--defect", defect]
-    subprocess.run(args, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
-    record = json.loads((results / "run.json").read_text())
-    return {t["nodeid"]: t["verdict"] for t in record["tests"]}
+@dataclass
+class Run:
+    """One run of the suite: its verdicts per nodeid, and how the process ended."""
+
+    defect: str | None
+    tests: tuple[str, ...]
+    options: tuple[str, ...] = ()
+    verdicts: dict[str, str] = field(default_factory=dict)
+    code: int | None = None
+    stderr: str = ""
+    note: str = ""
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        """What a failure message needs to judge the run: which, exit code, note and stderr tail."""
+        name = f"--defect {self.defect}" if self.defect else f"the run with {' '.join(self.options) or 'no defect'}"
+        tail = self.stderr[-STDERR_TAIL:].strip()
+        return (f"{name} on {' '.join(self.tests) or 'the whole suite'}: exit {self.code} after {self.seconds:.0f} s"
+                f"{'; ' + self.note if self.note else ''}" + (f"\nstderr (tail):\n{tail}" if tail else ""))
+
+
+class Matrix:
+    """Runs the suite once per defect (and once clean), `WORKERS` at a time, each bounded; `cancel()` stops all."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.cancelled = threading.Event()
+        self._running: set[subprocess.Popen] = set()
+        self._lock = threading.Lock()
+
+    def run(self, defect: str | None, tests: tuple[str, ...], options: tuple[str, ...] = ()) -> Run:
+        result = Run(defect, tests, options)
+        if self.cancelled.is_set():
+            result.note = "cancelled: the matrix deadline passed before this run started"
+            return result
+        results = self.folder / (defect or "-".join(options) or "clean").replace(":", "-")
+        args = [sys.executable, "-m", "pytest", *(str(SUITE / t) for t in tests or ("",)), "-p",
+                "harness.pytest_plugin", "-q", "--results", str(results), "-o", f"conformance_paths={SUITE}",
+                "-p", "no:cacheprovider", "-o", f"timeout={RUN_TIMEOUT:.0f}"]
+        args += [*(["--defect", defect] if defect else []), *options]
+        started = time.monotonic()
+        with open(results.with_suffix(".out"), "wb") as out:
+            proc = subprocess.Popen(args, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.PIPE,
+                                    start_new_session=True)
+            with self._lock:
+                self._running.add(proc)
+            try:
+                _, err = proc.communicate(timeout=RUN_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self._kill(proc)
+                _, err = proc.communicate()
+                result.note = f"killed: the run took longer than {RUN_TIMEOUT:.0f} s"
+            finally:
+                with self._lock:
+                    self._running.discard(proc)
+        if self.cancelled.is_set() and not result.note:
+            result.note = "killed: the matrix deadline passed"
+        result.code, result.stderr = proc.returncode, err.decode(errors="replace")
+        result.seconds = time.monotonic() - started
+        try:
+            record = json.loads((results / "run.json").read_text())
+            result.verdicts = {t["nodeid"]: t["verdict"] for t in record["tests"]}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            result.note = "; ".join(filter(None, [result.note, f"no usable run.json ({exc})"]))
+        return result
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+        with self._lock:
+            for proc in list(self._running):
+                self._kill(proc)
+
+    @staticmethod
+    def _kill(proc: subprocess.Popen) -> None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 @pytest.fixture(scope="module")
-def matrix(tmp_path_factory) -> dict[str | None, dict[str, str]]:
-    runs: list[str | None] = [None, *DEFECTS]
-    base = tmp_path_factory.mktemp("defects")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        verdicts = pool.map(lambda d: _run(base / (d or "none").replace(":", "-"), d), runs)
-    return dict(zip(runs, verdicts))
+def matrix(tmp_path_factory) -> dict[str | None, Run]:
+    """{defect: its run}, None: the clean run, LOSSY: the run under radio loss."""
+    runs: list[tuple[str | None, tuple[str, ...], tuple[str, ...]]] = [
+        (None, (), ()), (LOSSY, (), LOSS_OPTIONS), *((d, AFFECTS.get(d, ()), ()) for d in DEFECTS)]
+    runner = Matrix(tmp_path_factory.mktemp("defects"))
+    started = time.monotonic()
+    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    futures = {pool.submit(runner.run, None if key == LOSSY else key, tests, options): (key, tests, options)
+               for key, tests, options in runs}
+    try:
+        _, late = wait(futures, timeout=MATRIX_DEADLINE)
+        if late:
+            runner.cancel()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    out = {}
+    for future, (key, tests, options) in futures.items():
+        out[key] = future.result() if not future.cancelled() else Run(
+            None if key == LOSSY else key, tests, options, note="cancelled: the matrix deadline passed before it started")
+    cases = sum(len(r.verdicts) for r in out.values())
+    print(f"defect matrix: {len(runs)} runs, {cases} test cases, {time.monotonic() - started:.0f} s")
+    return out
 
 
-def _function(nodeid: str) -> str:
-    return nodeid.split("[")[0]
+def test_affects_names_only_known_defects():
+    assert set(AFFECTS) <= set(DEFECTS), f"AFFECTS names unknown defects: {sorted(set(AFFECTS) - set(DEFECTS))}"
 
 
 def test_suite_passes_without_defects(matrix):
-    baseline = matrix[None]
-    assert baseline, "no conformance test ran"
-    assert set(baseline.values()) == {"PASS"}, {k: v for k, v in baseline.items() if v != "PASS"}
+    clean = matrix[None]
+    assert clean.verdicts, f"no conformance test ran: {clean.describe()}"
+    failed = {k: v for k, v in clean.verdicts.items() if v != "PASS"}
+    assert not failed and clean.code == 0, f"{failed}\n{clean.describe()}"
 
 
 @pytest.mark.parametrize("defect", DEFECTS)
 def test_defect_is_caught(matrix, defect):
-    verdicts = matrix[defect]
-    assert "ERROR" not in verdicts.values(), {k: v for k, v in verdicts.items() if v == "ERROR"}
-    assert "FAIL" in verdicts.values(), f"no conformance test caught the defect {defect}"
+    run = matrix[defect]
+    assert run.verdicts, f"no conformance test ran: {run.describe()}"
+    errors = {k: v for k, v in run.verdicts.items() if v == "ERROR"}
+    assert not errors, f"ERROR under a device defect: {sorted(errors)}\n{run.describe()}"
+    assert "FAIL" in run.verdicts.values(), f"no conformance test caught the defect\n{run.describe()}"
 
 
-def test_every_conformance_test_catches_a_defect(matrix):
-    functions = {_function(n) for n in matrix[None]}
-    caught = {_function(n) for d in DEFECTS for n, v in matrix[d].items() if v == "FAIL"}
-    assert functions - caught == set(), f"conformance tests no defect makes FAIL: {sorted(functions - caught)}"
+def test_no_fail_under_radio_loss(matrix):
+    lossy = matrix[LOSSY]
+    assert "PASS" in lossy.verdicts.values(), f"nothing passed under radio loss: {lossy.describe()}"
+    failed = {k: v for k, v in lossy.verdicts.items() if v == "FAIL"}
+    assert not failed, f"a lost frame was blamed on the device: {sorted(failed)}\n{lossy.describe()}"
+
+
+def test_every_case_catches_a_defect(matrix):
+    cases = set(matrix[None].verdicts)
+    assert cases, f"no conformance test ran: {matrix[None].describe()}"
+    caught = {n for d in DEFECTS for n, v in matrix[d].verdicts.items() if v == "FAIL"}
+    assert cases - caught == set(), f"cases no defect makes FAIL: {sorted(cases - caught)}"

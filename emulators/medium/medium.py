@@ -4,6 +4,13 @@ Every transmission is written to the capture (as sent, with the sender's virtual
 node on the same channel as a PSDU with FCS, at `now + latency` via the clock's `call_at` (zero latency delivers
 at once). Loss drops a delivery; corruption flips one bit (the receiver then sees a bad FCS). All random draws come
 from one `random.Random(seed)` in a fixed order, so a run with the same seed and the same calls is identical.
+
+The MAC's acknowledged retransmission is modelled here, as a radio does it in hardware: a frame that requests an
+acknowledgement (unicast) is tried up to 1 + `MAC_RETRIES` times per receiver, each try lost with the link's loss
+probability, and arrives once, `MAC_RETRY_INTERVAL` later per lost try, unless every try is lost. (The capture
+holds the frame once; the retries are not written to it.) A delivery lost through every retry is recorded in
+`beyond_retries` (time, sender, receiver): the bench's evidence that its channel lost a frame no retry covered.
+Broadcasts (beacon requests, beacons) get one try: the layers above retry them.
 """
 from __future__ import annotations
 
@@ -13,6 +20,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from harness.zigbee.mac import fcs
+
+MAC_RETRIES = 3              # macMaxFrameRetries (IEEE 802.15.4 default)
+MAC_RETRY_INTERVAL = 0.001   # seconds a retry adds: the ack wait (54 symbols, 0.864 ms) and turnaround
+ACK_REQUEST = 0x20           # frame control bit 5 of the MPDU's first octet
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,7 @@ class MediumStats:
     transmitted: int = 0
     delivered: int = 0
     lost: int = 0
+    retried: int = 0       # tries lost and covered by a MAC retry
     corrupted: int = 0
 
 
@@ -70,6 +82,7 @@ class Medium:
         self._nodes: list[Node] = []
         self._rng = random.Random(seed)
         self._lock = threading.RLock()
+        self.beyond_retries: list[tuple[float, str, str]] = []
 
     def attach(self, node: Node) -> None:
         if any(n.name == node.name for n in self._nodes):
@@ -94,17 +107,24 @@ class Medium:
             if self.capture is not None:
                 self.capture.frame(now, mpdu)
             psdu = mpdu + fcs(mpdu)
+            tries = 1 + MAC_RETRIES if mpdu and mpdu[0] & ACK_REQUEST else 1
             for node in list(self._nodes):
                 if node is sender or node.channel != sender.channel:
                     continue
                 imp = self._links.get((sender.name, node.name), self.default)
-                lost = self._rng.random() < imp.loss
+                lost = 0
+                while lost < tries and self._rng.random() < imp.loss:
+                    lost += 1
                 corrupt = self._rng.random() < imp.corruption
                 bit = self._rng.randrange(len(psdu) * 8)
                 delay = imp.latency + (self._rng.random() * imp.jitter if imp.jitter else 0.0)
-                if lost:
+                if lost == tries:
                     self.stats.lost += 1
+                    if tries > 1:
+                        self.beyond_retries.append((now, sender.name, node.name))
                     continue
+                self.stats.retried += lost
+                delay += lost * MAC_RETRY_INTERVAL
                 data = psdu
                 if corrupt:
                     self.stats.corrupted += 1

@@ -107,6 +107,8 @@ class GbcsRole(Role):
         # A critical command (KRP-signed) gets a response signed with the device's DS key and no MAC (GBCS 1.5).
         critical = msg.signature is not None and len(msg.signature) == 64
         response = dev.build_response(msg, content, critical=critical)
+        if self.defect("bad_response_mac") and not critical:
+            response = response[:-1] + bytes([response[-1] ^ 0x01])  # the MAC is the message's last 12 octets
         return {"response": _hex(response), "rejected": None, "code": msg.message_code}
 
     def send_alert(self, recipient, message_code, content, critical=False):

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from harness.dcc.core import DccCore, Outgoing
-from harness.dcc.errors import Rejected
 from harness.dcc.smi import Smi, Status
 from harness.gbcs.dlms import Data, DlmsPayload, Spec
-from harness.errors import ConformanceFailure
+from harness.errors import ConformanceFailure, InputError
+from harness.verdicts import from_device
 from rig.clock import Clock, Timer
 
 CCS01, CCS02, CS14 = 0x0001, 0x0002, 0x0018
@@ -74,19 +74,30 @@ def unregister_device_payload(counter: int, device: bytes) -> bytes:
                        [Spec(3, ZIGBEE_NETWORK_CONTROL, OBIS_HAN, 2)], [Data(0x09, device)]).encode()
 
 
+def _items(data: Data, tag: int, at_least: int, what: str) -> list[Data]:
+    """The members of an array (0x01) or structure (0x02) `data`; an InputError when it is not one, or too short."""
+    if data.tag != tag or not isinstance(data.value, list) or len(data.value) < at_least:
+        raise InputError(f"expected {'an array' if tag == 0x01 else 'a structure'} of at least {at_least}, "
+                         f"got tag 0x{data.tag:02X}", field=what)
+    return data.value
+
+
 def cs14_log(payload: bytes) -> list[bytes]:
-    """The device EUIs a CS14 (0x8F12) data-notification lists; ConformanceFailure when it is not one."""
-    try:
-        body = DlmsPayload.decode(payload).data[0]
-        code, _, log = body.value
-        entries = log.value[2].value
-        if code.value != ALERT_LOG_CHANGED:
-            raise ConformanceFailure(f"CS14 alert code is 0x{code.value:04X}, expected 0x8F12")
-        return [bytes(e.value[0].value) for e in entries]
-    except ConformanceFailure:
-        raise
-    except Exception as exc:  # any structural mismatch is the device's fault, reported as such
-        raise ConformanceFailure(f"CS14 payload does not carry the CHF Device Log: {exc}") from exc
+    """The device EUIs a CS14 (0x8F12) data-notification lists; an InputError when it is not one (the DCC's
+    reading of the CHF's alert layout: {alert code, time, {time, CHF EUI, [{EUI, install code}...]}})."""
+    notification = DlmsPayload.decode(payload)
+    if not notification.data:
+        raise InputError("data-notification has no body", field="CS14")
+    code, _, log = _items(notification.data[0], 0x02, 3, "CS14 body")
+    if code.value != ALERT_LOG_CHANGED:
+        raise InputError(f"alert code is {code.value!r}, expected 0x8F12", field="CS14 alert code")
+    euis = []
+    for entry in _items(_items(log, 0x02, 3, "CS14 device log")[2], 0x01, 0, "CS14 log entries"):
+        eui = _items(entry, 0x02, 1, "CS14 log entry")[0]
+        if eui.tag != 0x09 or len(eui.value) != 8:
+            raise InputError("log entry does not start with an 8-byte EUI-64", field="CS14 log entry")
+        euis.append(bytes(eui.value))
+    return euis
 
 
 class HanServices:
@@ -103,7 +114,7 @@ class HanServices:
         self.watches: dict[bytes, JoinWatch] = {}
         self.transcript: list[TranscriptEntry] = []
         self.cs14: list[tuple[float, list[bytes]]] = []
-        self.rejected: list[Rejected] = []
+        self.violations: list[ConformanceFailure] = []
 
     def _record(self, direction: str, what: str, data: bytes) -> None:
         self.transcript.append(TranscriptEntry(self.clock.now(), direction, what, data))
@@ -115,12 +126,14 @@ class HanServices:
         if answer is None:
             return command, None
         self._record("from-device", what + " response", answer)
-        received = self.core.receive(answer)
-        try:
-            results = DlmsPayload.decode(received.header.payload).results
-        except Exception as exc:
-            raise ConformanceFailure(f"{what} response payload is not a DLMS access-response: {exc}") from exc
-        return command, results
+        return command, self._results(answer, what + " response")[1]
+
+    def _results(self, response: bytes, what: str) -> tuple[Outgoing | None, list[tuple[int, int]]]:
+        """The DLMS results of a response the device sent, verified by the core (GBCS 5: MAC or signature,
+        counter, the command it answers); a response that fails is the device's conformance failure."""
+        with from_device(what, "GBCS response rules (MAC or signature, counter, DLMS access-response)"):
+            received = self.core.receive(response)
+            return received.command, DlmsPayload.decode(received.header.payload).results
 
     def local_add_device(self, chf: bytes, device: bytes, install_code: bytes, join_period: int) -> Outgoing:
         """SRV 8.11 (add) flagged for local delivery (BAD 7.2.2.6.2): the CCS01 goes back to the user (for an
@@ -157,15 +170,11 @@ class HanServices:
         """SRV 8.13 (Return Local Command Response, BAD 7.2.2.6.4): a CCS01 response an HHT brought back is verified
         like any response (MAC, counter, the command it answers); on success the device is Whitelisted."""
         self._record("from-user", "CCS01 response (local delivery)", response)
-        received = self.core.receive(response)
-        try:
-            results = DlmsPayload.decode(received.header.payload).results
-        except Exception as exc:
-            raise ConformanceFailure(f"CCS01 response payload is not a DLMS access-response: {exc}") from exc
+        command, results = self._results(response, "CCS01 response (local delivery)")
         if not results or any(r != 0 for _, r in results):
-            return ServiceResponse(False, f"CCS01 results {results}", received.command)
+            return ServiceResponse(False, f"CCS01 results {results}", command)
         self.smi.set_status(device, Status.WHITELISTED, self.clock.now())
-        return ServiceResponse(True, "whitelisted", received.command)
+        return ServiceResponse(True, "whitelisted", command)
 
     def remove_device(self, chf: bytes, device: bytes) -> ServiceResponse:
         """SRV 8.11 (remove): CCS02; on success Whitelisted (or INC) back to Pending."""
@@ -182,23 +191,31 @@ class HanServices:
 
     def on_alert(self, data: bytes) -> None:
         """An alert from the CHF's WAN side: verified by the core (MAC, counter), then CS14 drives the join watch.
-        A refused alert is kept in `rejected` (the transcript shows it) and changes nothing."""
+        An alert the device got wrong (refused by the core, or a CS14 that does not carry the Device Log) changes
+        nothing and is kept in `violations` (the transcript shows it); `check()` reports it as the device's FAIL."""
         self._record("from-device", "alert", data)
         try:
-            received = self.core.receive(data)
-        except Rejected as exc:
-            self.rejected.append(exc)
-            return
-        if received.header.message_code != CS14:
+            with from_device("alert", "GBCS alert rules (MAC or signature, alert counter)"):
+                received = self.core.receive(data)
+            if received.header.message_code != CS14:
+                return
+            with from_device("CS14", "BAD 7.2.1.6.7 (CS14 0x8F12 carries the CHF Device Log)"):
+                listed = cs14_log(received.header.payload)
+        except ConformanceFailure as failure:
+            self.violations.append(failure)
             return
         now = self.clock.now()
-        listed = cs14_log(received.header.payload)
         self.cs14.append((now, listed))
         for device, watch in list(self.watches.items()):
             if device in listed and received.header.originator == watch.chf:
                 watch.sightings.append(now)
                 if len(watch.sightings) >= 2 and now <= watch.deadline:
                     self._joined(device)
+
+    def check(self) -> None:
+        """Raise the first alert the device got wrong (a ConformanceFailure), if any."""
+        if self.violations:
+            raise self.violations[0]
 
     def _joined(self, device: bytes) -> None:
         watch = self.watches.pop(device)

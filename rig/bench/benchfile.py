@@ -20,6 +20,10 @@
     [sniffers.s1]
     kind = "ezsp"
     port = "/dev/ttyUSB2"
+
+    [radio]                            # optional: conditions of the simulated medium
+    loss = 0.1                         # probability a frame is lost on its way to each receiver, 0 <= loss < 1
+    seed = 7                           # seed of the loss draws (the same seed gives the same losses)
 """
 from __future__ import annotations
 
@@ -31,11 +35,11 @@ from typing import Any
 
 from harness.errors import InputError
 from rig.bench import identifiers
-from rig.bench.model import (DEFAULT_BAUD, DEFAULT_CHANNEL, DEFAULT_EZSP_BAUD, DEFAULT_HEAP, EZSP, FLOW_CONTROLS,
-                             RADIO_KINDS, RESETS, ROLES, SIM, Bench, Dut, Emulator, Radio, Role)
+from rig.bench.consistency import check_bench, check_heap
+from rig.bench.model import (DEFAULT_BAUD, DEFAULT_CHANNEL, DEFAULT_EZSP_BAUD, DEFAULT_HEAP, DEFAULT_SEED, EZSP,
+                             FLOW_CONTROLS, RADIO_KINDS, RESETS, ROLES, SIM, Bench, Dut, Emulator, Radio, Role)
 
 _URL = re.compile(r"^[a-z][a-z0-9+]*://")
-_HEAP = re.compile(r"^[0-9]+[KM]?$")
 _NO_DEFAULT = object()
 
 
@@ -111,7 +115,7 @@ def load_bench(path: str | Path, *, check_files: bool = True) -> Bench:
 def parse_bench(data: dict[str, Any], *, source: str, base: Path, check_files: bool = True) -> Bench:
     """Validate parsed TOML. `base` is the folder that relative certificate paths are read from."""
     top = _Reader(source, data, "")
-    top.only(("bench", "roles", "sniffers"))
+    top.only(("bench", "roles", "sniffers", "radio"))
     meta = top.sub("bench", "a [bench] table", {})
     meta.only(("name", "channel", "description"))
     name = meta.get("name", str, "a string naming the bench", Path(source).stem)
@@ -137,7 +141,20 @@ def parse_bench(data: dict[str, Any], *, source: str, base: Path, check_files: b
                                      f"({', '.join(n for n, r in roles.items() if isinstance(r, Emulator)) or 'none'})")
     sniffers_table = top.sub("sniffers", "[sniffers.<name>] radio tables", {})
     sniffers = {name: _radio(sniffers_table.sub(name, "a radio table"), check_files) for name in sniffers_table.table}
-    return Bench(name=name, roles=roles, sniffers=sniffers, channel=channel, source=Path(source))
+    loss, seed = _radio_conditions(top.sub("radio", "a [radio] table (loss, seed)", {}))
+    bench = Bench(name=name, roles=roles, sniffers=sniffers, channel=channel, source=Path(source), loss=loss,
+                  seed=seed)
+    check_bench(bench, check_files=check_files)
+    return bench
+
+
+def _radio_conditions(radio: _Reader) -> tuple[float, int]:
+    """(loss, seed) of the simulated medium from the [radio] table."""
+    radio.only(("loss", "seed"))
+    loss = radio.get("loss", (int, float), "a probability 0 <= loss < 1", 0.0)
+    if isinstance(loss, bool) or not 0.0 <= loss < 1.0:
+        raise radio.error("loss", f"is {loss!r}; expected a probability 0 <= loss < 1")
+    return float(loss), radio.get("seed", int, "an integer seed", DEFAULT_SEED)
 
 
 def _role(role: _Reader, name: str, base: Path, check_files: bool) -> Role:
@@ -151,8 +168,10 @@ def _role(role: _Reader, name: str, base: Path, check_files: bool) -> Role:
         if reset not in RESETS:
             raise role.error("reset", f"is {reset!r}; expected " + " or ".join(f'"{r}"' for r in RESETS))
         heapsize = role.get("heapsize", str, 'a heap size such as "2M" or "256K" (simulated boards)', DEFAULT_HEAP)
-        if not _HEAP.match(heapsize):
-            raise role.error("heapsize", f"is {heapsize!r}; expected a heap size such as \"2M\" or \"256K\"")
+        try:
+            check_heap(heapsize)
+        except ValueError as e:
+            raise role.error("heapsize", str(e)) from None
         eui64 = _eui64(role, sim_eui64(ROLES.index(name) + 1))
         radio = _radio(role.sub("radio", 'a radio table: { kind = "sim" } or { kind = "ezsp", port = ..., baud = ... }'),
                        check_files)

@@ -14,6 +14,7 @@ DEFAULT_BAUD = 115200
 DEFAULT_EZSP_BAUD = 115200
 DEFAULT_HEAP = "256K"  # a simulated board's heap: about a Raspberry Pi Pico's RAM
 DEFAULT_CHANNEL = 11
+DEFAULT_SEED = 1
 FLOW_CONTROLS = ("hardware", "software")   # pyserial RTS/CTS or XON/XOFF; absent = none
 
 
@@ -68,13 +69,16 @@ Role = Emulator | Dut
 
 @dataclass(frozen=True)
 class Bench:
-    """A whole bench. `source` is the bench file, or None for the built-in sim bench."""
+    """A whole bench. `source` is the bench file, or None for the built-in sim bench. `loss` is the probability
+    that the simulated medium drops a frame on its way to each receiver, drawn from a generator seeded `seed`."""
 
     name: str
     roles: dict[str, Role]
     sniffers: dict[str, Radio] = field(default_factory=dict)
     channel: int = DEFAULT_CHANNEL
     source: Path | None = None
+    loss: float = 0.0
+    seed: int = DEFAULT_SEED
 
     def emulators(self) -> dict[str, Emulator]:
         return {name: role for name, role in self.roles.items() if isinstance(role, Emulator)}

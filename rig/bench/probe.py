@@ -1,7 +1,9 @@
 """Probing a bench: is every board answering with this checkout's firmware, is every radio there?
 
 Simulated boards are started, deployed and asked for their hello, then stopped. Real boards are only asked
-(deploying is `rig firmware deploy`'s job). Simulated radios are always ready; an EZSP radio is probed with
+(deploying is `rig firmware deploy`'s job). Each board's probe has a hard deadline (`probe_deadline`): a board
+that has not answered by then is "not ready", and every board is stopped and the scratch folder removed whatever
+happens (an exception, a signal). Simulated radios are always ready; an EZSP radio is probed with
 `rig.radios.ezsp.probe(port, baud)` (which answers (ok, detail)) when that module exists, else reported as
 not probed.
 """
@@ -9,7 +11,8 @@ from __future__ import annotations
 
 import importlib
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -25,6 +28,7 @@ from rig.boards.protocol import Board
 
 READY = "ready"
 NOT_PROBED = "not probed"
+DEPLOY_ALLOWANCE = 20.0  # seconds a simulated board may take to start and take the firmware, before its hello
 
 
 @dataclass(frozen=True)
@@ -57,31 +61,87 @@ def probe_radio(radio: Radio) -> str:
     return READY if ok else f"radio not ready: {detail}"
 
 
+def probe_deadline(role: Emulator, timeout: float) -> float:
+    """Seconds a probe of `role` may take in all: the hello's `timeout`, plus the deploy on a simulated board."""
+    return timeout + (DEPLOY_ALLOWANCE if role.simulated else 2.0)
+
+
 def _probe_board(bench: Bench, role: Emulator, board: Board, timeout: float) -> tuple[str, str, str]:
-    """(port, firmware version or "-", state) of one emulated role's board."""
-    port = role.board
+    """(port, firmware version or "-", state) of one emulated role's board (the caller stops the board)."""
     try:
+        board.start()
+        port = board.port
+    except RigError as e:
+        return role.board, "-", f"absent: {e}"
+    version, state = _ask_board(bench, role, board, timeout)
+    return port, version, state
+
+
+def _late(role: Emulator, board: Board, seconds: float) -> tuple[str, str, str]:
+    """The row of a probe that missed its deadline."""
+    boots = getattr(board, "boots", 0)
+    crash = f"; the board booted {boots} times (crash-looping: is heapsize {role.heapsize} too small?)" \
+        if boots > 2 else ""
+    return role.board, "-", f"not answering: no answer within {seconds:.0f} s{crash}"
+
+
+class _Probes:
+    """One thread per board probe, each with its deadline; `close` stops the simulated boards and waits for
+    the threads, so nothing runs on (or writes into the scratch folder) once the probe is over."""
+
+    def __init__(self, bench: Bench, boards: dict[str, Board], timeout: float):
+        self.bench, self.boards, self.timeout = bench, boards, timeout
+        self.emulators = bench.emulators()
+        self.closing = threading.Event()
+        self.results: dict[str, tuple[str, str, str]] = {}
+        self.threads = {name: threading.Thread(target=self._work, args=(name,), name=f"probe {name}", daemon=True)
+                        for name in boards}
+
+    def _work(self, name: str) -> None:
+        if self.closing.is_set():
+            return
         try:
-            board.start()
-            port = board.port
-        except RigError as e:
-            return port, "-", f"absent: {e}"
-        version, state = _ask_board(bench, role, board, timeout)
-        return port, version, state
-    finally:
-        if role.simulated:
+            self.results[name] = _probe_board(self.bench, self.emulators[name], self.boards[name], self.timeout)
+        except Exception:
+            if not self.closing.is_set():
+                raise
+            # its board was stopped under it (the deadline passed, or a signal came): its row says so already
+
+    def run(self) -> dict[str, tuple[str, str, str]]:
+        started = time.monotonic()
+        for thread in self.threads.values():
+            thread.start()
+        for name, thread in self.threads.items():
+            deadline = probe_deadline(self.emulators[name], self.timeout)
+            thread.join(max(0.0, started + deadline - time.monotonic()))
+            if thread.is_alive():
+                self.results[name] = _late(self.emulators[name], self.boards[name], deadline)
+            elif name not in self.results:  # the thread died of a bug; its traceback is on stderr
+                self.results[name] = (self.emulators[name].board, "-", "probe failed (see the traceback above)")
+        return dict(self.results)
+
+    def close(self) -> None:
+        self.closing.set()
+        simulated = [board for name, board in self.boards.items() if self.emulators[name].simulated]
+        for board in simulated:
             board.stop()
+        for thread in self.threads.values():
+            if thread.is_alive():
+                thread.join(timeout=5)  # a probe ends once its board is gone
+        for board in simulated:
+            board.stop()  # started by a probe thread while the first stop ran
 
 
 def _ask_board(bench: Bench, role: Emulator, board: Board, timeout: float) -> tuple[str, str]:
     try:
         if role.simulated:
-            deploy(board.port, board_config(role.role, board_id(bench, role), role.eui64), baud=role.baud)
+            deploy(board.port, board_config(role.role, board_id(bench, role), role.eui64), baud=role.baud,
+                   name=role.role)
             link = connect_checked(board.port, role.role, baud=role.baud, timeout=timeout)
             version = link.hello.fw
             link.close()
             return version, READY
-        link = BoardLink(board.port, baudrate=role.baud)
+        link = BoardLink(board.port, baudrate=role.baud, name=role.role)
         try:
             hello = link.connect(expect_role=role.role, timeout=timeout)
         finally:
@@ -100,14 +160,14 @@ def probe_bench(bench: Bench, workdir: Path | None = None, *, timeout: float = 5
     """Probe every role (boards in parallel) and every sniffer radio; rows come in bench order.
     `board_factory` makes each role's board (default: `make_board`)."""
     board_factory = board_factory or make_board
+    emulators = bench.emulators()
     with tempfile.TemporaryDirectory(prefix="rig-bench-check-") as scratch:
         base = Path(workdir) if workdir is not None else Path(scratch)
-        emulators = bench.emulators()
-        boards = {name: board_factory(role, base) for name, role in emulators.items()}
-        with ThreadPoolExecutor(max_workers=max(1, len(boards))) as pool:
-            futures = {name: pool.submit(_probe_board, bench, emulators[name], boards[name], timeout)
-                       for name in boards}
-            results = {name: future.result() for name, future in futures.items()}
+        probes = _Probes(bench, {name: board_factory(role, base) for name, role in emulators.items()}, timeout)
+        try:
+            results = probes.run()
+        finally:
+            probes.close()
     emulator_rows: dict[str, RoleStatus] = {}
     for name, role in emulators.items():
         port, firmware, state = results[name]

@@ -34,6 +34,15 @@ def make_board(role: Emulator, workdir: Path) -> Board:
     return SerialBoard(role.role, role.board, baud=role.baud, reset=role.reset)
 
 
+def sim_unavailable(bench: Bench) -> str | None:
+    """Why `bench`'s simulated boards cannot run on this host (None when it has none or they can)."""
+    from rig.boards.sim import host_problem
+
+    if not any(role.simulated for role in bench.emulators().values()):
+        return None
+    return host_problem()
+
+
 def board_id(bench: Bench, role: Emulator) -> str:
     """The identity written to a board's /config.json and reported in its hello."""
     return f"sim-{role.role}" if role.simulated else f"{bench.name}/{role.role}"
@@ -121,7 +130,8 @@ class BenchRuntime:
         board = self._boards[name]
         board.start()
         extra = self.board_extra(name) if self.board_extra else None
-        deploy(board.port, board_config(name, board_id(self.bench, role), role.eui64, extra), baud=role.baud)
+        deploy(board.port, board_config(name, board_id(self.bench, role), role.eui64, extra), baud=role.baud,
+               name=name)
         self._links[name] = connect_checked(board.port, name, baud=role.baud, timeout=self.link_timeout,
                                             log_path=self.workdir / f"{name}.link.log")
         self._say(f"{name}: ready on {board.port}")

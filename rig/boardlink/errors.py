@@ -7,11 +7,11 @@ from harness.errors import BenchFault, BoardLost
 class HelloMismatch(BenchFault):
     """The board's hello does not match what the rig expects (protocol version, role)."""
 
-    def __init__(self, field: str, expected: object, got: object, port: str):
+    def __init__(self, field: str, expected: object, got: object, where: str):
         self.field = field
         self.expected = expected
         self.got = got
-        super().__init__(f"board on {port}: hello {field}: expected {expected!r}, got {got!r}")
+        super().__init__(f"{where}: hello {field}: expected {expected!r}, got {got!r}")
 
 
 class LinkTimeout(BoardLost):

@@ -39,12 +39,12 @@ class Hello:
     state: str
 
     @classmethod
-    def parse(cls, body: dict, port: str) -> "Hello":
+    def parse(cls, body: dict, where: str) -> "Hello":
         def get(name: str, kinds: tuple[type, ...], optional: bool = False) -> Any:
             value = body.get(name)
             if (value is None and optional) or (isinstance(value, kinds) and not isinstance(value, bool)):
                 return value
-            raise InputError(f"hello from board on {port}: expected {'/'.join(k.__name__ for k in kinds)}",
+            raise InputError(f"hello from {where}: expected {'/'.join(k.__name__ for k in kinds)}",
                              field=name)
 
         return cls(get("proto", (int,)), get("role", (str,), True), get("fw", (str,)),
@@ -79,8 +79,10 @@ class _Pending:
 class BoardLink:
     """The board link to one board on a pyserial URL (/dev/ttyACM0, /dev/pts/N, socket://…, loop://)."""
 
-    def __init__(self, url: str, *, baudrate: int = 115200, log_path: Path | str | None = None):
+    def __init__(self, url: str, *, baudrate: int = 115200, log_path: Path | str | None = None,
+                 name: str | None = None):
         self.url = url
+        self.where = f"{name} board" if name else f"board on {url}"  # how messages name the board (its role)
         self.baudrate = baudrate
         self.hello: Hello | None = None
         self._expect_role: str | None = None
@@ -135,14 +137,14 @@ class BoardLink:
                     break
                 except LinkTimeout:
                     if time.monotonic() >= deadline:
-                        raise LinkTimeout(f"board on {self.url} did not answer hello within {timeout:.1f} s") from None
+                        raise LinkTimeout(f"{self.where} did not answer hello within {timeout:.1f} s") from None
         finally:
             self._connecting = False
-        hello = Hello.parse(body, self.url)
+        hello = Hello.parse(body, self.where)
         if hello.proto != linkproto.PROTOCOL_VERSION:
-            raise HelloMismatch("protocol version", linkproto.PROTOCOL_VERSION, hello.proto, self.url)
+            raise HelloMismatch("protocol version", linkproto.PROTOCOL_VERSION, hello.proto, self.where)
         if expect_role is not None and hello.role != expect_role:
-            raise HelloMismatch("role", expect_role, hello.role, self.url)
+            raise HelloMismatch("role", expect_role, hello.role, self.where)
         self.hello = hello
         for hook in list(self._connect_hooks):
             hook(self)
@@ -173,7 +175,7 @@ class BoardLink:
             except (serial.SerialException, OSError):
                 pass  # the port is already gone
             self._serial = None
-        self._fail_all(BoardLost(f"board link to {self.url} closed"))
+        self._fail_all(BoardLost(f"link to the {self.where} closed"))
 
     def __enter__(self) -> "BoardLink":
         return self
@@ -194,7 +196,7 @@ class BoardLink:
         if self._lost is not None:
             raise BoardLost(self._lost)
         if self._serial is None:
-            raise BoardLost(f"board link to {self.url} is not open")
+            raise BoardLost(f"link to the {self.where} is not open")
         with self._lock:
             self._seq = self._seq % 0xFFFF + 1
             seq = self._seq
@@ -211,10 +213,10 @@ class BoardLink:
                 self._serial.flush()
             self.counters["tx"] += 1
             if not pending.done.wait(DEFAULT_TIMEOUT if timeout is None else timeout):
-                raise LinkTimeout(f"board on {self.url} did not answer {method!r} within "
+                raise LinkTimeout(f"{self.where} did not answer {method!r} within "
                                   f"{DEFAULT_TIMEOUT if timeout is None else timeout:.1f} s")
         except (serial.SerialException, OSError) as e:
-            self._mark_lost(f"board port {self.url} failed: {e}")
+            self._mark_lost(f"port of the {self.where} failed: {e}")
             raise BoardLost(self._lost) from e
         finally:
             with self._lock:
@@ -252,7 +254,7 @@ class BoardLink:
             try:
                 event = self._events.get(timeout=max(0.0, left))
             except queue.Empty:
-                raise LinkTimeout(f"no {name!r} event from board on {self.url} within {timeout:.1f} s") from None
+                raise LinkTimeout(f"no {name!r} event from the {self.where} within {timeout:.1f} s") from None
             if event.name == name and (match is None or match(event)):
                 return event
 
@@ -271,7 +273,7 @@ class BoardLink:
                 data = ser.read(ser.in_waiting or 1)
             except (serial.SerialException, OSError, TypeError) as e:
                 if not self._stop.is_set():
-                    self._mark_lost(f"board port {self.url} failed: {e}")
+                    self._mark_lost(f"port of the {self.where} failed: {e}")
                 return
             if data:
                 for item in self._framer.feed(data):
@@ -320,7 +322,7 @@ class BoardLink:
         self._record(f"EVT {name} {json.dumps(data)}")
         if name == "boot" and data.get("reason") != "power_cycle" and not self._connecting:
             self.counters["resets"] += 1
-            self._mark_lost(f"board on {self.url} reset (boot event, boot #{data.get('boots')}); "
+            self._mark_lost(f"{self.where} reset (boot event, boot #{data.get('boots')}); "
                             "call reconnect()")
         self._events.put(event)
         for callback in list(self._callbacks):

@@ -88,9 +88,11 @@ def board_config(role: str, board_id: str, eui64: str, extra: dict | None = None
 
 
 def deploy(port: str, config: bytes, *, baud: int = 115200, root: Path = FIRMWARE_DIR,
-           progress: Progress | None = None) -> DeployReport:
-    """Copy changed firmware files and /config.json over mpremote, then soft-reset so main.py starts."""
+           progress: Progress | None = None, name: str | None = None) -> DeployReport:
+    """Copy changed firmware files and /config.json over mpremote, then soft-reset so main.py starts.
+    Errors name the board by `name` (its role) when given, else by its port."""
     say = progress or (lambda _line: None)
+    where = f"{name} board" if name else f"board on {port}"
     started = time.monotonic()
     files = firmware_files(root)
     files["/config.json"] = config
@@ -123,9 +125,9 @@ def deploy(port: str, config: bytes, *, baud: int = 115200, root: Path = FIRMWAR
         # wait for the reset to begin, so the next client's ^C cannot reach the board while it goes down
         seen = transport.read_until(1, b"soft reboot\r\n", timeout=5)
         if not seen.endswith(b"soft reboot\r\n"):
-            raise BoardLost(f"board on {port} did not soft-reset after the deploy (got {seen[-80:]!r})")
+            raise BoardLost(f"{where} did not soft-reset after the deploy (got {seen[-80:]!r})")
     except (TransportError, OSError) as e:
-        raise BoardLost(f"deploy to {port} failed: {e}") from None
+        raise BoardLost(f"deploy to the {where} failed: {e}") from None
     finally:
         transport.close()
     report.seconds = time.monotonic() - started
@@ -162,11 +164,11 @@ def _make_parents(transport: SerialTransport, path: str, made: set[str]) -> None
 def connect_checked(port: str, role: str, *, baud: int = 115200, log_path: Path | str | None = None,
                     timeout: float = 5.0) -> BoardLink:
     """Open the board link, hello, and check the role and that the firmware version is this checkout's."""
-    link = BoardLink(port, baudrate=baud, log_path=log_path)
+    link = BoardLink(port, baudrate=baud, log_path=log_path, name=role)
     try:
         hello = link.connect(expect_role=role, timeout=timeout)
         if hello.fw != FIRMWARE_VERSION:
-            raise HelloMismatch("firmware version", FIRMWARE_VERSION, hello.fw, port)
+            raise HelloMismatch("firmware version", FIRMWARE_VERSION, hello.fw, link.where)
     except BaseException:
         link.close()
         raise

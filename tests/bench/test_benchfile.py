@@ -194,3 +194,86 @@ def test_ezsp_flow_control(tmp_path):
     assert bench.roles["chf"].radio.flow_control == "hardware"
     err = error_for(tmp_path, '[roles.chf]\nkind = "emulator"\nboard = "sim"\n' + radio.format("rts"))
     assert err.field == "roles.chf.radio.flow_control"
+
+
+DUT_ESME = ('[roles.esme]\nkind = "dut"\neui64 = "000D6F000ABCDEF0"\n'
+            'install_code = "83FED3407A939723A5C639B26916D505C3B5"\nvia = "chf"\n')
+
+
+def test_two_roles_sharing_an_eui64(tmp_path):
+    err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + 'eui64 = "000D6F000ABCDEF0"\n' + DUT_ESME)
+    assert err.field == "roles.esme.eui64"
+    assert "000D6F000ABCDEF0 is also roles.chf's EUI-64; every role needs its own" in str(err)
+
+
+def test_two_roles_on_one_port(tmp_path):
+    board = 'kind = "emulator"\nboard = "socket://127.0.0.1:7001"\nradio = { kind = "sim" }\n'
+    err = error_for(tmp_path, '[roles.chf]\n' + board + '[roles.esme]\n' + board)
+    assert err.field == "roles.esme.board" and "is also roles.chf.board" in str(err)
+
+
+def test_two_links_to_one_serial_device_are_one_port(tmp_path):
+    (tmp_path / "ttyACM0").touch()
+    (tmp_path / "by-id-chf").symlink_to(tmp_path / "ttyACM0")
+    err = error_for(tmp_path, f'[roles.chf]\nkind = "emulator"\nboard = "{tmp_path / "by-id-chf"}"\n'
+                              f'radio = {{ kind = "ezsp", port = "{tmp_path / "ttyACM0"}" }}\n')
+    assert err.field == "roles.chf.radio.port" and "every board and radio needs its own port" in str(err)
+
+
+@pytest.mark.parametrize("heap, problem", [("1K", "a board needs at least 128K to boot the firmware"),
+                                           ("64K", "a board needs at least 128K"),
+                                           ("9000M", "expected at most 64M"),
+                                           ("lots", "expected a heap size such as")])
+def test_heap_a_board_cannot_boot_with(tmp_path, heap, problem):
+    err = error_for(tmp_path, f'[roles.chf]\n{GOOD_EMULATOR}heapsize = "{heap}"\n')
+    assert err.field == "roles.chf.heapsize" and problem in str(err)
+
+
+def test_placeholder_certificate_file(tmp_path):
+    (tmp_path / "esme-zse.cert").write_text("put the meter's certificate here\n")
+    err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME
+                    + 'certificates = { zse = "esme-zse.cert" }\n')
+    assert err.field == "roles.esme.certificates.zse" and "is not a ZSE certificate" in str(err)
+
+
+def test_zse_certificate_of_another_device(tmp_path):
+    from harness.zse.test_ca import TestCA
+
+    ca = TestCA(2)
+    (tmp_path / "other.cert").write_text(ca.issue(bytes.fromhex("000D6F0000000001")).cert_bytes.hex())
+    (tmp_path / "own.cert").write_bytes(ca.issue(bytes.fromhex("000D6F000ABCDEF0")).cert_bytes)
+    err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME + 'certificates = { zse = "other.cert" }\n')
+    assert err.field == "roles.esme.certificates.zse"
+    assert "is the certificate of 000D6F0000000001, not of this device (000D6F000ABCDEF0)" in str(err)
+    own = '[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME + 'certificates = { zse = "own.cert" }\n'
+    bench = load_bench(write(tmp_path, own))
+    assert bench.roles["esme"].certificates["zse"] == tmp_path / "own.cert"
+
+
+def test_gbcs_certificates_must_parse_and_name_the_device(tmp_path):
+    from harness.smki.mint import mint
+
+    mint(tmp_path / "smki", {"esme": "000D6F000ABCDEF0", "gsme": "000D6F0000000002"})
+    ds, other = tmp_path / "smki" / "000d6f000abcdef0-ds.pem", tmp_path / "smki" / "000d6f0000000002-ka.pem"
+    text = ('[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME
+            + f'certificates = {{ gbcs_ds = "{ds}", gbcs_ka = "{other}" }}\n')
+    err = error_for(tmp_path, text)
+    assert err.field == "roles.esme.certificates.gbcs_ka" and "not of this device" in str(err)
+    (tmp_path / "junk.pem").write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+    err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME + 'certificates = { gbcs_ds = "junk.pem" }\n')
+    assert err.field == "roles.esme.certificates.gbcs_ds" and "is not an X.509 certificate" in str(err)
+
+
+def test_radio_conditions(tmp_path):
+    bench = load_bench(write(tmp_path, f"[radio]\nloss = 0.1\nseed = 7\n[roles.chf]\n{GOOD_EMULATOR}"))
+    assert (bench.loss, bench.seed) == (0.1, 7)
+    plain = load_bench(write(tmp_path, f"[roles.chf]\n{GOOD_EMULATOR}"))
+    assert (plain.loss, plain.seed) == (0.0, 1)
+
+
+@pytest.mark.parametrize("table, field", [("loss = 1.0", "radio.loss"), ("loss = -0.1", "radio.loss"),
+                                          ("loss = true", "radio.loss"), ('seed = "7"', "radio.seed"),
+                                          ("gain = 3", "radio.gain")])
+def test_bad_radio_conditions(tmp_path, table, field):
+    err = error_for(tmp_path, f"[radio]\n{table}\n[roles.chf]\n{GOOD_EMULATOR}")
+    assert err.field == field

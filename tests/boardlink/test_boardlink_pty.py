@@ -175,3 +175,13 @@ def test_board_follows_the_virtual_clock(link: BoardLink) -> None:
 def test_missing_port_is_board_lost(tmp_path: Path) -> None:
     with pytest.raises(BoardLost, match="cannot open board port"):
         BoardLink(str(tmp_path / "ttyNOPE")).connect(timeout=0.5)
+
+
+def test_a_reset_names_the_boards_role_not_its_pty(board: PtyBoard, tmp_path: Path) -> None:
+    with BoardLink(board.port, name="esme") as link:
+        link.connect(expect_role="esme", timeout=5)
+        board.kill()
+        board.start()
+        with pytest.raises(BoardLost) as lost:
+            link.call("ping", timeout=5)
+    assert str(lost.value).startswith("esme board reset (boot event") and "/dev/" not in str(lost.value)

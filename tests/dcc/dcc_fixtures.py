@@ -33,9 +33,11 @@ class Device:
         peer = self.keys.public_key(header.recipient, "ka")
         return security.apply_mac(header, self.keys.private_key(self.eui, "ka"), peer).encode()
 
-    def alert(self, counter: int, recipient: bytes, *, critical: bool, code: int = 0x1001) -> bytes:
-        header = GroupingHeader(CRA_ALERT, counter, self.eui, recipient, None, OtherInfo(code),
-                                bytes.fromhex("0109") + counter.to_bytes(4, "big"), b"")
+    def alert(self, counter: int, recipient: bytes, *, critical: bool, code: int = 0x1001,
+              payload: bytes | None = None) -> bytes:
+        if payload is None:
+            payload = bytes.fromhex("0109") + counter.to_bytes(4, "big")
+        header = GroupingHeader(CRA_ALERT, counter, self.eui, recipient, None, OtherInfo(code), payload, b"")
         if critical:
             return security.sign_grouping(header, self.keys.private_key(self.eui, "ds")).encode()
         peer = self.keys.public_key(recipient, "ka")

@@ -51,7 +51,7 @@ def test_tampered_message_exits_1(rtds, shared):
     raw = bytearray(rtds["CS11_3.3_SUCCESS_COMMAND_GBCS.HEX"])
     raw[-1] ^= 1
     result = _run(raw.hex(), "--keystore", str(shared("rtds", "keystore")))
-    assert result.exit_code == 1 and json.loads(result.output)["mac"] == "invalid"
+    assert result.exit_code == 1 and "\nmac: invalid\n" in result.output
 
 
 def test_malformed_message_exits_1():
@@ -67,6 +67,32 @@ def test_unusable_input_exits_2(tmp_path):
     assert _run(str(tmp_path / "x.HEX")).exit_code == 2
     assert _run("DF00", "--acb", "nope").exit_code == 2
     assert _run("DF00", "--keystore", str(tmp_path / "nodir")).exit_code == 2
+
+
+def test_long_hex_argument_prints_text_by_default(rtds, shared):
+    raw = max(rtds.values(), key=len)
+    assert len(raw.hex()) >= 256
+    result = _run(raw.hex(), "--keystore", str(shared("rtds", "keystore")))
+    assert result.exit_code in (0, 1), result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "input: hex" and lines[1].startswith("kind: ")
+    assert any(line.startswith("signature: ") for line in lines) and any(line.startswith("errors: ") for line in lines)
+
+
+def test_hex_on_standard_input(rtds):
+    raw = rtds["CS11_3.3_SUCCESS_COMMAND_GBCS.HEX"]
+    text = raw.hex().upper()
+    result = CliRunner().invoke(gbcs, ["decode", "-", "--json"], input=" ".join(text[i:i + 32] for i in
+                                                                          range(0, len(text), 32)) + "\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["input"] == "stdin" and json.loads(result.output)["use_case"] == "CS11"
+
+
+def test_long_text_that_is_neither_hex_nor_a_file_exits_2():
+    result = _run("Z" * 300)
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [f"error: {'Z' * 40}... (300 characters): no such file, and not hex "
+                                          "(File name too long)"]
 
 
 def test_utrn_subgroup_is_listed():

@@ -86,6 +86,36 @@ def test_nothing_selected_exits_2(tmp_path: Path) -> None:
     (pytest.ExitCode.INTERNAL_ERROR, [], 1),
     (pytest.ExitCode.USAGE_ERROR, [], 2),
     (pytest.ExitCode.NO_TESTS_COLLECTED, [], 2),
+    (pytest.ExitCode.OK, ["SKIP", "SKIP"], 3),
+    (pytest.ExitCode.OK, [], 3),
+    (pytest.ExitCode.OK, ["PASS", "SKIP unsupported"], 3),
+    (pytest.ExitCode.OK, ["FAIL", "SKIP unsupported"], 1),
 ])
 def test_exit_status(code: int, verdicts: list[str], expected: int) -> None:
-    assert exit_status(int(code), verdicts) == expected
+    tests = [{"nodeid": f"t{i}", "verdict": v.split()[0], "unsupported": "unsupported" in v}
+             for i, v in enumerate(verdicts)]
+    assert exit_status(int(code), tests) == expected
+
+
+NOT_SUPPORTED = HEADER + "from harness.pytest_plugin import NotSupportedYet\n" + MARKS + \
+    "def test_han():\n    raise NotSupportedYet('HAN sessions on EZSP radios are not supported yet')\n" + MARKS + \
+    '@pytest.mark.roles("hht")\ndef test_hht():\n    pass\n'
+
+
+def test_nothing_tested_exits_3_with_a_table_of_why(tmp_path: Path) -> None:
+    bench = tmp_path / "bench.toml"
+    bench.write_text('[roles.chf]\nkind = "emulator"\nboard = "sim"\nradio = { kind = "sim" }\n')
+    done = rig_run(tmp_path, NOT_SUPPORTED, "--bench", str(bench), "--loss", "0.2", "--seed", "9")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "nothing was tested on this bench" in done.stderr
+    assert "rig: not yet" in done.stderr and "HAN sessions on EZSP radios are not supported yet" in done.stderr
+    assert "bench: n/a" in done.stderr and "has no hht role" in done.stderr
+    record = json.loads((only_run_folder(tmp_path) / "run.json").read_text())
+    assert [(t["verdict"], t["unsupported"]) for t in record["tests"]] == [("SKIP", True), ("SKIP", False)]
+    assert record["bench"]["radio"] == {"loss": 0.2, "seed": 9}
+
+
+def test_some_untested_exits_3(tmp_path: Path) -> None:
+    done = rig_run(tmp_path, PASSING + NOT_SUPPORTED.removeprefix(HEADER))
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "1 tests were not tested on this bench: the rig does not support it yet" in done.stderr

@@ -10,7 +10,7 @@ import pytest
 from harness.errors import BoardLost, ConformanceFailure, RigTimeout
 from harness.evidence import NAME_LIMIT, Evidence, safe_name
 from harness.results import ResultsWriter, RunRecord, ResultEntry, junit_xml, new_run_id, summary_table
-from harness.verdicts import Outcome, Verdict, classify, combine, one_line
+from harness.verdicts import Outcome, Verdict, classify, combine, one_line, over_channel
 
 PASS, SKIP = Outcome(Verdict.PASS), Outcome(Verdict.SKIP, "not on this bench")
 FAIL, ERROR = Outcome(Verdict.FAIL, "no CS14"), Outcome(Verdict.ERROR, "in fixture teardown: BoardLost: gone")
@@ -140,3 +140,12 @@ def test_not_applicable() -> None:
     assert not_applicable(bench, ["chf"], []) is None
     assert not_applicable(bench, ["chf", "gsme"], []) == "bench 'lab' has no gsme role"
     assert not_applicable(bench, ["chf", "esme"], ["chf"]) == "esme is a real device on bench 'lab'; this test emulates it"
+
+
+@pytest.mark.parametrize("outcome, lost, verdict", [
+    (FAIL, 2, Verdict.ERROR), (FAIL, 0, Verdict.FAIL), (PASS, 2, Verdict.PASS), (ERROR, 2, Verdict.ERROR)])
+def test_a_fail_over_a_channel_that_lost_frames_beyond_retries_is_error(outcome, lost, verdict) -> None:
+    judged = over_channel(outcome, lost)
+    assert judged.verdict is verdict
+    if outcome is FAIL and lost:
+        assert judged.reason.startswith("the channel lost 2 frames") and "no CS14" in judged.reason

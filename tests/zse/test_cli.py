@@ -18,8 +18,12 @@ def test_install_code(shared):
         result = invoke("install-code", v["install_code"], "--json")
         assert result.exit_code == 0
         assert json.loads(result.output) == {"crc_ok": True, "link_key": v["link_key"]}
+
+
+def test_install_code_with_bad_crc_is_an_error() -> None:
     bad = invoke("install-code", "11223344556677884AF8", "--json")
-    assert bad.exit_code == 0 and json.loads(bad.output)["crc_ok"] is False
+    assert bad.exit_code == 2
+    assert bad.output.strip() == "rig zse install-code: error: install code CRC is 4AF8, expected 4AF7 (check for a typo)"
 
 
 @pytest.fixture
@@ -80,6 +84,6 @@ def test_bad_arguments_exit_2(vectors):
         result = invoke(*args)
         assert result.exit_code == 2, (args, result.output)
         lines = [line for line in result.output.splitlines() if line]
-        assert len(lines) == 1 and lines[0].startswith("error:"), (args, result.output)
-    assert invoke("install-code", "11zz").output.strip() == "error: install code is not hex"
+        assert len(lines) == 1 and lines[0].startswith(f"rig zse {args[0]}: error:"), (args, result.output)
+    assert invoke("install-code", "11zz").output.strip() == "rig zse install-code: error: install code is not hex"
     assert "on the curve" in invoke("cert", v["initiator_u"]["certificate"], "--ca", not_on_curve).output

@@ -1,0 +1,33 @@
+"""The medium's model of the MAC's acknowledged retransmission: a unicast frame (ack requested) is lost only when
+every one of its 1 + MAC_RETRIES tries is, and then recorded as lost beyond retries; a broadcast gets one try."""
+from __future__ import annotations
+
+from emulators.medium.medium import MAC_RETRIES, Impairments, Medium
+from rig.clock import VirtualClock
+
+
+class Node:
+    def __init__(self, name: str):
+        self.name, self.channel, self.heard = name, 11, []
+
+    def on_psdu(self, psdu: bytes) -> None:
+        self.heard.append(psdu)
+
+
+def test_unicast_frames_are_retried_and_broadcasts_are_not():
+    clock = VirtualClock()
+    medium = Medium(clock, seed=5, impairments=Impairments(loss=0.5, latency=0.0))
+    a, b = Node("a"), Node("b")
+    medium.attach(a)
+    medium.attach(b)
+    for _ in range(400):
+        medium.transmit(a, bytes([0x21, 0x88, 0x01]))   # data frame, ack requested
+    clock.advance(1.0)  # retried tries arrive MAC_RETRY_INTERVAL later each
+    unicast_lost = 400 - len(b.heard)
+    assert unicast_lost == len(medium.beyond_retries) and medium.stats.retried > 0
+    assert 0 < unicast_lost < 400 * 0.5 ** (1 + MAC_RETRIES) * 3   # about 1 in 16 at 50% loss
+    assert all(entry[1:] == ("a", "b") for entry in medium.beyond_retries)
+    b.heard.clear()
+    for _ in range(400):
+        medium.transmit(a, bytes([0x03, 0x08, 0x02]))   # MAC command, no ack requested (e.g. a beacon request)
+    assert 100 < len(b.heard) < 300 and len(medium.beyond_retries) == unicast_lost

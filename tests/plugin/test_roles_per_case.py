@@ -1,0 +1,34 @@
+"""Roles are declared per parametrised case: on usb-two-boards.toml's topology (CHF and ESME, here on sim boards and
+the sim radio) every conformance case whose own roles are on the bench runs, e.g. `test_full_join[esme]`."""
+from __future__ import annotations
+
+import dataclasses
+
+from harness.pytest_plugin import _marker_args, not_applicable
+from harness.shared import PROJECT_ROOT
+from rig.bench.benchfile import load_bench
+from rig.bench.model import SIM, Emulator, Radio
+
+SUITE = PROJECT_ROOT / "tests" / "conformance"
+TWO_BOARDS = PROJECT_ROOT / "hardware" / "benches" / "usb-two-boards.toml"
+
+
+def two_boards_on_sim():
+    bench = load_bench(TWO_BOARDS, check_files=False)
+    roles = {name: dataclasses.replace(role, board=SIM, radio=Radio(kind=SIM))
+             for name, role in bench.roles.items() if isinstance(role, Emulator)}
+    return dataclasses.replace(bench, roles=roles)
+
+
+def test_two_board_topology_runs_every_case_its_roles_allow(pytester):
+    bench = two_boards_on_sim()
+    items, _ = pytester.inline_genitems(str(SUITE), "-p", "harness.pytest_plugin", "-o", f"conformance_paths={SUITE}")
+    runs = {item.nodeid.split("::", 1)[1]: not_applicable(bench, _marker_args(item, "roles"),
+                                                          _marker_args(item, "dut")) is None for item in items}
+    assert set(bench.roles) == {"chf", "esme"}
+    for name, runnable in runs.items():
+        roles = set(_marker_args(next(i for i in items if i.nodeid.endswith("::" + name)), "roles"))
+        assert runnable == (roles <= {"chf", "esme"}), name
+    esme_cases = [name for name in runs if name.endswith("[esme]")]
+    assert esme_cases and all(runs[name] for name in esme_cases), {n: runs[n] for n in esme_cases}
+    assert "test_full_join[esme]" in runs and not runs["test_full_join[gsme]"]
