@@ -4,6 +4,10 @@ A reader thread splits the byte stream into frames and board log lines. Response
 request (by sequence number); events go to a queue and to callbacks. A `boot` event the host did not ask
 for means the board reset: requests in flight fail with `BoardLost`, and so does every call until
 `reconnect()`.
+
+An answer to a request the host gave up on (`LinkTimeout`, e.g. a hello retried while the board boots, or a board
+slowed by load) is expected and counted as `late`; only an answer the host cannot account for (a sequence number
+it never sent, or one already answered) counts as `stray`.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import json
 import queue
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -24,6 +29,7 @@ from rig.boardlink.framer import Frame, Framer
 
 DEFAULT_TIMEOUT = 5.0
 MAX_LOG_LINES = 10000
+MAX_ABANDONED = 256  # requests given up on whose late answers are still recognised as late, not stray
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,7 @@ class BoardLink:
         self._write_lock = threading.Lock()
         self._lock = threading.Lock()
         self._pending: dict[int, _Pending] = {}
+        self._abandoned: OrderedDict[int, str] = OrderedDict()  # seq -> method of requests that timed out
         self._seq = 0
         self._lost: str | None = None
         self._connecting = False
@@ -102,7 +109,7 @@ class BoardLink:
         self._event_seq: int | None = None
         self._log: list[str] = []
         self._log_file = open(log_path, "a", encoding="utf-8") if log_path else None
-        self.counters = {"tx": 0, "stray": 0, "events_lost": 0, "resets": 0}
+        self.counters = {"tx": 0, "timeouts": 0, "late": 0, "stray": 0, "events_lost": 0, "resets": 0}
 
     # -- lifecycle -------------------------------------------------------------------------------
     def open(self) -> None:
@@ -200,6 +207,7 @@ class BoardLink:
         with self._lock:
             self._seq = self._seq % 0xFFFF + 1
             seq = self._seq
+            self._abandoned.pop(seq, None)
             pending = self._pending[seq] = _Pending(method)
         try:
             line = linkproto.encode(linkproto.REQUEST, seq, {"m": method, "p": params})
@@ -207,20 +215,26 @@ class BoardLink:
             with self._lock:
                 self._pending.pop(seq, None)
             raise InputError(f"request {method!r}: {e}", field="params") from e
+        wait = DEFAULT_TIMEOUT if timeout is None else timeout
         try:
             with self._write_lock:
                 self._serial.write(line)
                 self._serial.flush()
             self.counters["tx"] += 1
-            if not pending.done.wait(DEFAULT_TIMEOUT if timeout is None else timeout):
-                raise LinkTimeout(f"{self.where} did not answer {method!r} within "
-                                  f"{DEFAULT_TIMEOUT if timeout is None else timeout:.1f} s")
+            pending.done.wait(wait)
+            with self._lock:  # the reader answers under this lock: an answer is either taken here or counted late
+                self._pending.pop(seq, None)
+                answered = pending.done.is_set()
+                if not answered:
+                    self._abandon(seq, method)
         except (serial.SerialException, OSError) as e:
             self._mark_lost(f"port of the {self.where} failed: {e}")
             raise BoardLost(self._lost) from e
         finally:
             with self._lock:
                 self._pending.pop(seq, None)
+        if not answered:
+            raise LinkTimeout(f"{self.where} did not answer {method!r} within {wait:.1f} s")
         if pending.error is not None:
             raise pending.error
         assert pending.body is not None
@@ -293,22 +307,37 @@ class BoardLink:
         else:
             self.counters["stray"] += 1
 
+    def _abandon(self, seq: int, method: str) -> None:
+        """Remember a request given up on (call with `_lock` held) so that its answer counts as late."""
+        self.counters["timeouts"] += 1
+        self._abandoned[seq] = method
+        while len(self._abandoned) > MAX_ABANDONED:
+            self._abandoned.popitem(last=False)
+
     def _response(self, frame: Frame) -> None:
-        with self._lock:
+        with self._lock:  # the requester decides "answered or timed out" under this lock
             pending = self._pending.get(frame.seq)
-        if pending is None:
+            if pending is not None:
+                if frame.kind == linkproto.RESPONSE:
+                    pending.body = frame.body
+                    pending.done.set()
+                else:
+                    pending.fail(self._error_answer(pending.method, frame.body))
+                return
+            late = self._abandoned.pop(frame.seq, None)
+        if late is not None:
+            self.counters["late"] += 1
+            self._record(f"LATE seq={frame.seq} answer to {late!r} after its timeout: {json.dumps(frame.body)}")
+        else:
             self.counters["stray"] += 1
             self._record(f"STRAY seq={frame.seq} {json.dumps(frame.body)}")
-            return
-        if frame.kind == linkproto.RESPONSE:
-            pending.body = frame.body
-            pending.done.set()
-            return
-        code, message = frame.body.get("code"), frame.body.get("message")
+
+    @staticmethod
+    def _error_answer(method: str, body: dict) -> Exception:
+        code, message = body.get("code"), body.get("message")
         if not isinstance(code, str) or not isinstance(message, str):
-            pending.fail(InputError(f"error answer to {pending.method!r} is malformed", field="code"))
-        else:
-            pending.fail(BoardError(pending.method, code, message))
+            return InputError(f"error answer to {method!r} is malformed", field="code")
+        return BoardError(method, code, message)
 
     def _event(self, frame: Frame) -> None:
         name, data = frame.body.get("e"), frame.body.get("d")

@@ -4,8 +4,9 @@ no deploy) by the MicroPython unix port behind a pty, with a temporary flash dir
 Topology: the host opens the slave of pty A (`port`), which lives as long as this object. A relay thread
 copies bytes between the masters of pty A and pty B; the interpreter has pty B's slave as its console and
 controlling terminal, cooked like a board's console (ONLCR, ISIG with ^C). `restart()` kills the interpreter
-and starts a new one on a fresh pty B (a board reset), while pty A stays open. `inject_to_host()` puts raw
-bytes on the wire towards the host (garbage, truncated or oversized frames).
+and starts a new one on a fresh pty B (a board reset), while pty A stays open. `pause()`/`resume()` stall the
+interpreter (a slow board). `inject_to_host()` puts raw bytes on the wire towards the host (garbage, truncated or
+oversized frames).
 """
 from __future__ import annotations
 
@@ -96,6 +97,17 @@ class PtyBoard:
                 self._stale.append(self._b_master)
             self._b_master = -1
         os.write(self._wake_w, b"x")
+
+    def pause(self) -> None:
+        """Stall the board (SIGSTOP): it keeps its state and input but answers nothing, as a board stuck in a long
+        garbage collection or a busy handler, or one still booting."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """End a `pause()`: the board handles what queued up meanwhile, in order."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGCONT)
 
     def restart(self) -> None:
         """A board reset: kill, then power on again (flash kept)."""
