@@ -3,6 +3,7 @@ import gc
 import json
 
 from firmware import linkproto, roles
+from firmware.ota_client import OtaClient
 from firmware.hal import Hal
 from firmware.link import Link, MethodError, StdioPort, param
 from firmware.version import FIRMWARE_VERSION
@@ -48,6 +49,12 @@ class App:
         if clock is not None:
             self.hal.clock = clock
         self.hal.mark_power_on()
+        self.ota = self.hal.ota = OtaClient(self.hal, self.config.get("ota"), FIRMWARE_VERSION,
+                                            self.config.get("defects") or ())
+        # the running image's behaviour: a (deliberately faulty) release plays the defects its manifest names
+        if self.ota.running_defects():
+            self.hal.config = dict(self.config, defects=list(self.config.get("defects") or ())
+                                   + self.ota.running_defects())
         record = self.hal.flash.load("boot", {})
         self.boots = (record.get("count", 0) if isinstance(record, dict) else 0) + 1
         self.hal.flash.save("boot", {"count": self.boots})
@@ -60,6 +67,7 @@ class App:
         if self.problem is None:
             self.role = roles.load(self.config["role"], self.hal)
             self.link.register(self.role.methods())
+            self.link.register(self.ota.methods())
 
     def core_methods(self):
         return {
@@ -78,15 +86,18 @@ class App:
         }
 
     def hello(self, params):
-        return {
+        out = {
             "proto": linkproto.PROTOCOL_VERSION,
             "role": self.config["role"] if self.problem is None else None,
-            "fw": FIRMWARE_VERSION,
+            "fw": self.ota.version(),
             "board_id": self.config.get("board_id"),
             "eui64": self.config.get("eui64"),
             "boots": self.boots,
             "state": "ready" if self.problem is None else "unconfigured: " + self.problem,
         }
+        if out["fw"] != FIRMWARE_VERSION:
+            out["base_fw"] = FIRMWARE_VERSION  # an OTA-activated image runs over the wired firmware
+        return out
 
     def ping(self, params):
         return {"data": param(params, "data", str, "", required=False)}
@@ -110,6 +121,7 @@ class App:
         self.hal.mark_power_on()
         if self.role is not None:
             self.role.on_time(self.hal.clock.now_ms())
+            self.ota.on_time(self.hal.clock.now_ms())
         return self.time_get({})
 
     def time_set(self, params):
