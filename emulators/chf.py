@@ -17,9 +17,10 @@ from typing import Callable
 
 from emulators import local_delivery
 from emulators.ke_session import KeFrame, certificate_in, initiate_in
+from emulators.ota_server import OtaServer
 from emulators.provision import HanIdentity, install_code_link_key
 from harness.errors import InputError
-from harness.zigbee import zcl, zdo
+from harness.zigbee import ota, zcl, zdo
 from harness.zse import certificate as cert_mod
 from harness.zse import ke
 from harness.zse import ke_frames as kf
@@ -78,6 +79,7 @@ class ChfEmulator:
         self.interpan_keys: dict[int, bytes] = {}
         self.interpan_attempts: list[tuple[float, int, dict]] = []  # (time, HHT, the board's window answer)
         self.ke_log: list[KeFrame] = []
+        self.ota_server = OtaServer(radio, clock)
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -138,6 +140,8 @@ class ChfEmulator:
                 self._read_attributes(message)
             elif message.cluster == kf.CLUSTER_ID:
                 self._key_establishment(message)
+            elif message.cluster == ota.CLUSTER_ID:
+                self.ota_server.on_message(message)
         except InputError as exc:  # a malformed frame from a joiner is dropped, as a device would
             self.link.call("log", text=f"dropped a malformed frame from {message.src:016X}: {exc}")
 

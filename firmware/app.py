@@ -147,6 +147,7 @@ class App:
 
     def reset(self, params):
         self._need_role().reset()
+        self.ota.reset()
         return self.state_get({})
 
     def power_cycle(self, params):

@@ -10,6 +10,7 @@
 # Link methods: ota.status, ota.begin, ota.block, ota.end, ota.upgrade_end. Events: ota.receipt, ota.activated.
 # Runs under MicroPython and CPython.
 import binascii
+import os
 
 from firmware import fwstore
 from firmware.link import MethodError, param
@@ -49,6 +50,16 @@ class OtaClient:
         if self.config is None:
             raise MethodError("unconfigured", "no OTA configuration in /config.json")
         return self.config
+
+    def reset(self):
+        """Back to the wired firmware with nothing downloaded, held or pending (the emulator's reset)."""
+        for slot in range(fwstore.SLOTS):
+            try:
+                os.remove(self.store.slot_path(slot))
+            except OSError:
+                pass  # already absent
+        self.store.meta = {"running": None, "download": None, "held": None, "pending": None}
+        self.store.save()
 
     # ---- what the device reports ------------------------------------------------------------------------
     def version(self):

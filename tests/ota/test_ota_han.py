@@ -1,0 +1,134 @@
+"""OTA distribution over the HAN on the sim bench (a project test; the conformance suite follows once GBCS reaches
+the meters over the HAN): the CHF's OTA server serves a bench-built image, the ESME's host half downloads it over
+the simulated radio into its board, whose own crypto checks it; a tampered image is refused with 0x8F1C; the
+server's UpgradeEndResponse activates nothing; the transfer survives 10% radio loss and a power cut."""
+from __future__ import annotations
+
+import pytest
+
+from emulators.medium.medium import Impairments
+from emulators.provision import DEVICE_MODELS, Provisioning
+from harness.capture.pcap import read_pcap
+from harness.ota import emulated
+from harness.ota.image import OtaHeader, build, parse
+from harness.smki.cpl import manufacturer_key, signer_id
+from harness.zigbee import ota
+from rig.bench.builtin import sim_bench
+from rig.bench.model import Bench
+from rig.bench.runtime import BenchRuntime
+from rig.han_session import HanSession
+
+SIZE = 6000
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory):
+    full = sim_bench()
+    bench = Bench(name="chf-esme", roles={r: full.roles[r] for r in ("chf", "esme")})
+    tmp = tmp_path_factory.mktemp("ota")
+    prov = Provisioning(tmp / "prov", {r: e.eui64 for r, e in bench.roles.items()})
+    with BenchRuntime(bench, tmp / "bench", board_extra=prov.board_config) as rt:
+        yield rt, prov, tmp
+
+
+def esme_image(prov: Provisioning, version: str = "0.2.0", file_version: int = 0x200, *,
+               hardware: tuple[int, int] = (0x0001, 0x0020)) -> bytes:
+    manufacturer, model, _ = DEVICE_MODELS["esme"]
+    header = OtaHeader(manufacturer, model, file_version, f"ESME {version}", hardware_min=hardware[0],
+                       hardware_max=hardware[1])
+    return build(header, emulated.manufacturer_image(version, SIZE), signer_id(manufacturer),
+                 manufacturer_key(prov.smki_dir, manufacturer))
+
+
+@pytest.fixture
+def han(runtime, request):
+    rt, prov, tmp = runtime
+    for role in rt.roles:
+        rt.link(role).call("reset")
+    loss = getattr(request, "param", 0.0)
+    session = HanSession(rt, prov, tmp / request.node.name, seed=3, impairments=Impairments(loss=loss))
+    try:
+        session.prenotify("esme")
+        assert session.dcc.add_device(session.chf_eui, session.eui("esme"), prov.install_code("esme"), 90).ok
+        session.run_for(1)
+        assert session.device("esme").join(session.chf.identity.eui_int, timeout=60).joined
+        yield session
+    finally:
+        session.close()
+
+
+def distribute(han: HanSession, image: bytes, *, buffering: float = 0.0):
+    esme = int.from_bytes(han.eui("esme"), "big")
+    han.chf.ota_server.load(image, buffering=buffering)
+    han.chf.ota_server.notify(esme)
+    return han.device("esme").ota().run(han.chf.identity.eui_int, timeout=1800), esme
+
+
+def test_distribution_end_to_end_without_activation(han, runtime):
+    prov = runtime[1]
+    image = esme_image(prov)
+    result, esme = distribute(han, image, buffering=5.0)
+    assert result.stage == "ended", result
+    assert result.waits >= 1  # WAIT_FOR_DATA while the CH was still buffering the image
+    assert result.receipt["ok"] and result.receipt["alert"] == 0x8F72
+    assert result.receipt["hash"] == parse(image).manufacturer_image_hash.hex().upper()
+    transfer = han.chf.ota_server.transfers[esme]
+    assert transfer.end_status == ota.SUCCESS and transfer.octets == len(image)
+    # the CH never tells a device to activate: "wait for another UpgradeEndResponse", which never comes
+    assert result.end_response.upgrade_time == ota.UPGRADE_LATER
+    status = han.device("esme").link.call("ota.status")
+    assert status["held"]["version"] == "0.2.0" and status["running"]["version"] == "0.1.0"
+    assert han.device("esme").link.call("hello")["fw"] == "0.1.0"
+    _, frames = read_pcap(han.capture.path)  # every block went over the air within the 127-octet PSDU limit
+    assert len(frames) > 4 * len(image) // 48 and max(len(f) for _, f in frames) <= 127
+
+
+@pytest.mark.parametrize("tamper", ["flipped_byte", "foreign_signer", "hardware_out_of_range"])
+def test_tampered_image_is_refused_and_nothing_is_held(han, runtime, tamper):
+    prov = runtime[1]
+    if tamper == "flipped_byte":
+        image = bytearray(esme_image(prov))
+        image[len(image) // 2] ^= 0x40
+        image = bytes(image)
+    elif tamper == "foreign_signer":
+        other = Provisioning(runtime[2] / "other", {"esme": "00DB1234567890A0"})
+        image = esme_image(other)
+    else:
+        image = esme_image(prov, hardware=(0x0001, 0x0005))
+    result, esme = distribute(han, image)
+    if tamper == "hardware_out_of_range":  # the server sees the device's hardware version and offers nothing
+        assert result.offered.status == ota.NO_IMAGE_AVAILABLE, result
+        assert han.device("esme").link.call("ota.status")["download"] is None
+        return
+    assert result.stage == "checked" and not result.receipt["ok"], result
+    assert result.receipt["alert"] == 0x8F1C and result.receipt["reason"] == "signature"
+    status = han.device("esme").link.call("ota.status")
+    assert status["held"] is None and status["running"]["version"] == "0.1.0"
+    han.run_for(5)
+    assert han.chf.ota_server.transfers[esme].end_status == ota.INVALID_IMAGE
+
+
+@pytest.mark.parametrize("han", [0.1], indirect=True)
+def test_block_transfer_under_ten_percent_loss(han, runtime):
+    image = esme_image(runtime[1])
+    result, _ = distribute(han, image)
+    assert result.stage == "ended" and result.receipt["ok"], result
+    assert han.medium.stats.lost > 0 and result.retries > 0, "the channel lost nothing: the test proves nothing"
+
+
+def test_power_cut_mid_download_resumes_on_the_running_image(han, runtime):
+    rt, prov, _ = runtime
+    image = esme_image(prov)
+    esme_link = han.device("esme").link
+    han.chf.ota_server.load(image)
+    client = han.device("esme").ota()
+    first = client.run(han.chf.identity.eui_int, timeout=0.5, wait_notify=False)  # stopped part-way
+    assert first.stage == "blocks" and 0 < first.offset < len(image), first
+    rt.board("esme").power_cycle()  # the bench cuts the board's power: RAM lost, flash kept
+    esme_link.reconnect()
+    assert esme_link.hello.fw == "0.1.0"
+    status = esme_link.call("ota.status")
+    assert status["running"]["version"] == "0.1.0" and status["offset"] == first.offset
+    second = client.run(han.chf.identity.eui_int, timeout=1800, wait_notify=False)
+    assert second.stage == "ended" and second.receipt["ok"], second
+    assert second.blocks < first.blocks + second.blocks and second.blocks * 48 < len(image)  # it resumed
