@@ -4,8 +4,10 @@ link (`ota.begin` / `ota.block`), where it goes to a free flash slot. The board 
 own crypto (`ota.end`); the client then sends UpgradeEndRequest (SUCCESS or INVALID_IMAGE) and hands the server's
 UpgradeEndResponse to the board (`ota.upgrade_end`), which activates nothing: only CS06 does.
 
-A lost request or response is asked for again after `RETRY` seconds, from the offset the board holds, so radio loss
-and power cuts cost time, never octets. Runs on the caller's thread on the run's clock, like the join.
+Event-driven, as a Zigbee stack is: `on_message` takes the server's frames (the device's radio callback routes the
+OTA cluster here), timers repeat a request whose answer was lost (after `RETRY` seconds, from the offset the board
+holds), so radio loss and power cuts cost time, never octets. `run` starts a session and lets the run's clock
+move until it ends.
 """
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from dataclasses import dataclass
 from harness.errors import InputError
 from harness.zigbee import ota
 from rig.boardlink import BoardLink
-from rig.clock import Clock
-from rig.radios.protocol import ApsMessage, DeliveryFailed, Radio
+from rig.clock import Clock, Timer
+from rig.radios.protocol import ApsMessage, DeliveryFailed, Message, Radio
 
 OTA_ENDPOINT = 1
 MAX_DATA = 48    # octets asked for per ImageBlockRequest (fits one 127-octet PSDU with NWK and APS security)
@@ -25,9 +27,10 @@ MAX_WAIT = 3600  # longest WAIT_FOR_DATA delay the client honours (seconds)
 
 @dataclass
 class Download:
-    """How a download went: `stage` is where it stopped ('notify', 'query', 'blocks', 'checked', 'ended')."""
+    """How a session went: `stage` is where it is or stopped ('notify', 'query', 'blocks', 'checked', 'ended')."""
 
     stage: str
+    done: bool = False
     offered: ota.QueryNextImageResponse | None = None
     offset: int = 0
     blocks: int = 0
@@ -43,86 +46,142 @@ class OtaClientNode:
         self.link = link
         self.radio = radio
         self.clock = clock
+        self.session: Download | None = None
+        self.server: int | None = None
         self._tsn = 0
+        self._pending: tuple[int, ota.Command, type] | None = None  # (tsn, request, the answer's type)
+        self._timers: list[Timer] = []
 
-    def _send(self, server: int, command: ota.Command) -> int:
-        self._tsn = (self._tsn + 1) & 0xFF
-        try:
-            self.radio.send_aps(server, ota.CLUSTER_ID, ota.encode(command, self._tsn), src_ep=OTA_ENDPOINT,
-                                dst_ep=OTA_ENDPOINT, wait=False)
-        except DeliveryFailed:
-            pass  # no route or key yet: asked again after RETRY
-        return self._tsn
-
-    def _await(self, server: int, kind: type, tsn: int | None, wait: float) -> ota.Command | None:
-        """The next OTA command of `kind` from `server` (answering `tsn` when given) within `wait` seconds."""
-        deadline = self.clock.now() + wait
-        while self.clock.now() < deadline:
-            message = self.radio.receive(timeout=deadline - self.clock.now())
-            if not isinstance(message, ApsMessage) or message.src != server or message.cluster != ota.CLUSTER_ID:
-                continue
-            try:
-                got_tsn, command = ota.decode(message.payload)
-            except InputError:
-                continue  # a malformed frame is dropped, as a device would
-            if isinstance(command, kind) and (tsn is None or got_tsn == tsn):
-                return command
-        return None
-
-    def _ask(self, server: int, request: ota.Command, kind: type, deadline: float, result: Download):
-        """Send `request` until its answer of `kind` arrives or `deadline` passes."""
-        while self.clock.now() < deadline:
-            tsn = self._send(server, request)
-            answer = self._await(server, kind, tsn, min(RETRY, deadline - self.clock.now()))
-            if answer is not None:
-                return answer
-            result.retries += 1
-        return None
+    # ---- driving a session ------------------------------------------------------------------------------
+    def start(self, server: int, *, timeout: float = 3600.0, wait_notify: bool = True) -> Download:
+        """Begin a session with the server `server` (EUI-64): wait for ImageNotify, or query at once."""
+        self.server = server
+        self.session = Download("notify")
+        self.radio.on_message(self.on_message)
+        self._timers = [self.clock.call_at(self.clock.now() + timeout, lambda: self._finish("timed out"))]
+        if not wait_notify:
+            self._query()
+        return self.session
 
     def run(self, server: int, *, timeout: float = 3600.0, wait_notify: bool = True) -> Download:
-        """One OTA session with the server `server` (EUI-64): notify (optional), query, download, check, end."""
-        deadline = self.clock.now() + timeout
-        if wait_notify and self._await(server, ota.ImageNotify, None, timeout) is None:
-            return Download("notify", detail="no ImageNotify from the server")
+        """A whole session: start it, then let the clock move (timer by timer) until it ends."""
+        session = self.start(server, timeout=timeout, wait_notify=wait_notify)
+        while not session.done:
+            due = self.clock.next_due()
+            if due is None:
+                self._finish("nothing left to wait for")
+                break
+            self.clock.advance_to(due)
+        return session
+
+    def _finish(self, detail: str = "") -> None:
+        session = self.session
+        if session is None or session.done:
+            return
+        session.done = True
+        session.detail = session.detail or detail
+        self._pending = None
+        for timer in self._timers:
+            timer.cancel()
+        self.radio.on_message(None)
+
+    # ---- requests ---------------------------------------------------------------------------------------
+    def _send(self, request: ota.Command) -> int:
+        self._tsn = (self._tsn + 1) & 0xFF
+        try:
+            self.radio.send_aps(self.server, ota.CLUSTER_ID, ota.encode(request, self._tsn), src_ep=OTA_ENDPOINT,
+                                dst_ep=OTA_ENDPOINT, wait=False)
+        except DeliveryFailed:
+            pass  # no route or key yet: a request is asked again after RETRY
+        return self._tsn
+
+    def _ask(self, request: ota.Command, answer: type) -> None:
+        """Send `request`, expecting `answer`; repeated every RETRY seconds until it comes."""
+        tsn = self._send(request)
+        self._pending = (tsn, request, answer)
+        self._timers.append(self.clock.call_at(self.clock.now() + RETRY, lambda: self._retry(tsn)))
+
+    def _retry(self, tsn: int) -> None:
+        if self._pending is not None and self._pending[0] == tsn and not self.session.done:
+            self.session.retries += 1
+            self._ask(self._pending[1], self._pending[2])
+
+    def _query(self) -> None:
         own = self.link.call("ota.status")
-        result = Download("query")
-        offered = self._ask(server, ota.QueryNextImageRequest(own["manufacturer"], own["image_type"],
-                                                              own["running"]["file_version"], own["hardware"]),
-                            ota.QueryNextImageResponse, deadline, result)
-        result.offered = offered
-        if offered is None or offered.status != ota.SUCCESS:
-            result.detail = "no image offered" if offered else "no QueryNextImageResponse"
-            return result
-        result.stage = "blocks"
-        offset = self.link.call("ota.begin", manufacturer=offered.manufacturer, image_type=offered.image_type,
-                                file_version=offered.file_version, total=offered.image_size)["offset"]
-        while offset < offered.image_size:
-            request = ota.ImageBlockRequest(offered.manufacturer, offered.image_type, offered.file_version, offset,
-                                            MAX_DATA)
-            answer = self._ask(server, request, ota.ImageBlockResponse, deadline, result)
-            if answer is None:
-                result.offset, result.detail = offset, "no ImageBlockResponse before the deadline"
-                return result
-            if answer.status == ota.WAIT_FOR_DATA:
-                result.waits += 1
-                self.clock.advance(min(MAX_WAIT, max(1, answer.request_time - answer.current_time)))
-                continue
-            if answer.status != ota.SUCCESS or answer.offset != offset or not answer.data:
-                result.offset, result.detail = offset, f"server answered status 0x{answer.status:02X}"
-                return result
-            offset = self.link.call("ota.block", offset=offset, hex=answer.data.hex())["offset"]
-            result.blocks += 1
-        result.offset = offset
-        result.stage = "checked"
-        result.receipt = self.link.call("ota.end")
-        status = ota.SUCCESS if result.receipt["ok"] else ota.INVALID_IMAGE
-        end = ota.UpgradeEndRequest(status, offered.manufacturer, offered.image_type, offered.file_version)
-        if status != ota.SUCCESS:
-            self._send(server, end)
-            return result
-        result.end_response = self._ask(server, end, ota.UpgradeEndResponse, deadline, result)
-        if result.end_response is not None:
-            result.stage = "ended"
-            self.link.call("ota.upgrade_end", current_time=result.end_response.current_time,
-                           upgrade_time=result.end_response.upgrade_time)
-        return result
+        self.session.stage = "query"
+        self._ask(ota.QueryNextImageRequest(own["manufacturer"], own["image_type"], own["running"]["file_version"],
+                                            own["hardware"]), ota.QueryNextImageResponse)
+
+    def _request_block(self) -> None:
+        o = self.session.offered
+        self._ask(ota.ImageBlockRequest(o.manufacturer, o.image_type, o.file_version, self.session.offset, MAX_DATA),
+                  ota.ImageBlockResponse)
+
+    # ---- answers ----------------------------------------------------------------------------------------
+    def on_message(self, message: Message) -> bool:
+        """Take a frame from the radio; True when it was an OTA frame from our server."""
+        if not isinstance(message, ApsMessage) or message.src != self.server or message.cluster != ota.CLUSTER_ID \
+                or self.session is None or self.session.done:
+            return False
+        try:
+            tsn, command = ota.decode(message.payload)
+        except InputError:
+            return True  # a malformed frame is dropped, as a device would
+        if isinstance(command, ota.ImageNotify):
+            if self.session.stage == "notify":
+                self._query()
+            return True
+        if self._pending is None or tsn != self._pending[0] or not isinstance(command, self._pending[2]):
+            return True  # a late answer to a request already repeated
+        self._pending = None
+        if isinstance(command, ota.QueryNextImageResponse):
+            self._offered(command)
+        elif isinstance(command, ota.ImageBlockResponse):
+            self._block(command)
+        elif isinstance(command, ota.UpgradeEndResponse):
+            self.session.end_response = command
+            self.session.stage = "ended"
+            self.link.call("ota.upgrade_end", current_time=command.current_time, upgrade_time=command.upgrade_time)
+            self._finish()
+        return True
+
+    def _offered(self, answer: ota.QueryNextImageResponse) -> None:
+        self.session.offered = answer
+        if answer.status != ota.SUCCESS:
+            self._finish("no image offered")
+            return
+        self.session.stage = "blocks"
+        self.session.offset = self.link.call("ota.begin", manufacturer=answer.manufacturer,
+                                             image_type=answer.image_type, file_version=answer.file_version,
+                                             total=answer.image_size)["offset"]
+        self._next_block()
+
+    def _block(self, answer: ota.ImageBlockResponse) -> None:
+        session = self.session
+        if answer.status == ota.WAIT_FOR_DATA:
+            session.waits += 1
+            delay = min(MAX_WAIT, max(1, answer.request_time - answer.current_time))
+            self._timers.append(self.clock.call_at(self.clock.now() + delay, self._request_block))
+            return
+        if answer.status != ota.SUCCESS or answer.offset != session.offset or not answer.data:
+            self._finish(f"server answered status 0x{answer.status:02X}")
+            return
+        session.offset = self.link.call("ota.block", offset=session.offset, hex=answer.data.hex())["offset"]
+        session.blocks += 1
+        self._next_block()
+
+    def _next_block(self) -> None:
+        session = self.session
+        if session.offset < session.offered.image_size:
+            self._request_block()
+            return
+        session.stage = "checked"
+        session.receipt = self.link.call("ota.end")
+        o = session.offered
+        status = ota.SUCCESS if session.receipt["ok"] else ota.INVALID_IMAGE
+        end = ota.UpgradeEndRequest(status, o.manufacturer, o.image_type, o.file_version)
+        if status == ota.SUCCESS:
+            self._ask(end, ota.UpgradeEndResponse)
+        else:  # the server does not answer INVALID_IMAGE: sent once
+            self._send(end)
+            self._finish()
