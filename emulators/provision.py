@@ -132,7 +132,8 @@ class Provisioning:
         manufacturer, model, hardware = DEVICE_MODELS[role]
         key = manufacturer_key(self.smki_dir, manufacturer)
         return {"manufacturer": manufacturer, "image_type": model, "hardware": hardware,
-                "signer": signer_id(manufacturer).hex().upper(), "signer_public": raw_public(key.public_key())}
+                "signer": signer_id(manufacturer).hex().upper(), "signer_public": raw_public(key.public_key()),
+                "supplier": SUPPLIER.hex().upper()}
 
     def board_config(self, role: str, defects: tuple[str, ...] = ()) -> dict:
         """Extra /config.json fields for an emulated role's board."""

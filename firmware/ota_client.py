@@ -41,6 +41,9 @@ class OtaClient:
         self.config = config if isinstance(config, dict) else None
         self.defects = defects or ()
         self.store = fwstore.FirmwareStore(hal.flash, hal.flash.dir.rsplit("/", 1)[0], base_version)
+        # Set by the device's GBCS role (firmware/ota_role.py) to send the receipt and 0x00CA alerts:
+        self.on_receipt = None   # fn(receipt dict)
+        self.on_executed = None  # fn(outcome, pending dict)
 
     def methods(self):
         return {"ota.status": self.status, "ota.begin": self.begin, "ota.block": self.block, "ota.end": self.end,
@@ -138,6 +141,8 @@ class OtaClient:
             receipt = {"ok": True, "alert": FDRA_SUCCESS, "reason": None, "detail": "",
                        "hash": _hex(checked["hash"]), "file_version": head["file_version"]}
         self.emit("ota.receipt", receipt)
+        if self.on_receipt is not None:
+            self.on_receipt(receipt)
         return receipt
 
     def upgrade_end(self, params):
@@ -147,13 +152,14 @@ class OtaClient:
         return {"activated": None}
 
     # ---- activation (called by the role's CS06 handler after its GBCS checks) ----------------------------
-    def activate(self, image_hash, execution_ms=None, counter=0):
+    def activate(self, image_hash, execution_ms=None, counter=0, originator=None):
         """CS06: ("stored", None) for a future-dated activation (kept, or cancelled when re-dated to 9999-12-31),
         else (outcome, firmware file version after it): 0 success, 1 no image held, 2 hash mismatch."""
         now = self.hal.clock.now_ms()
         if execution_ms is not None and execution_ms > now:
             pending = None if execution_ms >= CANCEL_MS else \
-                {"hash": _hex(image_hash), "at": execution_ms, "counter": counter}
+                {"hash": _hex(image_hash), "at": execution_ms, "counter": counter,
+                 "originator": _hex(originator) if originator else None}
             self.store.set_pending(pending)
             return "stored", None
         return self._run(image_hash), self.file_version()
@@ -187,6 +193,8 @@ class OtaClient:
         self.emit("ota.executed", {"outcome": outcome, "at": pending["at"], "counter": pending["counter"],
                                    "alert": ACTIVATION_SUCCESS_ALERT if outcome == SUCCESS
                                    else ACTIVATION_FAILURE_ALERT})
+        if self.on_executed is not None:
+            self.on_executed(outcome, pending)
         return outcome, pending
 
     def change_of_supplier(self):

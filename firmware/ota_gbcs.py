@@ -64,7 +64,7 @@ def outcome_sequence(outcome, file_version):
 def cs06(ota, msg):
     """Run a checked CS06 on the device's OTA client; the response payload."""
     image_hash, counter, at = parse_cs06(msg.content)
-    outcome, file_version = ota.activate(image_hash, at, counter)
+    outcome, file_version = ota.activate(image_hash, at, counter, msg.originator)
     if outcome == "stored":
         return der.null()
     return outcome_sequence(outcome, file_version)

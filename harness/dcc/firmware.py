@@ -16,11 +16,13 @@ the CH's CCS08 report comes back through `transfer_reported`.
 """
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Callable
 
 from harness.dcc.smi import Smi, Status, UnknownDevice
-from harness.errors import InputError
+from harness.errors import ConformanceFailure, InputError
+from harness.gbcs.asn1 import Tlv, decode as decode_asn1
 from harness.ota.image import OtaImage, parse
 from harness.smki.cpl import Cpl, CplEntry
 from rig.clock import Clock, Timer
@@ -30,7 +32,44 @@ TRANSFER_ALLOWANCE = 7 * 86400.0  # seconds the DCC waits for a CH's transfer re
 SMART_METERS = ("esme", "gsme")
 ELIGIBLE = (Status.COMMISSIONED, Status.SUSPENDED)
 
+CS06 = 0x0012
+CANCEL = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)  # re-dating here cancels
+
 Distribute = Callable[[bytes, bytes], bool]
+
+
+def cs06_payload(image_hash: bytes, execution: float | datetime.datetime | None = None) -> Callable[[int], bytes]:
+    """SRV 11.3 / CS06 content as a function of the command's counter: SEQUENCE {manufacturerImageHash,
+    originatorCounter, executionDateTime OPTIONAL} (execution: UTC seconds, a datetime, or None for now)."""
+    if len(image_hash) != 32:
+        raise InputError("the Manufacturer Image Hash is 32 octets", field="image_hash")
+    when = b""
+    if execution is not None:
+        moment = execution if isinstance(execution, datetime.datetime) else \
+            datetime.datetime.fromtimestamp(execution, datetime.timezone.utc)
+        when = Tlv(b"\x18", moment.strftime("%Y%m%d%H%M%SZ").encode()).encode()
+
+    def content(counter: int) -> bytes:
+        count = Tlv(b"\x02", counter.to_bytes((counter.bit_length() + 8) // 8, "big")).encode()
+        body = Tlv(b"\x04", bytes(image_hash)).encode() + count + when
+        return Tlv(b"\x30", body).encode()
+    return content
+
+
+def cs06_outcome(payload: bytes) -> tuple[int, bytes] | None:
+    """(response code, firmware version) of a CS06 response, or None for NULL (a future-dated CS06 stored);
+    ConformanceFailure when the device answered anything else."""
+    try:
+        (top,) = decode_asn1(payload)
+        if top.tag == b"\x05" and not top.value:
+            return None
+        code, version = top.children or ()
+        if top.tag != b"\x30" or code.tag != b"\x02" or version.tag != b"\x04":
+            raise ValueError("not SEQUENCE {INTEGER, OCTET STRING}")
+        return int.from_bytes(code.value, "big", signed=True), bytes(version.value)
+    except (ValueError, InputError) as exc:
+        raise ConformanceFailure(f"CS06 response is neither NULL nor {{responseCode, firmwareVersion}}: {exc}") \
+            from exc
 
 
 @dataclass(frozen=True)

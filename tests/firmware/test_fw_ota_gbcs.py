@@ -54,6 +54,7 @@ def test_responses_and_alerts_match_rtds():
 class _Msg:
     def __init__(self, content):
         self.content = content
+        self.originator = binascii.unhexlify("90B3D51F30010000")
 
 
 def test_cs06_handler_drives_the_ota_client():
