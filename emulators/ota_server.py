@@ -52,6 +52,17 @@ class OtaServer:
         self.image = bytes(image)
         self.available_from = self.clock.now() + buffering
 
+    def distribute(self, image: bytes, devices: list[int], *, buffering: float = 0.0) -> bool:
+        """The DCC hands the CH an image for `devices`: buffer it and notify each; True = acknowledged (a
+        malformed image is not acknowledged)."""
+        try:
+            self.load(image, buffering=buffering)
+        except InputError:
+            return False
+        for device in devices:
+            self.notify(device)
+        return True
+
     def notify(self, device: int, dst_ep: int = OTA_ENDPOINT) -> None:
         """ImageNotify to one device (unicast, jitter 100) naming the buffered image."""
         h = self._need_image()

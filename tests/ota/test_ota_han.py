@@ -4,14 +4,20 @@ the simulated radio into its board, whose own crypto checks it; a tampered image
 server's UpgradeEndResponse activates nothing; the transfer survives 10% radio loss and a power cut."""
 from __future__ import annotations
 
+import shlex
+import shutil
+import subprocess
+
 import pytest
 
 from emulators.medium.medium import Impairments
-from emulators.provision import DEVICE_MODELS, Provisioning
+from emulators.provision import DEVICE_MODELS, SUPPLIER, Provisioning
 from harness.capture.pcap import read_pcap
 from harness.ota import emulated
 from harness.ota.image import OtaHeader, build, parse
-from harness.smki.cpl import manufacturer_key, signer_id
+from harness.dcc.firmware import DeviceModel, FirmwareServices
+from harness.dcc.smi import Status
+from harness.smki.cpl import Cpl, CplEntry, manufacturer_key, signer_id
 from harness.zigbee import ota
 from rig.bench.builtin import sim_bench
 from rig.bench.model import Bench
@@ -64,6 +70,25 @@ def distribute(han: HanSession, image: bytes, *, buffering: float = 0.0):
     return han.device("esme").ota().run(han.chf.identity.eui_int, timeout=1800), esme
 
 
+def test_srv_11_1_through_the_ch_to_the_meter(han, runtime):
+    """SRV 11.1 checked against the CPL, handed to the CH, served over the HAN; the meter's receipt carries the
+    hash the CPL lists."""
+    prov = runtime[1]
+    image = esme_image(prov)
+    manufacturer, model, hardware = DEVICE_MODELS["esme"]
+    cpl = Cpl(prov.smki_dir)
+    cpl.add(CplEntry(manufacturer, model, 0x200, parse(image).manufacturer_image_hash, 0x0001, 0x0020))
+    esme = int.from_bytes(han.eui("esme"), "big")
+    services = FirmwareServices(cpl, han.smi, han.clock,
+                                lambda ch, data: han.chf.ota_server.distribute(data, [esme]))
+    services.models[han.eui("esme")] = DeviceModel(manufacturer, model, hardware, 0x100, SUPPLIER)
+    han.smi.set_status(han.eui("esme"), Status.COMMISSIONED, han.clock.now())
+    response = services.update_firmware(SUPPLIER, image, 0x200, [han.eui("esme")])
+    assert response.ok and response.accepted == [han.eui("esme")]
+    result = han.device("esme").ota().run(han.chf.identity.eui_int, timeout=1800)
+    assert result.stage == "ended" and bytes.fromhex(result.receipt["hash"]) == response.entry.image_hash
+
+
 def test_distribution_end_to_end_without_activation(han, runtime):
     prov = runtime[1]
     image = esme_image(prov)
@@ -81,6 +106,25 @@ def test_distribution_end_to_end_without_activation(han, runtime):
     assert han.device("esme").link.call("hello")["fw"] == "0.1.0"
     _, frames = read_pcap(han.capture.path)  # every block went over the air within the 127-octet PSDU limit
     assert len(frames) > 4 * len(image) // 48 and max(len(f) for _, f in frames) <= 127
+    tshark = shutil.which("tshark")
+    if tshark is not None:  # the evidence: Wireshark decodes the OTA exchange inside NWK and APS encryption
+        rows = ota_rows(tshark, han.capture)
+        blocks = [r for r in rows if r[0] == "0x05"]
+        assert {r[0] for r in rows} >= {"0x00", "0x01", "0x02", "0x03", "0x05", "0x06", "0x07"}, rows[:5]
+        assert len(blocks) >= result.blocks and sum(int(r[1] or 0) for r in blocks) >= len(image)
+
+
+def ota_rows(tshark: str, capture) -> list[tuple[str, str]]:
+    """(OTA command id, data size) of every ZCL OTA frame tshark decodes in the capture (with its keys file)."""
+    argv = shlex.split(capture.keys.tshark_command())
+    argv[0] = tshark
+    argv.remove("-V")
+    argv += ["-T", "fields", "-E", "separator=|",
+             "-e", "zbee_zcl_general.ota.cmd.srv_rx.id", "-e", "zbee_zcl_general.ota.cmd.srv_tx.id",
+             "-e", "zbee_zcl_general.ota.data_size"]
+    out = subprocess.run(argv, cwd=capture.path.parent, capture_output=True, text=True, timeout=300, check=True)
+    rows = [line.split("|") for line in out.stdout.splitlines()]
+    return [(rx or tx, size) for rx, tx, size in rows if rx or tx]
 
 
 @pytest.mark.parametrize("tamper", ["flipped_byte", "foreign_signer", "hardware_out_of_range"])
