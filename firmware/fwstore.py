@@ -8,51 +8,48 @@
 # Runs under MicroPython and CPython.
 import os
 
-BASE_FILE_VERSION = 0x00000100  # the file version (CPL firmware version) of the firmware deployed by wire
-META = "fwstore"
+from firmware.fwrunning import KEYS, META, load, running, size, slot_path
+
 SLOTS = 2
-
-
-def _size(path):
-    try:
-        return os.stat(path)[6]
-    except OSError:
-        return 0
 
 
 class FirmwareStore:
     """`flash` is the HAL's Flash (metadata); slot files live in `<root>/fw/`. `base_version` is the version string
     of the firmware deployed by wire (reported while no OTA image has been activated)."""
 
-    def __init__(self, flash, root, base_version):
+    def __init__(self, flash, root, base_version, meta=None):
         self.flash = flash
-        self.dir = root.rstrip("/") + "/fw"
+        self.root = root
+        self.base_version = base_version
         try:
-            os.mkdir(self.dir)
+            os.mkdir(root.rstrip("/") + "/fw")
         except OSError:
             pass  # already there
-        self.base = {"slot": None, "version": base_version, "file_version": BASE_FILE_VERSION, "defects": []}
-        meta = flash.load(META, {})
-        self.meta = meta if isinstance(meta, dict) else {}
-        for key in ("running", "download", "held", "pending"):
-            if not isinstance(self.meta.get(key), dict):
-                self.meta[key] = None
-        running = self.meta["running"]
-        if running is not None and _size(self.slot_path(running["slot"])) != running.get("total"):
-            self.meta["running"] = None  # its slot is gone: the board boots the wired firmware
+        self.meta = meta if meta is not None else load(flash, root)
 
     def slot_path(self, slot):
-        return "%s/slot%d.bin" % (self.dir, slot)
+        return slot_path(self.root, slot)
 
     def save(self):
         self.flash.save(META, self.meta)
 
     def running(self):
-        return self.meta["running"] or self.base
+        return running(self.meta, self.base_version)
 
     def free_slot(self):
         running = self.meta["running"]
         return 1 if running is not None and running["slot"] == 0 else 0
+
+    def reset(self):
+        """Back to the wired firmware with nothing downloaded, held or pending (the emulator's reset)."""
+        for slot in range(SLOTS):
+            try:
+                os.remove(self.slot_path(slot))
+            except OSError:
+                pass  # already absent
+        for key in KEYS:
+            self.meta[key] = None  # in place: the app reads the same record
+        self.save()
 
     # ---- download ---------------------------------------------------------------------------------------
     def begin(self, expect):
@@ -72,7 +69,7 @@ class FirmwareStore:
 
     def offset(self):
         current = self.meta["download"]
-        return 0 if current is None else _size(self.slot_path(current["slot"]))
+        return 0 if current is None else size(self.slot_path(current["slot"]))
 
     def write(self, offset, data):
         """Append `data` at `offset` when that is where the slot file ends; returns the slot's length either way
@@ -81,7 +78,7 @@ class FirmwareStore:
         if current is None:
             raise ValueError("no download in progress")
         path = self.slot_path(current["slot"])
-        end = _size(path)
+        end = size(path)
         if offset != end or end + len(data) > current["expect"]["total"]:
             return end
         f = open(path, "ab")

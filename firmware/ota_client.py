@@ -10,9 +10,7 @@
 # Link methods: ota.status, ota.begin, ota.block, ota.end, ota.upgrade_end. Events: ota.receipt, ota.activated.
 # Runs under MicroPython and CPython.
 import binascii
-import os
 
-from firmware import fwstore
 from firmware.link import MethodError, param
 
 FDRA_SUCCESS, FDRA_FAILURE = 0x8F72, 0x8F1C
@@ -33,14 +31,15 @@ def _hex(data):
 
 
 class OtaClient:
-    """The OTA side of one device role. `emit(name, data)` reports events; `defects` is the bench's list."""
+    """The OTA side of one device: `store` is its FirmwareStore; events go out through `hal.emit`; `defects` is
+    the bench's list."""
 
-    def __init__(self, hal, config, base_version, defects=()):
+    def __init__(self, hal, config, store, defects=()):
         self.hal = hal
         self.emit = hal.emit
         self.config = config if isinstance(config, dict) else None
         self.defects = defects or ()
-        self.store = fwstore.FirmwareStore(hal.flash, hal.flash.dir.rsplit("/", 1)[0], base_version)
+        self.store = store
         # Set by the device's GBCS role (firmware/ota_role.py) to send the receipt and 0x00CA alerts:
         self.on_receipt = None   # fn(receipt dict)
         self.on_executed = None  # fn(outcome, pending dict)
@@ -53,16 +52,6 @@ class OtaClient:
         if self.config is None:
             raise MethodError("unconfigured", "no OTA configuration in /config.json")
         return self.config
-
-    def reset(self):
-        """Back to the wired firmware with nothing downloaded, held or pending (the emulator's reset)."""
-        for slot in range(fwstore.SLOTS):
-            try:
-                os.remove(self.store.slot_path(slot))
-            except OSError:
-                pass  # already absent
-        self.store.meta = {"running": None, "download": None, "held": None, "pending": None}
-        self.store.save()
 
     # ---- what the device reports ------------------------------------------------------------------------
     def version(self):

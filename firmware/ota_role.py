@@ -10,8 +10,8 @@ from firmware import ota_gbcs
 
 
 def attach(role):
-    """Route the OTA client's receipts and executions to `role`'s alerts; returns the CS06 handler."""
-    ota = role.hal.ota
+    """Route the board's OTA client's receipts and executions to `role`'s alerts; returns the CS06 handler."""
+    ota = role.hal.ota_client()
     role.gbcs.critical_codes.add(ota_gbcs.CS06)  # CS06 is critical: never run unless KRP-signed
     supplier = binascii.unhexlify((role.hal.config.get("ota") or {}).get("supplier", "00" * 8))
 

@@ -28,7 +28,8 @@ Progress = Callable[[str], None]
 
 # Runs on the board: prints repr((hashes of PATHS, every file under LIB_DIR)).
 _SURVEY = """
-import os, hashlib, binascii
+import os, hashlib, binascii, gc
+gc.collect()  # the interrupted firmware's objects are garbage now: free them before listing
 def _h(p):
     try:
         f = open(p, 'rb')

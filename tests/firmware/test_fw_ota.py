@@ -6,6 +6,7 @@ import hashlib
 
 from firmware.crypto import ecdsa
 from firmware.crypto.p256 import public_key
+from firmware.fwstore import FirmwareStore
 from firmware.hal import Flash, Hal
 from firmware.ota_client import OtaClient
 from test_fw_hal import recorder, rmtree, tmpdir
@@ -57,7 +58,7 @@ def client(root, defects=(), events=None):
     emit = recorder()[1] if events is None else (lambda n, d: events.append((n, d)))
     hal = Hal(emit, root, {})
     hal.clock.set(START_MS)
-    return OtaClient(hal, CONFIG, "0.1.0", defects)
+    return OtaClient(hal, CONFIG, FirmwareStore(hal.flash, root, "0.1.0"), defects)
 
 
 def offer(data):

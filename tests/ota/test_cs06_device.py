@@ -10,6 +10,7 @@ import pytest
 
 from emulators.provision import DEVICE_MODELS, SUPPLIER, Provisioning
 from firmware import ota_role
+from firmware.fwstore import FirmwareStore
 from firmware.hal import Hal
 from firmware.ota_client import OtaClient
 from firmware.roles.gbcs_role import GbcsRole
@@ -51,7 +52,8 @@ def meter(prov, tmp_path):
     hal = Hal(lambda name, data: events.append((name, data)), str(tmp_path),
               {"role": "esme", "gbcs": prov.gbcs_config("esme"), "ota": prov.ota_config("esme")})
     hal.clock.set(int(DEFAULT_EPOCH * 1000))
-    hal.ota = OtaClient(hal, hal.config["ota"], "0.1.0")
+    client = OtaClient(hal, hal.config["ota"], FirmwareStore(hal.flash, str(tmp_path), "0.1.0"))
+    hal.ota_client = lambda: client
     core = DccCore(prov.keystore, CounterStore(tmp_path / "counters.json"))
     return OtaMeter(hal), core, events
 
@@ -64,7 +66,7 @@ def image(prov: Provisioning, version: str, file_version: int) -> bytes:
 
 
 def deliver(role: OtaMeter, data: bytes) -> dict:
-    ota = role.hal.ota
+    ota = role.hal.ota_client()
     ota.begin({"manufacturer": int.from_bytes(data[10:12], "little"),
                "image_type": int.from_bytes(data[12:14], "little"),
                "file_version": int.from_bytes(data[14:18], "little"), "total": len(data)})
@@ -98,7 +100,7 @@ def test_receipt_then_cs06_activation_verified_by_the_dcc(meter, prov):
     assert cs06_outcome(core.receive(bytes.fromhex(wrong["response"])).header.payload) == (2, bytes.fromhex("00000100"))
     command, right = send(role, core, image_hash)
     assert cs06_outcome(core.receive(bytes.fromhex(right["response"])).header.payload) == (0, bytes.fromhex("00000200"))
-    assert role.hal.ota.version() == "0.2.0"
+    assert role.hal.ota_client().version() == "0.2.0"
     replay = role.gbcs_command({"hex": command.data.hex()})
     assert replay["response"] is None and replay["rejected"] == "counter_not_greater"
     _, none_held = send(role, core, image_hash)
@@ -115,9 +117,9 @@ def test_future_dated_cs06_runs_at_its_time_with_0x00ca_and_a_redated_one_never_
     command, stored = send(role, core, image_hash, at)
     assert cs06_outcome(core.receive(bytes.fromhex(stored["response"])).header.payload) is None
     role.hal.clock.advance(3600 * 1000)
-    role.hal.ota.on_time(role.hal.clock.now_ms())
+    role.hal.ota_client().on_time(role.hal.clock.now_ms())
     alert = alerts(core, events)[-1]
-    assert alert.header.message_code == 0x00CA and role.hal.ota.version() == "0.3.0"
+    assert alert.header.message_code == 0x00CA and role.hal.ota_client().version() == "0.3.0"
     counter = command.header.counter.to_bytes((command.header.counter.bit_length() + 8) // 8, "big")
     expected = Tlv(b"\x30", b"".join(t.encode() for t in (
         Tlv(b"\x02", b"\x00\x8f\x66"), Tlv(b"\x18", b"20260101010000Z"), Tlv(b"\x02", counter),
@@ -128,7 +130,7 @@ def test_future_dated_cs06_runs_at_its_time_with_0x00ca_and_a_redated_one_never_
     send(role, core, image_hash, at + 7200)
     send(role, core, image_hash, CANCEL)  # re-dated to 9999-12-31: cancelled
     role.hal.clock.advance(4 * 3600 * 1000)
-    assert role.hal.ota.on_time(role.hal.clock.now_ms()) is None and role.hal.ota.version() == "0.3.0"
+    assert role.hal.ota_client().on_time(role.hal.clock.now_ms()) is None and role.hal.ota_client().version() == "0.3.0"
 
 
 def test_cs06_payload_matches_rtds():
