@@ -19,6 +19,8 @@ from rig.radios.protocol import ApsMessage, Radio
 
 OTA_ENDPOINT = 1
 MAX_BLOCK = 48  # octets of image data per ImageBlockResponse: the largest that keeps the PSDU within 127 octets
+# UpgradeEndRequest status -> CCS08 responseCode (0 success, 1 image discarded, 3 file transfer failure)
+TRANSFER_CODES = {ota.SUCCESS: 0, ota.INVALID_IMAGE: 1, None: 3}
 
 
 @dataclass

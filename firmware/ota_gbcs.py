@@ -5,7 +5,10 @@
 #  - alert 0x00CA when a future-dated activation runs: SEQUENCE { alertCode INTEGER (0x8F66 / 0x8F67),
 #    executionDateTime, originatorCounter, SEQUENCE { responseCode, firmwareVersion } };
 #  - the Firmware Distribution Receipt alert 0x00CE (DLMS): data-notification { alert code long-unsigned
-#    (0x8F72 / 0x8F1C), date-time octet-string(12), Calculated Manufacturer Hash octet-string(32) }.
+#    (0x8F72 / 0x8F1C), date-time octet-string(12), Calculated Manufacturer Hash octet-string(32) };
+#  - the CHF's CCS08 Firmware Transfer Alert (0x0128): SEQUENCE { alertCode INTEGER, executionDateTime,
+#    entityId OCTET STRING(8), firmwareVersion OCTET STRING, responseCode INTEGER (0 success, 1 image discarded,
+#    2 hardware version mismatch, 3 file transfer failure) } [structure S: gbcs.md 4; alert code I: see below].
 # `cs06(ota, msg)` is the handler a role's GBCS dispatch calls after its own checks (signature, MAC, counter).
 # Runs under MicroPython and CPython.
 import binascii
@@ -17,6 +20,9 @@ from firmware.gbcs.errors import ParseError
 CS06 = 0x0012
 FDRA_DLMS, FDRA_GBZ = 0x00CE, 0x00CF
 FUTURE_DATED_FIRMWARE_ALERT = 0x00CA
+CCS08 = 0x0128
+CCS08_ALERT_CODE = 0x8F84  # [I: INFERRED: the rig's sources do not give CCS08's alert code; correct it here]
+TRANSFER_SUCCESS, IMAGE_DISCARDED, HARDWARE_MISMATCH, TRANSFER_FAILURE = 0, 1, 2, 3
 NO_HASH = bytes(32)  # the receipt of an image refused before its hash was computed
 
 
@@ -87,3 +93,9 @@ def fdra_for(receipt, alert_counter, now_ms):
     """The 0x00CE payload for a receipt the OTA client produced (`ota.end`)."""
     image_hash = binascii.unhexlify(receipt["hash"]) if receipt["hash"] else NO_HASH
     return fdra_dlms(alert_counter, cosem.date_time(now_ms), receipt["alert"], image_hash)
+
+
+def ccs08(now_ms, device, file_version, response_code):
+    """The CHF's CCS08 payload: how the transfer of an image (`file_version`) to `device` (8-octet EUI) ended."""
+    return der.sequence(der.integer(CCS08_ALERT_CODE), ms_to_time(now_ms), der.octet_string(device),
+                        der.octet_string(version_octets(file_version)), der.integer(response_code))

@@ -33,6 +33,7 @@ SMART_METERS = ("esme", "gsme")
 ELIGIBLE = (Status.COMMISSIONED, Status.SUSPENDED)
 
 CS06 = 0x0012
+CCS08 = 0x0128
 CANCEL = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)  # re-dating here cancels
 
 Distribute = Callable[[bytes, bytes], bool]
@@ -54,6 +55,20 @@ def cs06_payload(image_hash: bytes, execution: float | datetime.datetime | None 
         body = Tlv(b"\x04", bytes(image_hash)).encode() + count + when
         return Tlv(b"\x30", body).encode()
     return content
+
+
+def ccs08_report(payload: bytes) -> tuple[bytes, bytes, int]:
+    """(device EUI, firmware version, response code) of a CHF's CCS08 Firmware Transfer Alert: SEQUENCE {alertCode,
+    executionDateTime, entityId, firmwareVersion, responseCode}; ConformanceFailure when it is not one."""
+    try:
+        (top,) = decode_asn1(payload)
+        code, when, entity, version, response = top.children or ()
+        tags = (top.tag, code.tag, when.tag, entity.tag, version.tag, response.tag)
+        if tags != (b"\x30", b"\x02", b"\x18", b"\x04", b"\x04", b"\x02") or len(entity.value) != 8:
+            raise ValueError(f"tags {[t.hex() for t in tags]}")
+        return bytes(entity.value), bytes(version.value), int.from_bytes(response.value, "big", signed=True)
+    except (ValueError, InputError) as exc:
+        raise ConformanceFailure(f"CCS08 payload is not a Firmware Transfer Alert: {exc}") from exc
 
 
 def cs06_outcome(payload: bytes) -> tuple[int, bytes] | None:

@@ -3,7 +3,7 @@
 import binascii
 
 from firmware import ota_gbcs
-from firmware.gbcs import frame
+from firmware.gbcs import der, frame
 from fwtest import need_shared
 from test_fw_hal import rmtree, tmpdir
 from test_fw_ota import START_MS, body_hash, image, staged
@@ -75,3 +75,11 @@ def cmd(image_hash, at=None):
     """A checked CS06 as the role's dispatch hands it over (content only)."""
     body = b"\x04\x20" + image_hash + b"\x02\x02\x03\xe8" + (ota_gbcs.ms_to_time(at) if at else b"")
     return _Msg(b"\x30" + bytes([len(body)]) + body)
+
+
+def test_ccs08_payload():
+    payload = ota_gbcs.ccs08(START_MS, b"\x00\xdb\x12\x34\x56\x78\x90\xa0", 0x200, ota_gbcs.TRANSFER_SUCCESS)
+    body, end = der.expect(payload, 0, der.SEQUENCE, "ccs08")
+    items = der.elements(body)
+    assert end == len(payload) and [t for t, _ in items] == [0x02, 0x18, 0x04, 0x04, 0x02]
+    assert items[1][1] == b"20260101000000Z" and items[3][1] == b"\x00\x00\x02\x00" and items[4][1] == b"\x00"

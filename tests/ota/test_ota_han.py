@@ -15,7 +15,8 @@ from emulators.provision import DEVICE_MODELS, SUPPLIER, Provisioning
 from harness.capture.pcap import read_pcap
 from harness.ota import emulated
 from harness.ota.image import OtaHeader, build, parse
-from harness.dcc.firmware import DeviceModel, FirmwareServices
+from harness.dcc.firmware import CCS08, TRANSFER_ALLOWANCE, DeviceModel, FirmwareServices, ccs08_report
+from harness.gbcs.apdu import Message
 from harness.dcc.smi import Status
 from harness.smki.cpl import Cpl, CplEntry, manufacturer_key, signer_id
 from harness.zigbee import ota
@@ -87,6 +88,16 @@ def test_srv_11_1_through_the_ch_to_the_meter(han, runtime):
     assert response.ok and response.accepted == [han.eui("esme")]
     result = han.device("esme").ota().run(han.chf.identity.eui_int, timeout=1800)
     assert result.stage == "ended" and bytes.fromhex(result.receipt["hash"]) == response.entry.image_hash
+    han.run_for(1)
+    # the CH reports the transfer with CCS08, signed and verified by the DCC core like every alert
+    (ccs08,) = [Message.decode(e.data) for e in han.dcc.transcript
+                if e.direction == "from-device" and Message.decode(e.data).grouping.message_code == CCS08]
+    assert not han.dcc.rejected and ccs08.grouping.signature
+    device, version, code = ccs08_report(ccs08.grouping.payload)
+    assert (device, version, code) == (han.eui("esme"), bytes.fromhex("00000200"), 0)
+    services.transfer_reported(han.chf_eui, device, code)
+    han.run_for(TRANSFER_ALLOWANCE + 1)
+    assert [a.code for a in han.smi.alerts if a.code.startswith("N2") and a.code != "N24"] == []  # no N22 / N23
 
 
 def test_distribution_end_to_end_without_activation(han, runtime):
