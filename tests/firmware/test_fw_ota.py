@@ -295,3 +295,27 @@ def test_a_running_image_whose_slot_is_gone_falls_back_to_the_wired_firmware():
         assert client(root).version() == "0.1.0"
     finally:
         rmtree(root)
+
+
+def test_the_hello_reports_the_activated_image_and_reset_returns_to_the_wired_firmware():
+    from test_fw_roles import call, make_app
+
+    data = image("good")
+    root = tmpdir()
+    try:
+        app, _ = make_app(root, {"role": "esme", "board_id": "e", "eui64": "00DB1234567890A0", "ota": CONFIG})
+        call(app, "time.set", {"utc_ms": START_MS})
+        offset = call(app, "ota.begin", offer(data))[1]["offset"]
+        assert offset == 0
+        call(app, "ota.block", {"offset": 0, "hex": binascii.hexlify(data).decode()}, seq=3)
+        assert call(app, "ota.end", seq=4)[1]["ok"]
+        assert call(app, "hello", seq=5)[1]["fw"] == "0.1.0"
+        assert app.ota_client().activate(body_hash(data)) == (0, 0x200)  # what the role's CS06 handler calls
+        hello = call(app, "hello", seq=6)[1]
+        assert hello["fw"] == "0.2.0" and hello["base_fw"] == "0.1.0"
+        app.boot("power_cycle")
+        assert call(app, "hello", seq=7)[1]["fw"] == "0.2.0"
+        call(app, "reset", seq=8)
+        assert call(app, "hello", seq=9)[1]["fw"] == "0.1.0" and "base_fw" not in call(app, "hello", seq=10)[1]
+    finally:
+        rmtree(root)
