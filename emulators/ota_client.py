@@ -4,8 +4,9 @@ link (`ota.begin` / `ota.block`), where it goes to a free flash slot. The board 
 own crypto (`ota.end`); the client then sends UpgradeEndRequest (SUCCESS or INVALID_IMAGE) and hands the server's
 UpgradeEndResponse to the board (`ota.upgrade_end`), which activates nothing: only CS06 does.
 
-Event-driven, as a Zigbee stack is: `on_message` takes the server's frames (the device's radio callback routes the
-OTA cluster here), timers repeat a request whose answer was lost (after `RETRY` seconds, from the offset the board
+Event-driven, as a Zigbee stack is: `on_message` takes the server's frames (with `own_radio` the client installs
+itself as the radio's callback for the session; otherwise whoever owns the callback routes the OTA cluster here),
+timers repeat a request whose answer was lost (after `RETRY` seconds, from the offset the board
 holds), so radio loss and power cuts cost time, never octets. `run` starts a session and lets the run's clock
 move until it ends.
 """
@@ -42,10 +43,11 @@ class Download:
 
 
 class OtaClientNode:
-    def __init__(self, link: BoardLink, radio: Radio, clock: Clock):
+    def __init__(self, link: BoardLink, radio: Radio, clock: Clock, *, own_radio: bool = True):
         self.link = link
         self.radio = radio
         self.clock = clock
+        self.own_radio = own_radio
         self.session: Download | None = None
         self.server: int | None = None
         self._tsn = 0
@@ -57,7 +59,8 @@ class OtaClientNode:
         """Begin a session with the server `server` (EUI-64): wait for ImageNotify, or query at once."""
         self.server = server
         self.session = Download("notify")
-        self.radio.on_message(self.on_message)
+        if self.own_radio:
+            self.radio.on_message(self.on_message)
         self._timers = [self.clock.call_at(self.clock.now() + timeout, lambda: self._finish("timed out"))]
         if not wait_notify:
             self._query()
@@ -83,7 +86,8 @@ class OtaClientNode:
         self._pending = None
         for timer in self._timers:
             timer.cancel()
-        self.radio.on_message(None)
+        if self.own_radio:
+            self.radio.on_message(None)
 
     # ---- requests ---------------------------------------------------------------------------------------
     def _send(self, request: ota.Command) -> int:
