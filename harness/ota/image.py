@@ -12,7 +12,7 @@ LAYOUT (the one place the rig states it; the board's parser, firmware/ota_image.
        18  u16  ZigBee stack version (0x0002 = PRO)
        20  32   header string (text, NUL padded)
        52  u32  total image size (the whole file, header included)
-       [56  u8   security credential version]   [ u64 LE upgrade file destination ]   [ u16 min, u16 max hardware version ]
+       [56  u8   security credential version]  [u64 LE upgrade file destination]  [u16 min, u16 max hardware version]
     Sub-elements, in this order [S for the framing: tag u16 LE, length u32 LE, data]:
         tag 0x0000 upgrade image: data = the Manufacturer Image (the firmware itself)            [S framing; I GB use]
         tag 0xF000 manufacturer signature, last                                                   [I: INFERRED]

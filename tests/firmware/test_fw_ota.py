@@ -156,7 +156,8 @@ def test_an_offer_for_another_model_is_not_downloaded():
         data = image("good")
         offset = 0
         while offset < len(data):
-            offset = ota.block({"offset": offset, "hex": binascii.hexlify(data[offset:offset + 200]).decode()})["offset"]
+            chunk = binascii.hexlify(data[offset:offset + 200]).decode()
+            offset = ota.block({"offset": offset, "hex": chunk})["offset"]
         assert ota.end({})["reason"] == "mismatch"
     finally:
         rmtree(root)
