@@ -3,7 +3,8 @@
 ImageBlock (WAIT_FOR_DATA while the image is not yet buffered, or to pace a device), UpgradeEnd.
 
 It never tells a device to activate: every UpgradeEndResponse carries upgrade time 0xFFFFFFFF ("wait for another
-UpgradeEndResponse"), which never comes, because in GB only CS06 activates firmware (BAD 7.5.3.6.3). Each device's
+UpgradeEndResponse"), which never comes, because in GB only CS06 activates firmware (BAD 7.5.3.6.3). A test may set
+the stimulus `upgrade_now` to send "upgrade now" instead (what a CH must never do), to check a device ignores it. Each device's
 UpgradeEndRequest is reported through `on_transfer` (the seam for the CCS08 Firmware Transfer Alert).
 """
 from __future__ import annotations
@@ -46,6 +47,7 @@ class OtaServer:
         self.available_from: float = 0.0
         self.transfers: dict[int, Transfer] = {}
         self.on_transfer: Callable[[int, int, OtaHeader], None] | None = None
+        self.upgrade_now = False  # stimulus only: see the module docstring
         self._tsn = 0
 
     def load(self, image: bytes, *, buffering: float = 0.0) -> None:
@@ -105,8 +107,9 @@ class OtaServer:
             if self.on_transfer is not None and h is not None:
                 self.on_transfer(message.src, request.status, h)
             if request.status == ota.SUCCESS:
+                now = int(self.clock.now()) & 0xFFFFFFFF
                 answer = ota.UpgradeEndResponse(request.manufacturer, request.image_type, request.file_version,
-                                                int(self.clock.now()) & 0xFFFFFFFF, ota.UPGRADE_LATER)
+                                                now, now if self.upgrade_now else ota.UPGRADE_LATER)
         if answer is not None:
             self._send(message.src, message.src_ep, answer, tsn)
 

@@ -16,10 +16,11 @@ from firmware.link import MethodError, param
 FDRA_SUCCESS, FDRA_FAILURE = 0x8F72, 0x8F1C
 ACTIVATION_SUCCESS_ALERT, ACTIVATION_FAILURE_ALERT = 0x8F66, 0x8F67
 SUCCESS, NO_IMAGE_HELD, HASH_MISMATCH, ACTIVATION_FAILURE = 0, 1, 2, 3
+UPGRADE_LATER = 0xFFFFFFFF  # UpgradeEndResponse upgrade time: wait for another UpgradeEndResponse
 CANCEL_MS = 253402214400000  # 9999-12-31T00:00:00Z: a CS06 re-dated to this never runs (it cancels)
 DEFECTS = {
-    "activate_on_upgrade_end": "activates a downloaded image when the server's UpgradeEndResponse says so, "
-                               "without a CS06",
+    "activate_on_upgrade_end": "activates a downloaded image when the server's UpgradeEndResponse says "
+                               "\"upgrade now\", without a CS06",
     "skip_image_signature": "holds an image whose manufacturer's signature does not verify",
     "skip_cs06_hash": "activates the held image without comparing its hash with the CS06's",
     "future_dated_survives_cos": "keeps a pending future-dated activation across a change of supplier",
@@ -135,8 +136,10 @@ class OtaClient:
         return receipt
 
     def upgrade_end(self, params):
-        """The server's UpgradeEndResponse. GB devices activate only by CS06 (BAD 7.5.3.6.3): nothing happens."""
-        if "activate_on_upgrade_end" in self.defects and self.store.meta["held"] is not None:
+        """The server's UpgradeEndResponse. GB devices activate only by CS06 (BAD 7.5.3.6.3): nothing happens, even
+        when it says "upgrade now" (any upgrade time but 0xFFFFFFFF)."""
+        told = param(params, "upgrade_time", int) != UPGRADE_LATER
+        if told and "activate_on_upgrade_end" in self.defects and self.store.meta["held"] is not None:
             return {"activated": self._commit()}
         return {"activated": None}
 

@@ -192,11 +192,13 @@ def test_skip_cs06_hash_defect_activates_on_any_hash():
 
 
 def test_upgrade_end_never_activates_unless_defective():
-    for defects, version in (((), "0.1.0"), (("activate_on_upgrade_end",), "0.2.0")):
+    now, later = 0, 0xFFFFFFFF
+    for defects, upgrade_time, version in (((), now, "0.1.0"), (("activate_on_upgrade_end",), later, "0.1.0"),
+                                           (("activate_on_upgrade_end",), now, "0.2.0")):
         root = tmpdir()
         try:
             ota = staged(root, image("good"), defects)
-            ota.upgrade_end({"current_time": 0, "upgrade_time": 0})
+            ota.upgrade_end({"current_time": 0, "upgrade_time": upgrade_time})
             assert ota.version() == version, defects
         finally:
             rmtree(root)

@@ -138,6 +138,15 @@ def ota_rows(tshark: str, capture) -> list[tuple[str, str]]:
     return [(rx or tx, size) for rx, tx, size in rows if rx or tx]
 
 
+def test_upgrade_now_from_the_server_activates_nothing(han, runtime):
+    """Stimulus: a server that says "upgrade now" (a CH never does); the meter still waits for CS06."""
+    han.chf.ota_server.upgrade_now = True
+    result, _ = distribute(han, esme_image(runtime[1]))
+    assert result.stage == "ended" and result.end_response.upgrade_time == result.end_response.current_time
+    assert han.device("esme").link.call("hello")["fw"] == "0.1.0"
+    assert han.device("esme").link.call("ota.status")["held"]["version"] == "0.2.0"
+
+
 @pytest.mark.parametrize("tamper", ["flipped_byte", "foreign_signer", "hardware_out_of_range"])
 def test_tampered_image_is_refused_and_nothing_is_held(han, runtime, tamper):
     prov = runtime[1]
