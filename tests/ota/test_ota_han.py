@@ -52,13 +52,13 @@ def han(runtime, request):
     rt, prov, tmp = runtime
     for role in rt.roles:
         rt.link(role).call("reset")
-    loss = getattr(request, "param", 0.0)
-    session = HanSession(rt, prov, tmp / request.node.name, seed=3, impairments=Impairments(loss=loss))
+    session = HanSession(rt, prov, tmp / request.node.name, seed=3)
     try:
         session.prenotify("esme")
         assert session.dcc.add_device(session.chf_eui, session.eui("esme"), prov.install_code("esme"), 90).ok
         session.run_for(1)
         assert session.device("esme").join(session.chf.identity.eui_int, timeout=60).joined
+        session.medium.set_default(Impairments(loss=getattr(request, "param", 0.0)))  # from here on: the transfer
         yield session
     finally:
         session.close()
