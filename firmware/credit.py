@@ -50,11 +50,12 @@ class CreditRefused(Exception):
 
 
 def defaults():
-    """A fresh credit state: prepayment mode, zero balance and debt, factory thresholds."""
+    """A fresh credit state: prepayment mode, zero balance and debt, every threshold 0 until the supplier sets them
+    (SRV 2.1) or the bench's configuration gives factory values."""
     return {
         "mode": PREPAYMENT, "balance": 0, "ec_in_use": False, "pin": None,
         "time_debt": [0, 0], "time_debt_rate": [0, 0], "payment_debt": 0, "payment_debt_pct": 0,
-        "low_credit_threshold": 500, "ec_limit": 1000, "ec_threshold": 200, "disablement_threshold": 0,
+        "low_credit_threshold": 0, "ec_limit": 0, "ec_threshold": 0, "disablement_threshold": 0,
         "debt_recovery_rate_cap": 0, "suspend_debt_emergency": True, "suspend_debt_disabled": True,
         "non_disablement": [], "special_days": [],
         "day": None, "low": False, "exhausted": False, "suspended": False,

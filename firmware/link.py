@@ -115,6 +115,7 @@ class Link:
             self.stats["bad"] += 1
             return True
         self.stats["rx"] += 1
+        line = text = None  # a large frame's copies are garbage before the answer is built
         if kind == linkproto.REQUEST:
             self._answer(seq, body)
         else:

@@ -77,7 +77,7 @@ def encode(kind, seq, body):
     raw = (bytes((FRAME_FORMAT, ord(kind))) + seq.to_bytes(2, "big") + len(payload).to_bytes(2, "big")
            + payload)
     raw += (crc32(raw) & 0xFFFFFFFF).to_bytes(4, "big")
-    return START + binascii.b2a_base64(raw).strip() + b"\n"
+    return START + binascii.b2a_base64(raw)  # base64 text and one "\n"; no further copies (a board's heap is small)
 
 
 def frame_text(line):

@@ -120,6 +120,14 @@ class Supply:
         self.s["alarm"] = False
         return []
 
+    def override(self, on):
+        """Bench override of the switch: enabled, or disabled by command."""
+        if on:
+            self._set(ENABLED, None, False)
+            self.s["alarm"] = False
+        else:
+            self._set(DISABLED, BY_COMMAND, True)
+
     # ------------------------------------------------------------------ the consumer and the credit
     def consumer_enable(self):
         """The consumer's enable button (meter UI, or PPMID for an ESME): an armed supply is enabled."""

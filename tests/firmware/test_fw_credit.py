@@ -73,7 +73,7 @@ def test_emergency_credit_availability_activation_and_use():
 
 
 def test_privacy_pin_gates_local_ec_only():
-    a = account(balance=0, ec_threshold=200)
+    a = account(balance=0, ec_threshold=200, ec_limit=1000)
     a.set_pin("1234")
     assert refusal(a.activate_ec, T0) == credit.PIN_REQUIRED
     assert refusal(a.activate_ec, T0, pin="9999") == credit.PIN_REQUIRED
@@ -129,7 +129,7 @@ def test_payment_debt_taken_from_each_top_up():
 
 
 def test_local_top_up_raises_810e():
-    a = account(balance=1000)
+    a = account(balance=1000, low_credit_threshold=500)
     assert a.top_up(100, T0, local=True)[2] == [credit.CREDIT_ADDED_LOCALLY]
     assert a.top_up(100, T0)[2] == []
 
@@ -155,7 +155,7 @@ def test_mode_switch_keeps_balance_and_debt_and_stops_prepayment_rules():
 
 
 def test_configure_adjust_reset_and_snapshot():
-    a = account(balance=100)
+    a = account(balance=100, ec_threshold=200)
     assert a.configure({"low_credit_threshold": 200}, T0) == [credit.LOW_CREDIT]
     try:
         a.configure({"tariff": 1}, T0)
