@@ -76,3 +76,23 @@ def test_arbitrary_bytes_parse_or_raise_input_error(data):
         pp.parse(data)
     except InputError:
         pass
+
+
+def test_the_ppmid_board_sends_what_the_codec_reads(tmp_path):
+    from firmware import roles
+    from firmware.gbcs import gbz
+    from firmware.hal import Hal
+
+    events: list = []
+    hal = Hal(lambda name, data: events.append((name, data)), str(tmp_path),
+              {"ppmid": {"esme": "00DB1234567890A0", "gsme": "00DB1234567890A1"}})
+    hal.clock.set(1767225600000)
+    ppmid = roles.load("ppmid", hal)
+    hal.keypad.press(UTRN + "#" + "A" + "C" + UTRN + "#")
+    sent = [d for n, d in events if n == "han.send"]
+    top_up = pp.ConsumerTopUp.decode(bytes.fromhex(sent[0]["payload"]))
+    assert (sent[0]["command"], top_up.utrn, top_up.origin) == (pp.CONSUMER_TOP_UP, UTRN, pp.OriginatingDevice.IHD)
+    assert pp.SelectEmergencyCredit.decode(bytes.fromhex(sent[1]["payload"])).issued == pp.utc_time(1767225600)
+    comp = gbz.parse(bytes.fromhex(sent[2]["gbz"])).components[0]
+    assert pp.ConsumerTopUp.decode(bytes(comp.payload)).utrn == UTRN
+    assert ppmid.state["target"] == "gsme"
