@@ -11,8 +11,8 @@
 #   ppmid.message {"text"}      a supplier message (ECS10/GCS07 forwarded)
 #   ppmid.result {"meter", "result": ZSE result type, "value", "credit_remaining"}   a Consumer Top Up Response
 # Configuration (/config.json): "ppmid": {"esme": EUI hex, "gsme": EUI hex}, the meters it is paired with.
-# [I] The originating device in what a PPMID sends is 0x02 (IHD): SE defines no PPMID value. The PCS01/PCS02 GBZ
-# component is the ZSE command itself (cluster 0x0705, command 0x04 / 0x00), as CS01b carries Consumer Top Up.
+# The PCS01 GBZ is one Prepayment cluster Consumer Top Up component (ZCL sequence 0) with originating device 0x02
+# (IHD), as in the RTDS PCS01; PCS02 carries Select Available Emergency Credit the same way [I: no RTDS PCS02].
 import binascii
 
 from firmware.link import MethodError, param
@@ -41,7 +41,7 @@ class Ppmid(Role):
     has_display = True
 
     def defaults(self):
-        return {"target": "esme", "credit": {}, "message": None, "seq": 0}
+        return {"target": "esme", "credit": {}, "message": None}
 
     def methods(self):
         return {"ppmid.show": self.show, "ppmid.message": self.message, "ppmid.result": self.result}
@@ -148,10 +148,7 @@ class Ppmid(Role):
         else:
             from firmware.gbcs import gbz
 
-            self.state["seq"] = (self.state["seq"] + 1) & 0xFF
-            self.save()
-            content = gbz.build(gbz.Gbz([gbz.Component(PREPAYMENT_CLUSTER, 0x01, self.state["seq"], command,
-                                                       payload)]))
+            content = gbz.build(gbz.Gbz([gbz.Component(PREPAYMENT_CLUSTER, 0x01, 0, command, payload)]))
             out = {"to": eui, "meter": meter, "via": "gpf", "message_code": gbcs_code,
                    "gbz": binascii.hexlify(content).decode()}
         self.hal.emit("han.send", out)

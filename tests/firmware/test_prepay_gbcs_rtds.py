@@ -157,3 +157,15 @@ def test_defective_meter_credits_a_replayed_remote_utrn(rtds, tmp_path):
     command = rtds("CS01a_2.2_SUCCESS_COMMAND")
     answer(m, command)
     assert answer(m, command) == rtds("CS01a_2.2_SUCCESS_RESPONSE").content and m.account.s["balance"] == 2000
+
+
+def test_the_ppmid_board_builds_the_rtds_pcs01(rtds, tmp_path):
+    command = rtds("PCS01_NA_SUCCESS_COMMAND")
+    events: list = []
+    hal = Hal(lambda name, data: events.append((name, data)), str(tmp_path), {"ppmid": {"gsme": GSME}})
+    ppmid = roles.load("ppmid", hal)
+    hal.keypad.press("C" + command.content[-20:].decode() + "#")
+    [sent] = [d for n, d in events if n == "han.send"]
+    assert (sent["to"], sent["message_code"]) == (GSME, prepay_gbcs.PCS01)
+    assert bytes.fromhex(sent["gbz"]) == command.content
+    assert ppmid.state["target"] == "gsme"
