@@ -2,7 +2,7 @@
 # between ports): year(2) month day weekday hour minute second hundredths deviation(2) clock-status.
 
 
-def civil_date(days):
+def _civil(days):
     """(year, month, day) of `days` since 1970-01-01 (proleptic Gregorian)."""
     days += 719468
     era = (days if days >= 0 else days - 146096) // 146097
@@ -20,7 +20,7 @@ def date_time(utc_ms):
     """The 12-octet COSEM date-time for `utc_ms` (deviation 0, status 0x00: UTC, valid)."""
     secs = utc_ms // 1000
     days, rem = divmod(secs, 86400)
-    y, m, d = civil_date(days)
+    y, m, d = _civil(days)
     weekday = (days + 3) % 7 + 1  # 1 = Monday; 1970-01-01 was a Thursday
     hundredths = (utc_ms % 1000) // 10
     return bytes([y >> 8, y & 0xFF, m, d, weekday, rem // 3600, (rem // 60) % 60, rem % 60,

@@ -17,7 +17,7 @@
 #   low-credit warning, no EC and no disablement, and EC in use is ended.
 # - [I] Non-disablement periods are UTC weekly windows {"days": [0..6 with 0 = Monday], "start": minute,
 #   "end": minute} plus special days "YYYY-MM-DD" (whole days).
-from firmware import cosem
+from firmware.cosem import _civil
 
 LOW_CREDIT = 0x810D
 CREDIT_ADDED_LOCALLY = 0x810E
@@ -69,7 +69,7 @@ def day_of(now_ms):
 def in_non_disablement(state, now_ms):
     """True when `now_ms` falls in a non-disablement period or on a special day of the calendar."""
     day = day_of(now_ms)
-    y, m, d = cosem.civil_date(day)
+    y, m, d = _civil(day)
     if "%04d-%02d-%02d" % (y, m, d) in state["special_days"]:
         return True
     weekday = (day + 3) % 7

@@ -155,5 +155,6 @@ class Link:
         self._send(linkproto.ERROR, seq, {"code": code, "message": message[:200]})
 
     def _send(self, kind, seq, body):
-        self.port.write(linkproto.encode(kind, seq, body))
+        for part in linkproto.encode_parts(kind, seq, body):
+            self.port.write(part)
         self.stats["tx"] += 1

@@ -51,9 +51,9 @@ def _crc32_table():
     return table
 
 
-def _crc32_soft(data):
+def _crc32_soft(data, crc=0):
     table = _crc32_table()
-    c = 0xFFFFFFFF
+    c = crc ^ 0xFFFFFFFF
     for b in data:
         c = table[(c ^ b) & 0xFF] ^ (c >> 8)
     return c ^ 0xFFFFFFFF
@@ -65,8 +65,12 @@ except AttributeError:  # boards built without binascii.crc32
     crc32 = _crc32_soft
 
 
-def encode(kind, seq, body):
-    """One frame line (bytes, ending in "\n") carrying the JSON object `body`."""
+B64_CHUNK = 768  # payload bytes per base64 piece (a multiple of 3, so the pieces join into one base64 text)
+
+
+def encode_parts(kind, seq, body):
+    """The frame line for the JSON object `body` in pieces (bytes) whose concatenation is the line: a board writes
+    them one by one and never holds a copy of the whole frame (its heap is small)."""
     if kind not in KINDS:
         raise ValueError("unknown frame kind %r" % (kind,))
     if seq < 0 or seq > 0xFFFF:
@@ -74,10 +78,19 @@ def encode(kind, seq, body):
     payload = json.dumps(body, separators=(",", ":")).encode()
     if len(payload) > MAX_PAYLOAD:
         raise ValueError("payload of %d bytes exceeds %d" % (len(payload), MAX_PAYLOAD))
-    raw = (bytes((FRAME_FORMAT, ord(kind))) + seq.to_bytes(2, "big") + len(payload).to_bytes(2, "big")
-           + payload)
-    raw += (crc32(raw) & 0xFFFFFFFF).to_bytes(4, "big")
-    return START + binascii.b2a_base64(raw)  # base64 text and one "\n"; no further copies (a board's heap is small)
+    header = bytes((FRAME_FORMAT, ord(kind))) + seq.to_bytes(2, "big") + len(payload).to_bytes(2, "big")
+    crc = (crc32(payload, crc32(header)) & 0xFFFFFFFF).to_bytes(4, "big")
+    parts = [START, binascii.b2a_base64(header).strip()]  # HEADER_LEN is a multiple of 3: no padding
+    whole = len(payload) - len(payload) % 3
+    for i in range(0, whole, B64_CHUNK):
+        parts.append(binascii.b2a_base64(payload[i:min(i + B64_CHUNK, whole)]).strip())
+    parts.append(binascii.b2a_base64(payload[whole:] + crc).strip() + b"\n")
+    return parts
+
+
+def encode(kind, seq, body):
+    """One frame line (bytes, ending in "\n") carrying the JSON object `body`."""
+    return b"".join(encode_parts(kind, seq, body))
 
 
 def frame_text(line):

@@ -25,7 +25,8 @@ def keys():
         m_priv, m_pub = ecdsa.generate_keypair()
         _KEYS.append((s_pub, m_priv, p256.ecdh(s_priv, m_pub)))
     s_pub, m_priv, z = _KEYS[0]
-    config = {"gbcs": {"eui": binascii.hexlify(METER).decode(), "ka_private": binascii.hexlify(m_priv).decode()},
+    config = {"gbcs": {"eui": binascii.hexlify(METER).decode(), "ka_private": binascii.hexlify(m_priv).decode(),
+                       "ds_private": "11" * 32, "acb": "90B3D51F30000002", "parties": {}},
               "utrn": {"supplier": binascii.hexlify(SUPPLIER).decode(), "supplier_pp": binascii.hexlify(s_pub).decode(),
                        "max_topup": 50000, "credit_limit": 100000},
               "han_devices": [PPMID], "price_p_per_kwh": 100,

@@ -40,7 +40,8 @@ def rtds(shared):
 
 def meter(tmp_path: Path, keystore: Path, role: str, eui: str, **extra):
     config = {"role": role,
-              "gbcs": {"eui": eui, "ka_private": private(keystore, SUPPLIER, "pp-ka").hex()},
+              "gbcs": {"eui": eui, "ka_private": private(keystore, SUPPLIER, "pp-ka").hex(), "ds_private": "11" * 32,
+                       "acb": "90B3D51F30000002", "parties": {}},
               "utrn": {"supplier": SUPPLIER, "supplier_pp": public(keystore, eui, "ka").hex(),
                        "max_topup": 100_000, "credit_limit": 1_000_000},
               "prepayment": {"ec_threshold": 500, "ec_limit": 1000}}
