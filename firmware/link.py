@@ -106,6 +106,7 @@ class Link:
             self._discard_rest()
             return True
         text = linkproto.frame_text(line)
+        line = None  # a large frame's copies are garbage as soon as they are used (a board's heap is small)
         if text is None:
             self.stats["log_lines"] += 1
             return True
@@ -115,7 +116,7 @@ class Link:
             self.stats["bad"] += 1
             return True
         self.stats["rx"] += 1
-        line = text = None  # a large frame's copies are garbage before the answer is built
+        text = None
         if kind == linkproto.REQUEST:
             self._answer(seq, body)
         else:

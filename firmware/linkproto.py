@@ -94,12 +94,15 @@ def encode(kind, seq, body):
 
 
 def frame_text(line):
-    """The candidate frame text of a received line (after its last "@"), or None for a log line."""
-    line = line.strip()
+    """The candidate frame text of a received line (after its last "@", without trailing whitespace), or None for a
+    log line. One copy of the line at most (a board's heap is small)."""
     at = line.rfind(START)
     if at < 0:
         return None
-    return line[at + 1:]
+    end = len(line)
+    while end > at + 1 and line[end - 1] in b" \t\r\n":
+        end -= 1
+    return line[at + 1:end]
 
 
 def decode(text):
@@ -113,7 +116,7 @@ def decode(text):
     if len(raw) < HEADER_LEN + CRC_LEN:
         raise FrameError("truncated: %d bytes" % len(raw), "length")
     body_end = len(raw) - CRC_LEN
-    if (crc32(raw[:body_end]) & 0xFFFFFFFF) != int.from_bytes(raw[body_end:], "big"):
+    if (crc32(memoryview(raw)[:body_end]) & 0xFFFFFFFF) != int.from_bytes(raw[body_end:], "big"):
         raise FrameError("CRC mismatch", "crc")
     if raw[0] != FRAME_FORMAT:
         raise FrameError("frame format %d, expected %d" % (raw[0], FRAME_FORMAT), "format")
@@ -125,7 +128,7 @@ def decode(text):
     if length != body_end - HEADER_LEN:
         raise FrameError("length field %d, payload is %d bytes" % (length, body_end - HEADER_LEN), "length")
     try:
-        body = json.loads(raw[HEADER_LEN:body_end].decode())
+        body = json.loads(raw[HEADER_LEN:body_end])
     except (ValueError, UnicodeError):
         raise FrameError("payload is not JSON", "payload")
     if not isinstance(body, dict):
