@@ -4,6 +4,7 @@ from firmware import linkproto
 
 
 READ_CHUNK = 256  # bytes read at a time from the console
+WRITE_CHUNK = 2048  # bytes written at a time to the console
 
 
 class MethodError(Exception):
@@ -156,6 +157,14 @@ class Link:
         self._send(linkproto.ERROR, seq, {"code": code, "message": message[:200]})
 
     def _send(self, kind, seq, body):
+        """Write a frame in writes of about WRITE_CHUNK bytes: one write for a small frame, and never a copy of a
+        whole large one."""
+        out = b""
         for part in linkproto.encode_parts(kind, seq, body):
-            self.port.write(part)
+            out += part
+            if len(out) >= WRITE_CHUNK:
+                self.port.write(out)
+                out = b""
+        if out:
+            self.port.write(out)
         self.stats["tx"] += 1
