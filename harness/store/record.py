@@ -1,0 +1,159 @@
+"""A run record (run.json, from a run folder, a push or the live run) read into what the store keeps.
+
+The record is untrusted input: anything malformed raises `InputError` naming the field. The device under test
+of a test case is the first of its ``dut`` roles that the bench has as a real device, else the first of its
+``dut`` roles (an emulated DUT); its model and firmware come from the bench description (a real DUT's
+``manufacturer``/``model``/``firmware`` when the bench file gives them) or, for an emulated role, from the
+emulator's name and the firmware version its board reported.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.errors import InputError
+from harness.verdicts import Verdict
+
+EMULATOR_MANUFACTURER = "gb-han-rig"
+VERDICTS = {v.value for v in Verdict}
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    role: str
+    kind: str
+    board: str | None = None
+    radio: str | None = None
+    radio_port: str | None = None
+    firmware: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    eui64: str | None = None
+
+
+@dataclass(frozen=True)
+class TestRow:
+    nodeid: str
+    verdict: str
+    reason: str
+    scenarios: tuple[int, ...]
+    clause: str | None
+    duration: float
+    evidence: tuple[str, ...]
+    dut_role: str = ""
+    dut_model: str = ""
+    dut_firmware: str = ""
+
+
+@dataclass(frozen=True)
+class RunData:
+    run_id: str
+    started: str
+    finished: str | None
+    interrupted: str | None
+    bench: str
+    bench_json: dict
+    versions: dict
+    roles: tuple[RoleRow, ...]
+    tests: tuple[TestRow, ...] = field(default=())
+    host: str | None = None
+
+
+def _get(data: dict, key: str, kinds: tuple[type, ...], where: str, required: bool = True) -> Any:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        raise InputError(f"expected {' or '.join(k.__name__ for k in kinds)}, got {type(value).__name__}",
+                         field=f"{where}.{key}")
+    return value
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def parse_roles(bench: dict, versions: dict) -> tuple[RoleRow, ...]:
+    """Each bench role as a store row: an emulator's board, radio and reported firmware, or a DUT's identity."""
+    roles = bench.get("roles") or {}
+    if not isinstance(roles, dict):
+        raise InputError("expected an object", field="bench.roles")
+    firmware = versions.get("firmware") or {}
+    if not isinstance(firmware, dict):
+        raise InputError("expected an object", field="versions.firmware")
+    rows = []
+    for name, role in roles.items():
+        if not isinstance(role, dict):
+            raise InputError("expected an object", field=f"bench.roles.{name}")
+        kind = str(role.get("kind", "emulator"))
+        if kind == "dut":
+            rows.append(RoleRow(role=str(name), kind=kind, radio=_text(role.get("via")),
+                                firmware=_text(role.get("firmware")), manufacturer=_text(role.get("manufacturer")),
+                                model=_text(role.get("model")), eui64=_text(role.get("eui64"))))
+        else:
+            rows.append(RoleRow(role=str(name), kind=kind, board=_text(role.get("board")),
+                                radio=_text(role.get("radio")), radio_port=_text(role.get("radio_port")),
+                                firmware=_text(firmware.get(name)), manufacturer=EMULATOR_MANUFACTURER,
+                                model=f"emulated {name}", eui64=_text(role.get("eui64"))))
+    return tuple(rows)
+
+
+def dut_of(dut_roles: list[str], roles: dict[str, RoleRow]) -> RoleRow | None:
+    """The test's device under test (see the module docstring), or None when it names no role on the bench."""
+    present = [roles[r] for r in dut_roles if r in roles]
+    real = [r for r in present if r.kind == "dut"]
+    return (real or present or [None])[0]
+
+
+def parse_test(data: Any, index: int, roles: dict[str, RoleRow]) -> TestRow:
+    where = f"tests[{index}]"
+    if not isinstance(data, dict):
+        raise InputError("expected an object", field=where)
+    verdict = _get(data, "verdict", (str,), where)
+    if verdict not in VERDICTS:
+        raise InputError(f"unknown verdict {verdict!r}", field=f"{where}.verdict")
+    scenarios = _get(data, "scenarios", (list,), where, required=False) or []
+    if not all(type(s) is int for s in scenarios):
+        raise InputError("scenario ids must be integers", field=f"{where}.scenarios")
+    evidence = _get(data, "evidence", (list,), where, required=False) or []
+    if not all(isinstance(e, str) for e in evidence):
+        raise InputError("evidence paths must be strings", field=f"{where}.evidence")
+    dut_roles = _get(data, "dut", (list,), where, required=False) or []
+    dut = dut_of([str(r) for r in dut_roles], roles)
+    duration = _get(data, "duration", (int, float), where, required=False) or 0.0
+    return TestRow(nodeid=_get(data, "nodeid", (str,), where), verdict=verdict,
+                   reason=str(data.get("reason") or ""), scenarios=tuple(scenarios),
+                   clause=_text(data.get("clause")), duration=float(duration), evidence=tuple(evidence),
+                   dut_role=dut.role if dut else "", dut_model=(dut.model or "") if dut else "",
+                   dut_firmware=(dut.firmware or "") if dut else "")
+
+
+def parse_run(data: Any, host: str | None = None) -> RunData:
+    """A run.json document as `RunData`; `InputError` when it is not one."""
+    if not isinstance(data, dict):
+        raise InputError("expected a JSON object", field="run.json")
+    run_id = _get(data, "run_id", (str,), "run")
+    if not run_id or len(run_id) > 64 or any(c in run_id for c in "/\\\0") or run_id in (".", ".."):
+        raise InputError(f"not a run id: {run_id!r}", field="run.run_id")
+    bench = _get(data, "bench", (dict,), "run")
+    versions = _get(data, "versions", (dict,), "run", required=False) or {}
+    roles = parse_roles(bench, versions)
+    by_name = {r.role: r for r in roles}
+    tests = _get(data, "tests", (list,), "run", required=False) or []
+    return RunData(run_id=run_id, started=_get(data, "started", (str,), "run"),
+                   finished=_get(data, "finished", (str,), "run", required=False),
+                   interrupted=_text(data.get("interrupted")), bench=str(bench.get("name") or "?"),
+                   bench_json=bench, versions=versions, roles=roles,
+                   tests=tuple(parse_test(t, i, by_name) for i, t in enumerate(tests)),
+                   host=host or _text(data.get("host")))
+
+
+def load_run_json(text: str | bytes) -> RunData:
+    """Parse the text of a run.json."""
+    try:
+        return parse_run(json.loads(text))
+    except (ValueError, RecursionError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"not JSON ({exc})", field="run.json") from None
