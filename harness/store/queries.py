@@ -93,7 +93,7 @@ def flaky_series(conn: sa.Connection, nodeids: list[str] | None = None, days: in
 
 
 def flip_rates(conn: sa.Connection, nodeid: str, now: dt.datetime | None = None) -> dict[tuple, dict[int, tuple]]:
-    """Per series of `nodeid`: {days: (flips, judged verdicts)} for each window of `FLAKE_WINDOWS`."""
+    """Per series of `nodeid`: {days: (flips, consecutive PASS/FAIL pairs)} for each window of `FLAKE_WINDOWS`."""
     out: dict[tuple, dict[int, tuple]] = {}
     for days in FLAKE_WINDOWS:
         q = (sa.select(tests.c.bench, tests.c.dut_model, tests.c.dut_firmware,
@@ -101,8 +101,8 @@ def flip_rates(conn: sa.Connection, nodeid: str, now: dt.datetime | None = None)
                        sa.func.count(tests.c.flipped))
              .where(tests.c.nodeid == nodeid, tests.c.started >= since(days, now))
              .group_by(tests.c.bench, tests.c.dut_model, tests.c.dut_firmware))
-        for bench, model, fw, flips, judged in conn.execute(q):
-            out.setdefault((bench, model, fw), {})[days] = (int(flips or 0), int(judged or 0))
+        for bench, model, fw, flips, pairs in conn.execute(q):
+            out.setdefault((bench, model, fw), {})[days] = (int(flips or 0), int(pairs or 0))
     return out
 
 
@@ -139,7 +139,7 @@ class Series:
     model: str
     firmware: str
     cells: list = field(default_factory=list)  # newest first: (run_id, started, verdict, reason)
-    rates: dict = field(default_factory=dict)   # days -> (flips, judged)
+    rates: dict = field(default_factory=dict)   # days -> (flips, consecutive PASS/FAIL pairs)
 
     @property
     def flaky(self) -> bool:

@@ -8,6 +8,7 @@ emulator's name and the firmware version its board reported.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,13 +71,27 @@ def _get(data: dict, key: str, kinds: tuple[type, ...], where: str, required: bo
     return value
 
 
+def _timestamp(data: dict, key: str, required: bool = True) -> str | None:
+    """An ISO 8601 UTC time as the store keeps it (``YYYY-MM-DDTHH:MM:SS.mmmZ``, which sorts as text)."""
+    value = _get(data, key, (str,), "run", required)
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"not an ISO 8601 time: {value[:40]!r}", field=f"run.{key}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
 def parse_roles(bench: dict, versions: dict) -> tuple[RoleRow, ...]:
     """Each bench role as a store row: an emulator's board, radio and reported firmware, or a DUT's identity."""
-    roles = bench.get("roles") or {}
+    roles = {} if bench.get("roles") is None else bench["roles"]
     if not isinstance(roles, dict):
         raise InputError("expected an object", field="bench.roles")
     firmware = versions.get("firmware") or {}
@@ -141,8 +156,8 @@ def parse_run(data: Any, host: str | None = None) -> RunData:
     roles = parse_roles(bench, versions)
     by_name = {r.role: r for r in roles}
     tests = _get(data, "tests", (list,), "run", required=False) or []
-    return RunData(run_id=run_id, started=_get(data, "started", (str,), "run"),
-                   finished=_get(data, "finished", (str,), "run", required=False),
+    return RunData(run_id=run_id, started=_timestamp(data, "started"),
+                   finished=_timestamp(data, "finished", required=False),
                    interrupted=_text(data.get("interrupted")), bench=str(bench.get("name") or "?"),
                    bench_json=bench, versions=versions, roles=roles,
                    tests=tuple(parse_test(t, i, by_name) for i, t in enumerate(tests)),
