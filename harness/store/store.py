@@ -108,6 +108,8 @@ class Store:
         new = list(new)
         last = {(s.nodeid, s.dut_model, s.dut_firmware): (s.last_started, s.last_verdict) for s in conn.execute(
             sa.select(series).where(series.c.bench == run.bench,
+                                    series.c.dut_model.in_(sorted({t.dut_model for t in new})),
+                                    series.c.dut_firmware.in_(sorted({t.dut_firmware for t in new})),
                                     series.c.nodeid.in_(sorted({t.nodeid for t in new}))))}
         existing, touched = set(last), {}
         rows, scenario_rows = [], []
