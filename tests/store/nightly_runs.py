@@ -3,7 +3,7 @@
 Three runs of bench ``nightly`` with an emulated ESME as the device under test: run 1 on ESME firmware 1.0
 (the basis), runs 2 and 3 on firmware 1.1. Run 2 plays a defect (``test_topup_replay`` turns FAIL: a new
 failure), run 3 loses the ESME board (ERROR: a bench fault). ``test_join_timing`` fails on 1.0 and passes on
-1.1 (fixed); ``test_alert_order`` flips on 1.1 between runs 2 and 3 (flaky). Run 3 carries a bench SMKI so an
+1.1 (fixed); ``test_alert_order`` flips on 1.1 between runs 2 and 3 (flaky). Run 3 can carry a bench SMKI so an
 evidence bundle can be signed.
 """
 from __future__ import annotations
@@ -69,12 +69,13 @@ def write_run(folder: Path, index: int, started: dt.datetime, smki: bool = False
     return run_id
 
 
-def write_sequence(root: Path, now: dt.datetime | None = None) -> list[Path]:
-    """The three run folders under `root`, a day apart and ending an hour ago."""
+def write_sequence(root: Path, smki: bool = False, now: dt.datetime | None = None) -> list[Path]:
+    """The three run folders under `root`, a day apart and ending an hour ago (the last with a bench SMKI if
+    `smki`)."""
     now = now or dt.datetime.now(dt.timezone.utc)
     folders = []
     for index in range(3):
         folder = root / f"run{index + 1}"
-        write_run(folder, index, now - dt.timedelta(days=2 - index, hours=1), smki=index == 2)
+        write_run(folder, index, now - dt.timedelta(days=2 - index, hours=1), smki=smki and index == 2)
         folders.append(folder)
     return folders

@@ -21,7 +21,7 @@ SMKI = Path("bench") / "provisioning" / "smki"
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_sequence(tmp_path_factory.mktemp("runs"))[2]
+    return write_sequence(tmp_path_factory.mktemp("runs"), smki=True)[2]
 
 
 def rewrite(bundle: Path, out: Path, change) -> Path:
@@ -74,7 +74,7 @@ def test_tampered_bundles_do_not_verify(run_folder: Path, tmp_path: Path) -> Non
 
 
 def test_a_key_off_the_bench_chain_is_refused(run_folder: Path, tmp_path: Path) -> None:
-    other = write_sequence(tmp_path / "other")[2]  # another bench SMKI
+    other = write_sequence(tmp_path / "other", smki=True)[2]  # another bench SMKI
     bundle = tmp_path / "other.zip"
     build(run_folder, bundle, smki_signer(other / SMKI))
     assert verify(bundle) == []  # consistent in itself

@@ -70,7 +70,7 @@ def test_nightly_sequence_in_the_browser(tmp_path: Path, serve, browser) -> None
     shots = tmp_path / "screenshots"
     shots.mkdir()
     store = Store(tmp_path / "rig.db")
-    folders = write_sequence(tmp_path / "runs")
+    folders = write_sequence(tmp_path / "runs", smki=True)
     for folder in folders:
         store.record(read_run(folder), str(folder))
     run2, run3 = (read_run(f).run_id for f in folders[1:])

@@ -119,3 +119,12 @@ def test_coverage_of_scenarios(store: Store, nightly: list[Path]) -> None:
     assert rows[70]["passed_on"] == [("emulated esme", "1.0")]
     assert not rows[99]["tested"] and not rows[99]["passed_on"]
     assert (data["demonstrated"], data["untested"]) == (4, 1)
+
+
+def test_a_store_from_a_newer_rig_is_refused(store: Store) -> None:
+    from harness.store.schema import store_meta
+
+    with store.engine.begin() as conn:
+        conn.execute(sa.update(store_meta).values(value=str(SCHEMA_VERSION + 1)))
+    with pytest.raises(RuntimeError, match="newer than this rig's"):
+        Store(store.url)
