@@ -46,12 +46,9 @@ def list_runs(conn: sa.Connection, f: RunFilters) -> dict[str, Any]:
     if f.bench:
         where.append(runs.c.bench == f.bench)
     if f.model or f.firmware:
-        cond = [run_roles.c.run == runs.c.id]
-        if f.model:
-            cond.append(run_roles.c.model == f.model)
-        if f.firmware:
-            cond.append(run_roles.c.firmware == f.firmware)
-        where.append(sa.exists().where(*cond))
+        cond = ([run_roles.c.model == f.model] if f.model else []) + (
+            [run_roles.c.firmware == f.firmware] if f.firmware else [])
+        where.append(runs.c.id.in_(sa.select(run_roles.c.run).where(*cond)))
     if f.verdict in VERDICT_COLUMNS:
         where.append(VERDICT_COLUMNS[f.verdict] > 0)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", f.date_from):
@@ -90,20 +87,6 @@ def flaky_series(conn: sa.Connection, nodeids: list[str] | None = None, days: in
     if nodeids is not None:
         q = q.where(tests.c.nodeid.in_(nodeids))
     return {tuple(r) for r in conn.execute(q)}
-
-
-def flip_rates(conn: sa.Connection, nodeid: str, now: dt.datetime | None = None) -> dict[tuple, dict[int, tuple]]:
-    """Per series of `nodeid`: {days: (flips, consecutive PASS/FAIL pairs)} for each window of `FLAKE_WINDOWS`."""
-    out: dict[tuple, dict[int, tuple]] = {}
-    for days in FLAKE_WINDOWS:
-        q = (sa.select(tests.c.bench, tests.c.dut_model, tests.c.dut_firmware,
-                       sa.func.sum(sa.case((tests.c.flipped.is_(True), 1), else_=0)),
-                       sa.func.count(tests.c.flipped))
-             .where(tests.c.nodeid == nodeid, tests.c.started >= since(days, now))
-             .group_by(tests.c.bench, tests.c.dut_model, tests.c.dut_firmware))
-        for bench, model, fw, flips, pairs in conn.execute(q):
-            out.setdefault((bench, model, fw), {})[days] = (int(flips or 0), int(pairs or 0))
-    return out
 
 
 # -- one run ------------------------------------------------------------------------------------------------
@@ -146,21 +129,26 @@ class Series:
         return self.rates.get(FLAKE_WINDOWS[-1], (0, 0))[0] > 0
 
 
-def history(conn: sa.Connection, nodeid: str, last: int = STRIP) -> list[Series]:
-    """The last `last` results of `nodeid` per bench, DUT model and firmware, with flip rates."""
-    q = (sa.select(tests.c.bench, tests.c.dut_model, tests.c.dut_firmware, tests.c.started, tests.c.verdict,
-                   tests.c.reason, runs.c.run_id)
-         .join(runs, runs.c.id == tests.c.run).where(tests.c.nodeid == nodeid)
-         .order_by(tests.c.started.desc()).limit(last * 200))
-    found: dict[tuple, Series] = {}
-    for r in conn.execute(q):
-        s = found.setdefault((r.bench, r.dut_model, r.dut_firmware), Series(r.bench, r.dut_model, r.dut_firmware))
-        if len(s.cells) < last:
-            s.cells.append((r.run_id, r.started, r.verdict, r.reason))
-    for key, rates in flip_rates(conn, nodeid).items():
-        if key in found:
-            found[key].rates = rates
-    return sorted(found.values(), key=lambda s: (s.bench, s.model, s.firmware))
+def history(conn: sa.Connection, nodeid: str, last: int = STRIP, now: dt.datetime | None = None) -> list[Series]:
+    """The last `last` results of `nodeid` per bench, DUT model and firmware, with flip rates (each series read
+    along its own index range: the newest `last` results, and the flips within the longest window)."""
+    keys = conn.execute(sa.select(tests.c.bench, tests.c.dut_model, tests.c.dut_firmware).distinct()
+                        .where(tests.c.nodeid == nodeid)).all()
+    cutoffs = {days: since(days, now) for days in FLAKE_WINDOWS}
+    found = []
+    for bench, model, firmware in sorted(keys):
+        same = (tests.c.nodeid == nodeid, tests.c.bench == bench, tests.c.dut_model == model,
+                tests.c.dut_firmware == firmware)
+        s = Series(bench, model, firmware)
+        s.cells = [tuple(r) for r in conn.execute(
+            sa.select(runs.c.run_id, tests.c.started, tests.c.verdict, tests.c.reason)
+            .join(runs, runs.c.id == tests.c.run).where(*same).order_by(tests.c.started.desc()).limit(last))]
+        window = conn.execute(sa.select(tests.c.started, tests.c.flipped).where(
+            *same, tests.c.started >= cutoffs[FLAKE_WINDOWS[-1]], tests.c.flipped.is_not(None))).all()
+        s.rates = {days: (sum(1 for t, f in window if t >= cutoff and f), sum(1 for t, _ in window if t >= cutoff))
+                   for days, cutoff in cutoffs.items()}
+        found.append(s)
+    return found
 
 
 # -- matrix -------------------------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ run_roles = sa.Table(
     sa.Column("manufacturer", sa.String(128)),
     sa.Column("model", sa.String(128)),
     sa.Column("eui64", sa.String(32)),
+    sa.Index("ix_run_roles_model_firmware", "model", "firmware"),
 )
 
 tests = sa.Table(
