@@ -15,6 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,12 +34,12 @@ TARGET_MS = 300
 TIMED = ("runs list", "run page", "test history", "matrix")
 
 
-def make_run(i: int, runs: int, cases: int, rng: random.Random) -> dict:
-    """Run `i` of `runs`, spread evenly over the last year: a real DUT of one model and firmware per run."""
-    started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=DAYS * (1 - i / runs))
+def make_run(i: int, total: int, cases: int, rng: random.Random) -> dict:
+    """Run `i` of `total`, spread evenly over the last year: a real DUT of one model and firmware per run."""
+    started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=DAYS * (1 - i / total))
     bench = BENCHES[i % len(BENCHES)]
     model = MODELS[(i // len(BENCHES)) % len(MODELS)]
-    firmware = FIRMWARES[min(len(FIRMWARES) - 1, i * len(FIRMWARES) // runs + rng.choice((0, 0, 0, -1)))]
+    firmware = FIRMWARES[min(len(FIRMWARES) - 1, i * len(FIRMWARES) // total + rng.choice((0, 0, 0, -1)))]
     roles = {"chf": {"kind": "emulator", "board": f"/dev/{bench}-chf", "radio": "ezsp", "radio_port": "/dev/ncp"},
              "esme": {"kind": "dut", "eui64": "00DB1234567890A0", "via": "chf", "manufacturer": model.split()[0],
                       "model": model, "firmware": firmware}}
@@ -62,24 +63,25 @@ def make_run(i: int, runs: int, cases: int, rng: random.Random) -> dict:
             "finished": started.isoformat(timespec="milliseconds").replace("+00:00", "Z"), "tests": tests}
 
 
-def fill(store: Store, runs: int, cases: int) -> float:
+def fill(store: Store, total: int, cases: int) -> float:
     rng = random.Random(1)
     start = time.perf_counter()
-    for i in range(runs):
-        store.record(parse_run(make_run(i, runs, cases, rng)), exit_status=0)
+    for i in range(total):
+        store.record(parse_run(make_run(i, total, cases, rng)), exit_status=0)
         if (i + 1) % 1000 == 0:
             print(f"  {i + 1} runs stored ({(i + 1) / (time.perf_counter() - start):.0f} runs/s)", flush=True)
     return time.perf_counter() - start
 
 
-def time_pages(store: Store, runs: int, repeat: int) -> dict[str, list[tuple[float, float]]]:
+def time_pages(store: Store, total: int, repeat: int) -> dict[str, list[tuple[float, float]]]:
     """Per page, `repeat` samples of (wall ms, CPU ms of this process) for one request served in-process."""
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
     from rig.dashboard.app import Settings, create_app
 
     pages = {"runs list": "/", "runs list, filtered": f"/?model={MODELS[0]}&firmware={FIRMWARES[1]}&verdict=FAIL",
-             "run page": f"/runs/bench-{runs // 2:06d}",
+             "run page": f"/runs/bench-{total // 2:06d}",
              "test history": "/history?nodeid=tests/conformance/test_suite_0.py::test_case_5",
              "matrix": "/matrix", "matrix, basis chosen": f"/matrix?basis={FIRMWARES[0]}", "bench health": "/health"}
     client = TestClient(create_app(Settings(store=store, evidence_dir=Path(tempfile.gettempdir()))))
