@@ -54,7 +54,7 @@ def list_runs(conn: sa.Connection, f: RunFilters) -> dict[str, Any]:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", f.date_from):
         where.append(runs.c.started >= f.date_from)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", f.date_to):
-        where.append(runs.c.started < f.date_to + "T99")
+        where.append(runs.c.started < f.date_to + "T99")  # every time of that day sorts below "T99"
     total = conn.execute(sa.select(sa.func.count()).select_from(runs).where(*where)).scalar()
     page = max(1, f.page)
     rows = conn.execute(sa.select(runs).where(*where).order_by(runs.c.started.desc(), runs.c.id.desc())
