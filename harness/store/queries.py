@@ -202,10 +202,13 @@ def matrix(conn: sa.Connection, basis: str = "", model: str = "") -> dict[str, A
 
 
 # -- bench health -----------------------------------------------------------------------------------------
-def mentions(reason: str, role: str) -> bool:
-    """Whether an ERROR's reason names `role`: how an ERROR is put down to a board (inferred from the reason
-    text, e.g. "BoardLost: board chf is not running"; an ERROR naming no role counts for its bench only)."""
-    return re.search(rf"\b{re.escape(role)}\b", reason) is not None
+def mentions(reason: str, role: str, board: str | None) -> bool:
+    """Whether an ERROR's reason names a board: how an ERROR is put down to a board, inferred from the reason
+    text ("BoardLost: board esme is not running", "board link to /dev/ttyACM1 closed"); an ERROR naming no
+    board counts for its bench only."""
+    if re.search(rf"\b{re.escape(role)}\b", reason):
+        return True
+    return bool(board) and board != "sim" and board in reason
 
 
 def health(conn: sa.Connection, days: int = HEALTH_DAYS, threshold: float = UNHEALTHY) -> dict[str, Any]:
@@ -232,7 +235,7 @@ def health(conn: sa.Connection, days: int = HEALTH_DAYS, threshold: float = UNHE
                           .where(tests.c.started >= cutoff, tests.c.verdict == "ERROR",
                                  run_roles.c.kind == "emulator"))
     for bench, reason, role, board in errors:
-        if mentions(reason, role) and (bench, role, board) in board_totals:
+        if mentions(reason, role, board) and (bench, role, board) in board_totals:
             board_totals[(bench, role, board)][1] += 1
     boards = [{"bench": b, "role": r, "board": bd, "tests": n, "errors": e, "rate": e / n if n else 0.0,
                "unhealthy": n > 0 and e / n > threshold}

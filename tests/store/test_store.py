@@ -128,3 +128,14 @@ def test_a_store_from_a_newer_rig_is_refused(store: Store) -> None:
         conn.execute(sa.update(store_meta).values(value=str(SCHEMA_VERSION + 1)))
     with pytest.raises(RuntimeError, match="newer than this rig's"):
         Store(store.url)
+
+
+@pytest.mark.parametrize("reason, role, board, expected", [
+    ("BoardLost: board esme is not running", "esme", "sim", True),
+    ("BoardLost: board esme is not running", "chf", "sim", False),
+    ("BoardLost: board link to /dev/ttyACM1 closed", "gsme", "/dev/ttyACM1", True),
+    ("BoardLost: board link to /dev/ttyACM1 closed", "esme", "/dev/ttyACM0", False),
+    ("RigTimeout: no answer from the simulator", "chf", "sim", False),
+])
+def test_an_error_is_put_down_to_the_board_it_names(reason: str, role: str, board: str, expected: bool) -> None:
+    assert q.mentions(reason, role, board) is expected
