@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from harness.store.schema import run_roles, runs, series, test_scenarios, tests
+from harness.store.schema import flips, run_roles, runs, series, test_scenarios, tests
 
 PAGE = 50
 STRIP = 30
@@ -82,10 +82,10 @@ def filter_choices(conn: sa.Connection) -> dict[str, list[str]]:
 def flaky_series(conn: sa.Connection, nodeids: list[str] | None = None, days: int = FLAKE_WINDOWS[-1],
                  now: dt.datetime | None = None) -> set[tuple[str, str, str, str]]:
     """(nodeid, bench, DUT model, DUT firmware) of each series whose verdict flipped in the last `days`."""
-    q = sa.select(tests.c.nodeid, tests.c.bench, tests.c.dut_model, tests.c.dut_firmware).distinct().where(
-        tests.c.flipped.is_(True), tests.c.started >= since(days, now))
+    q = sa.select(flips.c.nodeid, flips.c.bench, flips.c.dut_model, flips.c.dut_firmware).distinct().where(
+        flips.c.started >= since(days, now))
     if nodeids is not None:
-        q = q.where(tests.c.nodeid.in_(nodeids))
+        q = q.where(flips.c.nodeid.in_(nodeids))
     return {tuple(r) for r in conn.execute(q)}
 
 
@@ -121,7 +121,7 @@ class Series:
     bench: str
     model: str
     firmware: str
-    cells: list = field(default_factory=list)  # newest first: (run_id, started, verdict, reason)
+    cells: list = field(default_factory=list)  # newest first: (run_id, started, verdict)
     rates: dict = field(default_factory=dict)   # days -> (flips, consecutive PASS/FAIL pairs)
 
     @property
@@ -130,25 +130,30 @@ class Series:
 
 
 def history(conn: sa.Connection, nodeid: str, last: int = STRIP, now: dt.datetime | None = None) -> list[Series]:
-    """The last `last` results of `nodeid` per bench, DUT model and firmware, with flip rates (each series read
-    along its own index range: the newest `last` results, and the flips within the longest window)."""
-    keys = conn.execute(sa.select(tests.c.bench, tests.c.dut_model, tests.c.dut_firmware).distinct()
-                        .where(tests.c.nodeid == nodeid)).all()
+    """The last `last` results of `nodeid` per bench, DUT model and firmware, with flip rates (two queries, both
+    answered from the series index)."""
+    key = (tests.c.bench, tests.c.dut_model, tests.c.dut_firmware)
+    newest = sa.func.row_number().over(partition_by=key, order_by=tests.c.started.desc()).label("n")
+    ranked = sa.select(*key, tests.c.started, tests.c.verdict, tests.c.run, newest).where(
+        tests.c.nodeid == nodeid).subquery()
+    found: dict[tuple, Series] = {}
+    for bench, model, firmware, started, verdict, run_id in conn.execute(
+            sa.select(ranked.c.bench, ranked.c.dut_model, ranked.c.dut_firmware, ranked.c.started, ranked.c.verdict,
+                      runs.c.run_id).join(runs, runs.c.id == ranked.c.run).where(ranked.c.n <= last)
+            .order_by(ranked.c.bench, ranked.c.dut_model, ranked.c.dut_firmware, ranked.c.started.desc())):
+        found.setdefault((bench, model, firmware), Series(bench, model, firmware)).cells.append(
+            (run_id, started, verdict))
     cutoffs = {days: since(days, now) for days in FLAKE_WINDOWS}
-    found = []
-    for bench, model, firmware in sorted(keys):
-        same = (tests.c.nodeid == nodeid, tests.c.bench == bench, tests.c.dut_model == model,
-                tests.c.dut_firmware == firmware)
-        s = Series(bench, model, firmware)
-        s.cells = [tuple(r) for r in conn.execute(
-            sa.select(runs.c.run_id, tests.c.started, tests.c.verdict, tests.c.reason)
-            .join(runs, runs.c.id == tests.c.run).where(*same).order_by(tests.c.started.desc()).limit(last))]
-        window = conn.execute(sa.select(tests.c.started, tests.c.flipped).where(
-            *same, tests.c.started >= cutoffs[FLAKE_WINDOWS[-1]], tests.c.flipped.is_not(None))).all()
-        s.rates = {days: (sum(1 for t, f in window if t >= cutoff and f), sum(1 for t, _ in window if t >= cutoff))
-                   for days, cutoff in cutoffs.items()}
-        found.append(s)
-    return found
+    counts = [sa.func.sum(sa.case((sa.and_(tests.c.started >= cutoff, tests.c.flipped.is_(flag)), 1), else_=0))
+              for cutoff in cutoffs.values() for flag in (True, False)]
+    for bench, model, firmware, *sums in conn.execute(
+            sa.select(*key, *counts).where(tests.c.nodeid == nodeid, tests.c.started >= min(cutoffs.values()))
+            .group_by(*key)):
+        if (bench, model, firmware) in found:
+            found[(bench, model, firmware)].rates = {
+                days: (int(sums[2 * i] or 0), int((sums[2 * i] or 0) + (sums[2 * i + 1] or 0)))
+                for i, days in enumerate(cutoffs)}
+    return list(found.values())
 
 
 # -- matrix -------------------------------------------------------------------------------------------------
@@ -214,32 +219,36 @@ def mentions(reason: str, role: str, board: str | None) -> bool:
 def health(conn: sa.Connection, days: int = HEALTH_DAYS, threshold: float = UNHEALTHY) -> dict[str, Any]:
     """ERROR rate per bench and per board over the last `days`; above `threshold` is unhealthy."""
     cutoff = since(days)
-    benches = []
-    for bench, total, errors in conn.execute(
-            sa.select(runs.c.bench, sa.func.sum(runs.c.n_pass + runs.c.n_fail + runs.c.n_error + runs.c.n_skip),
-                      sa.func.sum(runs.c.n_error)).where(runs.c.started >= cutoff).group_by(runs.c.bench)
-            .order_by(runs.c.bench)):
-        rate = (errors or 0) / total if total else 0.0
-        benches.append({"bench": bench, "tests": int(total or 0), "errors": int(errors or 0), "rate": rate,
-                        "unhealthy": rate > threshold})
-    board_totals: dict[tuple, list[int]] = {}
-    for bench, role, board, n in conn.execute(
-            sa.select(runs.c.bench, run_roles.c.role, run_roles.c.board,
-                      sa.func.sum(runs.c.n_pass + runs.c.n_fail + runs.c.n_error + runs.c.n_skip))
-            .join(runs, runs.c.id == run_roles.c.run)
-            .where(runs.c.started >= cutoff, run_roles.c.kind == "emulator")
-            .group_by(runs.c.bench, run_roles.c.role, run_roles.c.board)):
-        board_totals[(bench, role, board)] = [int(n or 0), 0]
-    errors = conn.execute(sa.select(tests.c.bench, tests.c.reason, run_roles.c.role, run_roles.c.board)
-                          .join(run_roles, run_roles.c.run == tests.c.run)
-                          .where(tests.c.started >= cutoff, tests.c.verdict == "ERROR",
-                                 run_roles.c.kind == "emulator"))
-    for bench, reason, role, board in errors:
-        if mentions(reason, role, board) and (bench, role, board) in board_totals:
-            board_totals[(bench, role, board)][1] += 1
-    boards = [{"bench": b, "role": r, "board": bd, "tests": n, "errors": e, "rate": e / n if n else 0.0,
-               "unhealthy": n > 0 and e / n > threshold}
-              for (b, r, bd), (n, e) in sorted(board_totals.items(), key=lambda kv: tuple(map(str, kv[0])))]
+    window = conn.execute(sa.select(runs.c.id, runs.c.bench, runs.c.n_error,
+                                    runs.c.n_pass + runs.c.n_fail + runs.c.n_error + runs.c.n_skip)
+                          .where(runs.c.started >= cutoff)).all()
+    bench_of = {run: bench for run, bench, _, _ in window}
+    totals = {run: total for run, _, _, total in window}
+    per_bench: dict[str, list[int]] = {}
+    for _, bench, errors, total in window:
+        counts = per_bench.setdefault(bench, [0, 0])
+        counts[0] += total
+        counts[1] += errors
+    boards_of: dict[int, list[tuple[str, str | None]]] = {}
+    per_board: dict[tuple, list[int]] = {}
+    ids = sorted(bench_of)
+    for start in range(0, len(ids), 1000):
+        for run, role, board in conn.execute(sa.select(run_roles.c.run, run_roles.c.role, run_roles.c.board).where(
+                run_roles.c.run.in_(ids[start:start + 1000]), run_roles.c.kind == "emulator")):
+            boards_of.setdefault(run, []).append((role, board))
+            per_board.setdefault((bench_of[run], role, board), [0, 0])[0] += totals[run]
+    for run, reason in conn.execute(sa.select(tests.c.run, tests.c.reason).where(
+            tests.c.started >= cutoff, tests.c.verdict == "ERROR")):
+        for role, board in boards_of.get(run, ()):
+            if mentions(reason, role, board):
+                per_board[(bench_of[run], role, board)][1] += 1
+
+    def rate(n: int, e: int) -> dict:
+        return {"tests": n, "errors": e, "rate": e / n if n else 0.0, "unhealthy": n > 0 and e / n > threshold}
+
+    benches = [dict(bench=b, **rate(*c)) for b, c in sorted(per_bench.items())]
+    boards = [dict(bench=b, role=r, board=bd, **rate(*c))
+              for (b, r, bd), c in sorted(per_board.items(), key=lambda kv: tuple(map(str, kv[0])))]
     return {"benches": benches, "boards": boards, "days": days, "threshold": threshold}
 
 

@@ -2,8 +2,8 @@
 
 `runs` holds a run (with its verdict counts kept up to date), `run_roles` each bench role (board, radio,
 firmware; or the device under test's identity), `tests` each test case, `test_scenarios` the scenario ids a test
-cites and `series` the last PASS/FAIL of each test per bench, DUT model and DUT firmware (what the matrix and the
-flake label read). `store_meta` keeps the schema version; `migrate` brings any older store up to date.
+cites, `series` the last PASS/FAIL of each test per bench, DUT model and DUT firmware (what the matrix reads) and
+`flips` each PASS/FAIL that differs from the one before it in its series (what the flake label reads). `store_meta` keeps the schema version; `migrate` brings any older store up to date.
 """
 from __future__ import annotations
 
@@ -77,9 +77,10 @@ tests = sa.Table(
     # True when this PASS/FAIL differs from the previous PASS/FAIL of its series (same bench, DUT model, firmware)
     sa.Column("flipped", sa.Boolean),
     sa.UniqueConstraint("run", "seq", name="uq_tests_run_seq"),
-    sa.Index("ix_tests_series", "nodeid", "bench", "dut_model", "dut_firmware", "started"),
+    # covers a series' strip and flips (history page) without reading the table
+    sa.Index("ix_tests_series", "nodeid", "bench", "dut_model", "dut_firmware", "started", "verdict", "flipped",
+             "run"),
     sa.Index("ix_tests_started_verdict", "started", "verdict"),
-    sa.Index("ix_tests_flipped_started", "flipped", "started"),
 )
 
 test_scenarios = sa.Table(
@@ -98,6 +99,17 @@ series = sa.Table(
     sa.Column("last_started", sa.String(32), nullable=False),
     sa.Column("last_verdict", sa.String(8), nullable=False),
     sa.Column("last_run", sa.Integer, nullable=False),
+)
+
+flips = sa.Table(  # one row per flipped test result: the flake labels read this, not the million-row tests table
+    "flips", metadata,
+    sa.Column("run", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("nodeid", sa.String(512), nullable=False),
+    sa.Column("bench", sa.String(128), nullable=False),
+    sa.Column("dut_model", sa.String(128), nullable=False),
+    sa.Column("dut_firmware", sa.String(64), nullable=False),
+    sa.Column("started", sa.String(32), nullable=False, index=True),
 )
 
 Migration = Callable[[sa.Connection], None]

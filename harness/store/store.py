@@ -14,7 +14,7 @@ from typing import Iterable
 import sqlalchemy as sa
 
 from harness.store.record import RunData, TestRow
-from harness.store.schema import migrate, run_roles, runs, series, test_scenarios, tests
+from harness.store.schema import flips, migrate, run_roles, runs, series, test_scenarios, tests
 
 DEFAULT_STORE = Path("results") / "rig.db"
 JUDGED = ("PASS", "FAIL")  # the verdicts a DUT earns; ERROR and SKIP say nothing about the device
@@ -133,6 +133,10 @@ class Store:
                          "dut_firmware": test.dut_firmware, "flipped": flipped})
             scenario_rows += [{"run": pk, "seq": seq, "scenario": s} for s in sorted(set(test.scenarios))]
         conn.execute(sa.insert(tests), rows)
+        flipped = [{k: r[k] for k in ("run", "seq", "nodeid", "bench", "dut_model", "dut_firmware", "started")}
+                   for r in rows if r["flipped"]]
+        if flipped:
+            conn.execute(sa.insert(flips), flipped)
         if scenario_rows:
             conn.execute(sa.insert(test_scenarios), scenario_rows)
         values = [{"b_nodeid": k[0], "b_model": k[1], "b_fw": k[2], "last_started": started,
