@@ -85,8 +85,14 @@ def _timestamp(data: dict, key: str, required: bool = True) -> str | None:
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+def _text(value: Any, limit: int | None = None, where: str = "") -> str | None:
+    """`value` as text (None stays None); longer than `limit` (the store's column size) is an InputError."""
+    if value is None:
+        return None
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        raise InputError(f"longer than {limit} characters", field=where)
+    return text
 
 
 def parse_roles(bench: dict, versions: dict) -> tuple[RoleRow, ...]:
@@ -101,16 +107,22 @@ def parse_roles(bench: dict, versions: dict) -> tuple[RoleRow, ...]:
     for name, role in roles.items():
         if not isinstance(role, dict):
             raise InputError("expected an object", field=f"bench.roles.{name}")
-        kind = str(role.get("kind", "emulator"))
+        where = f"bench.roles.{name}"
+
+        def field_(key: str, limit: int) -> str | None:
+            return _text(role.get(key), limit, f"{where}.{key}")
+
+        kind, name = _text(role.get("kind", "emulator"), 16, f"{where}.kind"), _text(name, 32, where)
         if kind == "dut":
-            rows.append(RoleRow(role=str(name), kind=kind, radio=_text(role.get("via")),
-                                firmware=_text(role.get("firmware")), manufacturer=_text(role.get("manufacturer")),
-                                model=_text(role.get("model")), eui64=_text(role.get("eui64"))))
+            rows.append(RoleRow(role=name, kind=kind, radio=field_("via", 32), firmware=field_("firmware", 64),
+                                manufacturer=field_("manufacturer", 128), model=field_("model", 128),
+                                eui64=field_("eui64", 32)))
         else:
-            rows.append(RoleRow(role=str(name), kind=kind, board=_text(role.get("board")),
-                                radio=_text(role.get("radio")), radio_port=_text(role.get("radio_port")),
-                                firmware=_text(firmware.get(name)), manufacturer=EMULATOR_MANUFACTURER,
-                                model=f"emulated {name}", eui64=_text(role.get("eui64"))))
+            rows.append(RoleRow(role=name, kind=kind, board=field_("board", 256), radio=field_("radio", 32),
+                                radio_port=field_("radio_port", 256),
+                                firmware=_text(firmware.get(name), 64, f"versions.firmware.{name}"),
+                                manufacturer=EMULATOR_MANUFACTURER, model=f"emulated {name}",
+                                eui64=field_("eui64", 32)))
     return tuple(rows)
 
 
@@ -137,9 +149,10 @@ def parse_test(data: Any, index: int, roles: dict[str, RoleRow]) -> TestRow:
     dut_roles = _get(data, "dut", (list,), where, required=False) or []
     dut = dut_of([str(r) for r in dut_roles], roles)
     duration = _get(data, "duration", (int, float), where, required=False) or 0.0
-    return TestRow(nodeid=_get(data, "nodeid", (str,), where), verdict=verdict,
+    return TestRow(nodeid=_text(_get(data, "nodeid", (str,), where), 512, f"{where}.nodeid"), verdict=verdict,
                    reason=str(data.get("reason") or ""), scenarios=tuple(scenarios),
-                   clause=_text(data.get("clause")), duration=float(duration), evidence=tuple(evidence),
+                   clause=_text(data.get("clause"), 4096, f"{where}.clause"), duration=float(duration),
+                   evidence=tuple(evidence),
                    dut_role=dut.role if dut else "", dut_model=(dut.model or "") if dut else "",
                    dut_firmware=(dut.firmware or "") if dut else "")
 
@@ -153,15 +166,17 @@ def parse_run(data: Any, host: str | None = None) -> RunData:
         raise InputError(f"not a run id: {run_id!r}", field="run.run_id")
     bench = _get(data, "bench", (dict,), "run")
     versions = _get(data, "versions", (dict,), "run", required=False) or {}
+    _text(versions.get("rig"), 64, "run.versions.rig")
     roles = parse_roles(bench, versions)
     by_name = {r.role: r for r in roles}
     tests = _get(data, "tests", (list,), "run", required=False) or []
     return RunData(run_id=run_id, started=_timestamp(data, "started"),
                    finished=_timestamp(data, "finished", required=False),
-                   interrupted=_text(data.get("interrupted")), bench=str(bench.get("name") or "?"),
+                   interrupted=_text(data.get("interrupted")),
+                   bench=_text(bench.get("name") or "?", 128, "bench.name"),
                    bench_json=bench, versions=versions, roles=roles,
                    tests=tuple(parse_test(t, i, by_name) for i, t in enumerate(tests)),
-                   host=host or _text(data.get("host")))
+                   host=_text(host or data.get("host"), 128, "run.host"))
 
 
 def load_run_json(text: str | bytes) -> RunData:

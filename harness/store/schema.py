@@ -3,7 +3,8 @@
 `runs` holds a run (with its verdict counts kept up to date), `run_roles` each bench role (board, radio,
 firmware; or the device under test's identity), `tests` each test case, `test_scenarios` the scenario ids a test
 cites, `series` the last PASS/FAIL of each test per bench, DUT model and DUT firmware (what the matrix reads) and
-`flips` each PASS/FAIL that differs from the one before it in its series (what the flake label reads). `store_meta` keeps the schema version; `migrate` brings any older store up to date.
+`flips` each PASS/FAIL that differs from the one before it in its series (what the flake label reads).
+`store_meta` keeps the schema version; `migrate` brings any older store up to date.
 """
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ tests = sa.Table(
     sa.Column("clause", sa.Text),
     sa.Column("duration", sa.Float, nullable=False, default=0.0),
     sa.Column("evidence_json", sa.Text, nullable=False, default="[]"),
-    sa.Column("scenarios", sa.String(256), nullable=False, default=""),
+    sa.Column("scenarios", sa.Text, nullable=False, default=""),
     # copied from the run for the history, matrix and flake queries (one index each, no join)
     sa.Column("started", sa.String(32), nullable=False),
     sa.Column("bench", sa.String(128), nullable=False),
@@ -112,6 +113,7 @@ flips = sa.Table(  # one row per flipped test result: the flake labels read this
     sa.Column("started", sa.String(32), nullable=False, index=True),
 )
 
+# Column sizes above are the limits `harness.store.record` checks untrusted run records against.
 Migration = Callable[[sa.Connection], None]
 
 

@@ -67,6 +67,10 @@ def test_recording_after_each_test_keeps_finished_verdicts(store: Store, tmp_pat
      b'"scenarios": ["13"]}]}', "tests[0].scenarios"),
     (b'{"run_id": "r", "bench": {"roles": []}, "started": "2026-11-29T06:00:00Z"}', "bench.roles"),
     (b'{"run_id": "r", "bench": {}, "started": "yesterday"}', "run.started"),
+    (b'{"run_id": "r", "bench": {}, "started": "2026-11-29T06:00:00Z", "tests": [{"nodeid": "' + b"a" * 600
+     + b'", "verdict": "PASS"}]}', "tests[0].nodeid"),
+    (b'{"run_id": "r", "bench": {"roles": {"esme": {"kind": "dut", "model": "' + b"m" * 200 + b'"}}}, '
+     b'"started": "2026-11-29T06:00:00Z"}', "bench.roles.esme.model"),
 ])
 def test_malformed_run_records_are_typed_errors(text: bytes, field: str) -> None:
     with pytest.raises(InputError) as err:
