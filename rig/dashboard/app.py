@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlalchemy.exc
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -168,13 +169,16 @@ def create_app(settings: Settings) -> Starlette:
         body = await request.body()
         if len(body) > PUSH_LIMIT:
             return JSONResponse({"error": "pushed run is too large"}, 413)
-        try:
+        def keep() -> tuple:
             run = unpack(body, settings.evidence_dir)
-            done = store.record(run, str(settings.evidence_dir / run.run_id))
+            return run, store.record(run, str(settings.evidence_dir / run.run_id))
+
+        try:
+            run, done = await run_in_threadpool(keep)
         except InputError as exc:
             return JSONResponse({"error": str(exc)}, 400)
         except sqlalchemy.exc.IntegrityError:  # the same run pushed twice at once: the other push stored it
-            return JSONResponse({"run_id": run.run_id, "created": False, "added": 0}, 200)
+            return JSONResponse({"created": False, "added": 0}, 200)
         return JSONResponse({"run_id": run.run_id, "created": done.created, "added": done.added},
                             201 if done.created else 200)
 
