@@ -106,7 +106,7 @@ def create_app(settings: Settings) -> Starlette:
             return not_found(f"evidence {name!r} is not on this server")
         text = path.suffix in (".txt", ".log", ".json")
         return FileResponse(path, media_type="text/plain; charset=utf-8" if text else "application/octet-stream",
-                            filename=None if text else path.name,
+                            filename=None if text else path.name, headers={"x-content-type-options": "nosniff"},
                             content_disposition_type="inline" if text else "attachment")
 
     def _smki_for(folder: str | None) -> Path | None:
