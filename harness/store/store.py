@@ -153,7 +153,3 @@ class Store:
                 series.c.dut_model == sa.bindparam("b_model"), series.c.dut_firmware == sa.bindparam("b_fw"))
                 .values(last_started=sa.bindparam("last_started"), last_verdict=sa.bindparam("last_verdict"),
                         last_run=sa.bindparam("last_run")), moved)
-
-    def set_exit_status(self, run_id: str, status: int) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(sa.update(runs).where(runs.c.run_id == run_id).values(exit_status=status))

@@ -31,23 +31,20 @@ def open_store(url: str):
 
 
 def after_run(results: Path, status: int, store_url: str | None, publish: str | None) -> None:
-    """What `rig run` does once the run is over: note its exit status in the store, push it if asked."""
+    """What `rig run` does once the run is over: record the finished run (with its exit status; a run recorded test
+    by test gains only that, a run merged from workers is recorded whole), and push it if asked."""
     from harness.store.runfolder import read_run
 
     if not (results / "run.json").is_file():
-        return
-    try:
-        run_id = read_run(results).run_id
-    except InputError as exc:
-        click.echo(f"rig run: {exc}", err=True)
         return
     if store_url:
         import sqlalchemy.exc
 
         try:
+            run = read_run(results)
             with open_store(store_url) as store:
-                store.set_exit_status(run_id, status)
-        except (click.ClickException, sqlalchemy.exc.SQLAlchemyError) as exc:
+                store.record(run, str(results), exit_status=status)
+        except (click.ClickException, sqlalchemy.exc.SQLAlchemyError, InputError) as exc:
             click.echo(f"rig run: results store: {exc}", err=True)
     if publish:
         from rig.publish import PublishError, push as send
@@ -55,7 +52,7 @@ def after_run(results: Path, status: int, store_url: str | None, publish: str | 
         try:
             answer = send(results, publish)
             click.echo(f"published {answer.get('run_id')} to {publish}")
-        except PublishError as exc:
+        except (PublishError, InputError) as exc:
             click.echo(f"rig run: publish failed: {exc} (push later with: rig results push {results} --to URL)",
                        err=True)
 

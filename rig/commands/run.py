@@ -136,6 +136,7 @@ def run(bench: str, keyword: str | None, results: Path | None, force: bool, defe
 
     from harness.results import new_run_id
     from rig.boards.sim import abandon_all
+    from rig.commands.results import after_run
     from rig.signals import stop_on_signals
 
     model = _check_bench(bench)
@@ -152,7 +153,7 @@ def run(bench: str, keyword: str | None, results: Path | None, force: bool, defe
     common += (["--loss", str(loss)] if loss is not None else []) + (["--seed", str(seed)] if seed is not None else [])
     if workers > 1:
         status = _run_workers(results, workers, common, keyword, suite)
-        _after_run(results, status, store_url, publish)  # the merged run, once the workers are done
+        after_run(results, status, store_url, publish)  # the merged run, once the workers are done
         raise SystemExit(status)
     args = [str(suite), "-p", "harness.pytest_plugin", "--results", str(results), "-o", f"conformance_paths={suite}",
             "--tb=no", "-q", "-rN", "-p", "no:hypothesispytest", *common] + (["--shard", shard] if shard else [])
@@ -170,14 +171,9 @@ def run(bench: str, keyword: str | None, results: Path | None, force: bool, defe
     sys.stdout.flush()
     status = _report_status(int(code), _tests(results))
     if not shard:
-        _after_run(results, status, store_url, publish)
+        after_run(results, status, store_url, publish)
     raise SystemExit(status)
 
-
-def _after_run(results: Path, status: int, store_url: str, publish: str | None) -> None:
-    from rig.commands.results import after_run
-
-    after_run(results, status, store_url, publish)
 
 
 def _report_status(pytest_code: int, tests: list[dict]) -> int:

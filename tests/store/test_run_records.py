@@ -67,3 +67,12 @@ def test_a_killed_run_keeps_its_finished_verdicts(tmp_path: Path) -> None:
         run = only_run(store)
     assert [t["test"].verdict for t in run["tests"]] == ["PASS", "FAIL", "ERROR"]
     assert run["run"].finished is None and run["run"].exit_status is None
+
+
+def test_a_run_on_workers_is_recorded_once_merged(tmp_path: Path) -> None:
+    done = rig_run(tmp_path, SUITE, str(tmp_path / "rig.db"), "--workers", "2")
+    assert done.returncode == 1, done.stdout + done.stderr
+    with Store(tmp_path / "rig.db") as store:
+        run = only_run(store)  # one run, not one per worker
+    assert sorted(t["test"].verdict for t in run["tests"]) == ["ERROR", "FAIL", "PASS"]
+    assert run["run"].exit_status == 1 and run["run"].folder == str(tmp_path / "out")
