@@ -22,7 +22,7 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 
 @pytest.fixture
@@ -42,14 +42,21 @@ def browser(tmp_path: Path) -> Iterator:
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=DRIVER))
     driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.downloads = downloads
-    driver.set_page_load_timeout(30)
+    driver.set_page_load_timeout(60)
     try:
         yield driver
     finally:
         driver.quit()
 
 
-def downloaded(folder: Path, name_end: str, timeout: float = 20) -> Path:
+def click_to(driver, element, url_part: str) -> None:
+    """Click a link or button and wait until the browser is on the page whose URL holds `url_part`."""
+    element.click()
+    WebDriverWait(driver, 60).until(lambda d: url_part in d.current_url and
+                                    d.execute_script("return document.readyState") == "complete")
+
+
+def downloaded(folder: Path, name_end: str, timeout: float = 60) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         done = [p for p in folder.iterdir() if p.name.endswith(name_end)]
@@ -82,12 +89,12 @@ def test_nightly_sequence_in_the_browser(tmp_path: Path, serve, browser) -> None
     assert len(b.find_elements(By.CSS_SELECTOR, "#runs tr")) == 4
     b.save_screenshot(str(shots / "runs.png"))
     Select(b.find_element(By.NAME, "verdict")).select_by_visible_text("ERROR")
-    b.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    click_to(b, b.find_element(By.CSS_SELECTOR, "form.filters button"), "verdict=ERROR")
     assert [a.text for a in b.find_elements(By.CSS_SELECTOR, "#runs td a")] == [run3]
 
     # The run with the defect: the new failure with its reason, the flaky test labelled; its pcap downloads.
     b.get(server.url + "/")
-    b.find_element(By.LINK_TEXT, run2).click()
+    click_to(b, b.find_element(By.LINK_TEXT, run2), f"/runs/{run2}")
     failed = row_of(b, "tests", "test_topup_replay")
     assert "FAIL" in failed.text and "already accepted" in failed.text
     assert row_of(b, "tests", "test_alert_order").find_elements(By.CSS_SELECTOR, ".flaky-label")
@@ -96,7 +103,7 @@ def test_nightly_sequence_in_the_browser(tmp_path: Path, serve, browser) -> None
     assert downloaded(b.downloads, "han.pcap").read_bytes() == PCAP_HEADER
 
     # The flaky test's history: a strip per firmware, the flip rate over 7 and 30 days.
-    row_of(b, "tests", "test_alert_order").find_element(By.CSS_SELECTOR, "a.history").click()
+    click_to(b, row_of(b, "tests", "test_alert_order").find_element(By.CSS_SELECTOR, "a.history"), "/history")
     series = row_of(b, "history", "1.1")
     assert "flaky" in series.text and series.text.count("1/1 (100.0%)") == 2
     assert [c.text for c in series.find_elements(By.CSS_SELECTOR, ".strip td")] == ["P", "F"]
@@ -104,7 +111,7 @@ def test_nightly_sequence_in_the_browser(tmp_path: Path, serve, browser) -> None
     b.save_screenshot(str(shots / "history.png"))
 
     # The matrix against the basis firmware 1.0: a regression, a fix, a flake.
-    b.find_element(By.LINK_TEXT, "Matrix").click()
+    click_to(b, b.find_element(By.LINK_TEXT, "Matrix"), "/matrix")
     labels = {r.get_attribute("data-nodeid").rsplit("::", 1)[1]: r.find_elements(By.CSS_SELECTOR, "td.cell")[1]
               for r in b.find_elements(By.CSS_SELECTOR, "#matrix tr[data-nodeid]")}
     assert labels["test_topup_replay"].get_attribute("data-label") == "new failure"
@@ -113,7 +120,7 @@ def test_nightly_sequence_in_the_browser(tmp_path: Path, serve, browser) -> None
     b.save_screenshot(str(shots / "matrix.png"))
 
     # Bench health: the lost board makes the bench and the ESME's board unhealthy; the DUT pages never count it.
-    b.find_element(By.LINK_TEXT, "Bench health").click()
+    click_to(b, b.find_element(By.LINK_TEXT, "Bench health"), "/health")
     assert "unhealthy" in row_of(b, "benches", "nightly").text
     assert "unhealthy" in row_of(b, "boards", "esme").text and "unhealthy" not in row_of(b, "boards", "chf").text
     b.save_screenshot(str(shots / "health.png"))
@@ -124,7 +131,7 @@ def test_nightly_sequence_in_the_browser(tmp_path: Path, serve, browser) -> None
     assert verify(downloaded(b.downloads, "-bundle.zip")) == []
     b.save_screenshot(str(shots / "run-bench-fault.png"))
 
-    b.find_element(By.LINK_TEXT, "Scenario coverage").click()
+    click_to(b, b.find_element(By.LINK_TEXT, "Scenario coverage"), "/coverage")
     b.save_screenshot(str(shots / "coverage.png"))
     if "not present" not in b.page_source:
         assert "130 scenarios" in b.find_element(By.ID, "coverage-summary").text
