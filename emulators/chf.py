@@ -17,9 +17,11 @@ from typing import Callable
 
 from emulators import local_delivery
 from emulators.ke_session import KeFrame, certificate_in, initiate_in
+from emulators.ota_server import TRANSFER_CODES, OtaServer
 from emulators.provision import HanIdentity, install_code_link_key
 from harness.errors import InputError
-from harness.zigbee import zcl, zdo
+from harness.ota.image import OtaHeader
+from harness.zigbee import ota, zcl, zdo
 from harness.zse import certificate as cert_mod
 from harness.zse import ke
 from harness.zse import ke_frames as kf
@@ -78,6 +80,8 @@ class ChfEmulator:
         self.interpan_keys: dict[int, bytes] = {}
         self.interpan_attempts: list[tuple[float, int, dict]] = []  # (time, HHT, the board's window answer)
         self.ke_log: list[KeFrame] = []
+        self.ota_server = OtaServer(radio, clock)
+        self.ota_server.on_transfer = self._ota_transferred
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -138,8 +142,15 @@ class ChfEmulator:
                 self._read_attributes(message)
             elif message.cluster == kf.CLUSTER_ID:
                 self._key_establishment(message)
+            elif message.cluster == ota.CLUSTER_ID:
+                self.ota_server.on_message(message)
         except InputError as exc:  # a malformed frame from a joiner is dropped, as a device would
             self.link.call("log", text=f"dropped a malformed frame from {message.src:016X}: {exc}")
+
+    def _ota_transferred(self, device: int, status: int, header: OtaHeader) -> None:
+        """A device ended its download: the board reports it to the DCC with CCS08."""
+        code = TRANSFER_CODES.get(status, TRANSFER_CODES[None])
+        self.link.call("ota.transferred", eui=f"{device:016X}", file_version=header.file_version, response_code=code)
 
     def _match_desc(self, message: ApsMessage) -> None:
         """ZDO Match_Desc: our Key Establishment server endpoint, when that is what the joiner looks for."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from emulators.initiator_node import InitiatorNode
+from emulators.ota_client import OtaClientNode
 from harness.errors import InputError
 from harness.zigbee import zcl, zdo
 from harness.zse import ke_frames as kf
@@ -34,6 +35,12 @@ class JoinOutcome:
 
 
 class HanDeviceEmulator(InitiatorNode):
+    def ota(self) -> OtaClientNode:
+        """The device's OTA Upgrade client (created on first use)."""
+        if getattr(self, "_ota", None) is None:
+            self._ota = OtaClientNode(self.link, self.radio, self.clock)
+        return self._ota
+
     def join(self, chf_eui: int, *, link_key: bytes | None = None, timeout: float = 30.0) -> JoinOutcome:
         """Join the HAN of the CH `chf_eui` and run CBKE with its trust centre."""
         deadline = self.clock.now() + timeout

@@ -14,6 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 
 from harness.gbcs.keystore import DirectoryKeyStore
+from harness.smki.cpl import manufacturer_key, signer_id
 from harness.smki.mint import mint
 from harness.smki.roles import DEFAULT_DEVICES, DEFAULT_PARTIES
 from harness.zse import install_code as ic
@@ -29,6 +30,10 @@ CREDIT_LIMIT = 250_00     # pennies: the meters' MaximumMeterBalance
 ACB = bytes.fromhex(DEFAULT_PARTIES["acb"][1])
 SUPPLIER = bytes.fromhex(DEFAULT_PARTIES["supplier"][1])
 NETWORK_OPERATOR = bytes.fromhex(DEFAULT_PARTIES["network_operator"][1])
+# OTA identity of each emulated device model: (manufacturer code, image type = model, hardware version)
+BENCH_MANUFACTURER = 0x1234
+DEVICE_MODELS = {"esme": (BENCH_MANUFACTURER, 0x0001, 0x0010), "gsme": (BENCH_MANUFACTURER, 0x0002, 0x0010),
+                 "chf": (BENCH_MANUFACTURER, 0x0003, 0x0010), "ppmid": (BENCH_MANUFACTURER, 0x0004, 0x0010)}
 # Trust anchors per device role (BAD 7.7 Table 11), as (party, with KA key).
 TRUST_ANCHORS = {
     "chf": ("acb", "recovery", "wan_provider"),
@@ -80,6 +85,7 @@ class Provisioning:
         self.euis = {role: eui.upper() for role, eui in (euis or DEVICE_EUIS).items()}
         self.smki_dir = Path(workdir) / "smki"
         mint(self.smki_dir, devices=self.euis)
+        manufacturer_key(self.smki_dir, BENCH_MANUFACTURER)  # minted now: boards are brought up in parallel
         self.keystore = DirectoryKeyStore(self.smki_dir)
         self.seed = seed
         self.ca = TestCA(CBKE_SUITE, seed=seed)
@@ -121,9 +127,19 @@ class Provisioning:
         return {"supplier": SUPPLIER.hex().upper(), "supplier_pp": raw_public(pp),
                 "max_topup": MAX_TOPUP, "credit_limit": CREDIT_LIMIT}
 
+    def ota_config(self, role: str) -> dict:
+        """A device's "ota" config section: its model and the bench manufacturer's image-signing public key."""
+        manufacturer, model, hardware = DEVICE_MODELS[role]
+        key = manufacturer_key(self.smki_dir, manufacturer)
+        return {"manufacturer": manufacturer, "image_type": model, "hardware": hardware,
+                "signer": signer_id(manufacturer).hex().upper(), "signer_public": raw_public(key.public_key()),
+                "supplier": SUPPLIER.hex().upper()}
+
     def board_config(self, role: str, defects: tuple[str, ...] = ()) -> dict:
         """Extra /config.json fields for an emulated role's board."""
         config = {"gbcs": self.gbcs_config(role), "defects": list(defects)}
+        if role in DEVICE_MODELS:
+            config["ota"] = self.ota_config(role)
         if role in METERS:
             config["utrn"] = self.utrn_config()
         return config

@@ -3,11 +3,13 @@ import gc
 import json
 
 from firmware import linkproto, roles
+from firmware import fwrunning
 from firmware.hal import Hal
 from firmware.link import Link, MethodError, StdioPort, param
 from firmware.version import FIRMWARE_VERSION
 
 POLL_MS = 50
+OTA_METHODS = ("ota.status", "ota.begin", "ota.block", "ota.end", "ota.upgrade_end")
 
 
 def load_config(path):
@@ -48,6 +50,15 @@ class App:
         if clock is not None:
             self.hal.clock = clock
         self.hal.mark_power_on()
+        # The firmware store's record says which image runs (its version in the hello); the store and the OTA client
+        # that downloads and activates images load on first use (`hal.ota_client()`): heap is scarce on a board.
+        self.fw_meta = fwrunning.load(self.hal.flash, self.flash_root)
+        self._ota = None
+        self.hal.ota_client = self.ota_client
+        # the running image's behaviour: a (deliberately faulty) release plays the defects its manifest names
+        running_defects = self.running_image().get("defects")
+        if running_defects:
+            self.hal.config = dict(self.config, defects=list(self.config.get("defects") or ()) + running_defects)
         record = self.hal.flash.load("boot", {})
         self.boots = (record.get("count", 0) if isinstance(record, dict) else 0) + 1
         self.hal.flash.save("boot", {"count": self.boots})
@@ -60,6 +71,7 @@ class App:
         if self.problem is None:
             self.role = roles.load(self.config["role"], self.hal)
             self.link.register(self.role.methods())
+            self.link.register(dict((name, self._ota_method(name)) for name in OTA_METHODS))
 
     def core_methods(self):
         return {
@@ -78,15 +90,34 @@ class App:
         }
 
     def hello(self, params):
-        return {
+        out = {
             "proto": linkproto.PROTOCOL_VERSION,
             "role": self.config["role"] if self.problem is None else None,
-            "fw": FIRMWARE_VERSION,
+            "fw": self.running_image()["version"],
             "board_id": self.config.get("board_id"),
             "eui64": self.config.get("eui64"),
             "boots": self.boots,
             "state": "ready" if self.problem is None else "unconfigured: " + self.problem,
         }
+        if out["fw"] != FIRMWARE_VERSION:
+            out["base_fw"] = FIRMWARE_VERSION  # an OTA-activated image runs over the wired firmware
+        return out
+
+    def running_image(self):
+        return fwrunning.running(self.fw_meta, FIRMWARE_VERSION)
+
+    def ota_client(self):
+        """The board's OTA client on its firmware store (loaded on first use; they share one metadata record)."""
+        if self._ota is None:
+            from firmware.fwstore import FirmwareStore
+            from firmware.ota_client import OtaClient
+
+            store = FirmwareStore(self.hal.flash, self.flash_root, FIRMWARE_VERSION, self.fw_meta)
+            self._ota = OtaClient(self.hal, self.config.get("ota"), store, self.config.get("defects") or ())
+        return self._ota
+
+    def _ota_method(self, name):
+        return lambda params: self.ota_client().methods()[name](params)
 
     def ping(self, params):
         return {"data": param(params, "data", str, "", required=False)}
@@ -110,6 +141,8 @@ class App:
         self.hal.mark_power_on()
         if self.role is not None:
             self.role.on_time(self.hal.clock.now_ms())
+            if self.fw_meta["pending"] is not None:
+                self.ota_client().on_time(self.hal.clock.now_ms())
         return self.time_get({})
 
     def time_set(self, params):
@@ -135,6 +168,8 @@ class App:
 
     def reset(self, params):
         self._need_role().reset()
+        if any(self.fw_meta[key] is not None for key in fwrunning.KEYS):
+            self.ota_client().store.reset()
         return self.state_get({})
 
     def power_cycle(self, params):

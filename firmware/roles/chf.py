@@ -43,6 +43,7 @@ class Chf(GbcsRole):
         out = GbcsRole.methods(self)
         out.update({"devlog.get": self.devlog_get, "devlog.joined": self.devlog_joined, "wan.set": self.wan_set,
                     "interpan.allowed": self.interpan_allowed})
+        out["ota.transferred"] = self.ota_transferred
         return out
 
     def handlers(self):
@@ -193,6 +194,16 @@ class Chf(GbcsRole):
                 self.hal.emit("devlog.removed", {"eui": eui})
         return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)] * len(results),
                                           results)
+
+    # ------------------------------------------------------------------ CCS08
+    def ota_transferred(self, params):
+        """The host half's OTA server saw a device end a download (UpgradeEndRequest): CCS08 to the DCC."""
+        from firmware import ota_gbcs
+
+        device = binascii.unhexlify(param(params, "eui", str))
+        code = param(params, "response_code", int)
+        payload = ota_gbcs.ccs08(self.hal.clock.now_ms(), device, param(params, "file_version", int), code)
+        return {"alert": _hex(self.send_alert(self.gbcs.acb, ota_gbcs.CCS08, payload, critical=True))}
 
     # ------------------------------------------------------------------ CS14
     def alert_log_changed(self):

@@ -43,6 +43,7 @@ class Hello:
     eui64: str | None
     boots: int
     state: str
+    base_fw: str | None = None  # the wired firmware's version while an OTA-activated image runs
 
     @classmethod
     def parse(cls, body: dict, where: str) -> "Hello":
@@ -55,7 +56,7 @@ class Hello:
 
         return cls(get("proto", (int,)), get("role", (str,), True), get("fw", (str,)),
                    get("board_id", (str,), True), get("eui64", (str,), True), get("boots", (int,)),
-                   get("state", (str,)))
+                   get("state", (str,)), get("base_fw", (str,), True))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ Progress = Callable[[str], None]
 
 # Runs on the board: prints repr((hashes of PATHS, every file under LIB_DIR)).
 _SURVEY = """
-import os, hashlib, binascii
+import os, hashlib, binascii, gc
+gc.collect()  # the interrupted firmware's objects are garbage now: free them before listing
 def _h(p):
     try:
         f = open(p, 'rb')
@@ -163,11 +164,12 @@ def _make_parents(transport: SerialTransport, path: str, made: set[str]) -> None
 
 def connect_checked(port: str, role: str, *, baud: int = 115200, log_path: Path | str | None = None,
                     timeout: float = 5.0) -> BoardLink:
-    """Open the board link, hello, and check the role and that the firmware version is this checkout's."""
+    """Open the board link, hello, and check the role and that the firmware is this checkout's (running it, or
+    running an OTA image activated over it)."""
     link = BoardLink(port, baudrate=baud, log_path=log_path, name=role)
     try:
         hello = link.connect(expect_role=role, timeout=timeout)
-        if hello.fw != FIRMWARE_VERSION:
+        if FIRMWARE_VERSION not in (hello.fw, hello.base_fw):
             raise HelloMismatch("firmware version", FIRMWARE_VERSION, hello.fw, link.where)
     except BaseException:
         link.close()

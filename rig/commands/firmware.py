@@ -14,12 +14,16 @@ from rig.bench.builtin import resolve_bench
 from rig.bench.model import ROLES, Bench, Emulator
 from rig.bench.runtime import board_id, make_board
 from rig.boards.deploy import board_config, connect_checked, deploy as deploy_board
+from rig.commands.firmware_image import image
 from rig.signals import Interrupted, stop_on_signals
 
 
 @click.group()
 def firmware() -> None:
     """Board firmware."""
+
+
+firmware.add_command(image)
 
 
 @firmware.command("deploy")

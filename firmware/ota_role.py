@@ -1,0 +1,31 @@
+# Wiring of a GBCS device role (ESME, PPMID) to its board's OTA client: the CS06 handler, and the Firmware
+# Distribution Receipt (0x00CE) and future-dated activation (0x00CA) alerts sent through the role's own GBCS alert
+# path (signed: both are critical alerts, RTDS FDRA-DLMS and 11.3_CS06). The receipt goes to the supplier named in
+# the "ota" config; 0x00CA to the originator of the CS06 it reports on.
+# Usage in a role: handlers[CS06] = ota_role.attach(self)  (after GbcsRole.setup).
+# Runs under MicroPython and CPython.
+import binascii
+
+from firmware import ota_gbcs
+
+
+def attach(role):
+    """Route the board's OTA client's receipts and executions to `role`'s alerts; returns the CS06 handler."""
+    ota = role.hal.ota_client()
+    role.gbcs.critical_codes.add(ota_gbcs.CS06)  # CS06 is critical: never run unless KRP-signed
+    supplier = binascii.unhexlify((role.hal.config.get("ota") or {}).get("supplier", "00" * 8))
+
+    def receipt(found):
+        counter = role.gbcs.alert_counter + 1
+        payload = ota_gbcs.fdra_for(found, counter, role.hal.clock.now_ms())
+        role.send_alert(supplier, ota_gbcs.FDRA_DLMS, payload, critical=True)
+
+    def executed(outcome, pending):
+        recipient = binascii.unhexlify(pending["originator"]) if pending.get("originator") else supplier
+        alert = ota_gbcs.activation_alert(0x8F66 if outcome == 0 else 0x8F67, pending["at"], pending["counter"],
+                                          outcome, ota.file_version())
+        role.send_alert(recipient, ota_gbcs.FUTURE_DATED_FIRMWARE_ALERT, alert, critical=True)
+
+    ota.on_receipt = receipt
+    ota.on_executed = executed
+    return lambda msg: ota_gbcs.cs06(ota, msg)
