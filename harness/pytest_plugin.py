@@ -63,6 +63,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="probability the simulated medium loses a frame (overrides the bench file's [radio] loss)")
     group.addoption("--seed", type=int, default=None, metavar="S",
                     help="seed of the simulated medium's losses (overrides the bench file's [radio] seed)")
+    group.addoption("--store", default=None, metavar="PATH|URL",
+                    help="also record the run into this results store (SQLite file or postgresql:// URL)")
     parser.addini("conformance_paths", type="linelist", default=["tests/conformance"],
                   help="folders (relative to rootdir, or absolute) holding conformance tests")
 
@@ -73,6 +75,10 @@ def pytest_configure(config: pytest.Config) -> None:
     session = RunSession(config)
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "rig-run-session")
+    if config.getoption("--store", None):
+        from harness.store.recorder import StoreRecorder
+
+        config.pluginmanager.register(StoreRecorder(session, config.getoption("--store")), "rig-results-store")
 
 
 def run_session(config: pytest.Config) -> "RunSession":

@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "smki": "rig.commands.smki:smki",
     "run": "rig.commands.run:run",
     "ncp": "rig.commands.ncp:ncp",
+    "results": "rig.commands.results:results",
 }
 
 

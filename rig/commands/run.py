@@ -121,16 +121,22 @@ def untested_table(tests: list[dict]) -> str:
 @click.option("--loss", type=click.FloatRange(0.0, 1.0, max_open=True), metavar="P",
               help="Probability the simulated radio medium loses a frame [default: the bench file's, else 0].")
 @click.option("--seed", type=int, metavar="S", help="Seed of the medium's losses [default: the bench file's, else 1].")
+@click.option("--store", "store_url", default=str(Path("results") / "rig.db"), show_default=True,
+              metavar="PATH|URL", envvar="RIG_RESULTS_STORE",
+              help="Results store to record into (SQLite file or postgresql:// URL); '' for none.")
+@click.option("--publish", metavar="URL", help="Push the finished run to this results dashboard (RIG_RESULTS_TOKEN).")
 @click.option("--suite", type=click.Path(exists=True, path_type=Path), envvar=SUITE_ENV, hidden=True,
               default=PROJECT_ROOT / "tests" / "conformance")
 @click.option("--shard", hidden=True, metavar="K/N", help="Worker K of --workers N (used by --workers).")
 def run(bench: str, keyword: str | None, results: Path | None, force: bool, defects: tuple[str, ...], workers: int,
-        loss: float | None, seed: int | None, suite: Path, shard: str | None) -> None:
+        loss: float | None, seed: int | None, store_url: str, publish: str | None, suite: Path,
+        shard: str | None) -> None:
     """Run the conformance suites on a bench and write the results folder."""
     import pytest
 
     from harness.results import new_run_id
     from rig.boards.sim import abandon_all
+    from rig.commands.results import after_run
     from rig.signals import stop_on_signals
 
     model = _check_bench(bench)
@@ -146,9 +152,13 @@ def run(bench: str, keyword: str | None, results: Path | None, force: bool, defe
     common = ["--bench", bench] + (["-k", keyword] if keyword else []) + [a for d in defects for a in ("--defect", d)]
     common += (["--loss", str(loss)] if loss is not None else []) + (["--seed", str(seed)] if seed is not None else [])
     if workers > 1:
-        raise SystemExit(_run_workers(results, workers, common, keyword, suite))
+        status = _run_workers(results, workers, common, keyword, suite)
+        after_run(results, status, store_url, publish)  # the merged run, once the workers are done
+        raise SystemExit(status)
     args = [str(suite), "-p", "harness.pytest_plugin", "--results", str(results), "-o", f"conformance_paths={suite}",
             "--tb=no", "-q", "-rN", "-p", "no:hypothesispytest", *common] + (["--shard", shard] if shard else [])
+    if store_url and not shard:
+        args += ["--store", store_url]  # each finished test is recorded as it ends
     try:
         with stop_on_signals():
             code = pytest.main(args)
@@ -159,7 +169,11 @@ def run(bench: str, keyword: str | None, results: Path | None, force: bool, defe
     if code == pytest.ExitCode.NO_TESTS_COLLECTED and not shard:
         _nothing_selected(suite, keyword)
     sys.stdout.flush()
-    raise SystemExit(_report_status(int(code), _tests(results)))
+    status = _report_status(int(code), _tests(results))
+    if not shard:
+        after_run(results, status, store_url, publish)
+    raise SystemExit(status)
+
 
 
 def _report_status(pytest_code: int, tests: list[dict]) -> int:

@@ -30,7 +30,7 @@ def rig_run(tmp_path: Path, source: str | None, *args: str) -> subprocess.Comple
 
 
 def only_run_folder(tmp_path: Path) -> Path:
-    (folder,) = (tmp_path / "results").iterdir()
+    (folder,) = [p for p in (tmp_path / "results").iterdir() if p.is_dir()]  # beside it: the store, rig.db
     return folder
 
 

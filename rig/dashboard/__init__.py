@@ -1,0 +1,1 @@
+"""`rig results serve`: the results dashboard (Starlette + Jinja2; every page works without JavaScript)."""
