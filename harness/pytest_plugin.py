@@ -473,7 +473,7 @@ def defects(request: pytest.FixtureRequest) -> dict[str, tuple[str, ...]]:
 
 @pytest.fixture(scope="session")
 def provisioning(request: pytest.FixtureRequest, bench_model: Any) -> Any:
-    """The run's identities: a bench SMKI, CBKE certificates from the rig test CA, install codes."""
+    """The run's identities: a bench SMKI, CBKE certificates from the bench CA, install codes."""
     from emulators.provision import Provisioning
 
     session = run_session(request.config)

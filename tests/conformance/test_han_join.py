@@ -14,7 +14,7 @@ from harness.dcc.han import DEFAULT_ALLOWANCE
 from harness.dcc.smi import Status
 from harness.zse import ke
 from harness.zse import ke_frames as kf
-from harness.zse.test_ca import TestCA
+from harness.zse.bench_ca import BenchCA
 from rig.radios.protocol import DeliveryFailed
 
 BASIC_CLUSTER = 0x0000
@@ -133,9 +133,9 @@ def _bad_credentials(han, role: str, flaw: str) -> ke.Credentials:
     """CBKE credentials for `role` with one flaw: issued by a foreign CA, expired, or naming another subject."""
     eui = han.eui(role)
     if flaw == "foreign_ca":
-        issued = TestCA(2, seed="a CA the CHF does not trust", issuer=b"FOREIGN1").issue(eui)
+        issued = BenchCA(2, seed="a CA the CHF does not trust", issuer=b"FOREIGN1").issue(eui)
     else:
-        issued = TestCA(2, seed=han.provisioning.seed).issue(eui, flaw=flaw, now=int(han.clock.now()))
+        issued = BenchCA(2, seed=han.provisioning.seed).issue(eui, flaw=flaw, now=int(han.clock.now()))
     return ke.Credentials(2, issued.cert_bytes, issued.private_key, han.provisioning.ca.public_key)
 
 

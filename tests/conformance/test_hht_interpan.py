@@ -10,7 +10,7 @@ import pytest
 
 from harness.zse import ke
 from harness.zse import ke_frames as kf
-from harness.zse.test_ca import TestCA
+from harness.zse.bench_ca import BenchCA
 from hht_steps import attempt
 
 WINDOW = 60 * 60  # "CH opens inter-PAN for 60 minutes after power-on"
@@ -68,7 +68,7 @@ def test_window_restarts_at_each_power_on(han, evidence):
 
 
 def _foreign(han, role: str) -> ke.Credentials:
-    issued = TestCA(2, seed="a CA nobody on this bench trusts", issuer=b"FOREIGN1").issue(han.eui(role))
+    issued = BenchCA(2, seed="a CA nobody on this bench trusts", issuer=b"FOREIGN1").issue(han.eui(role))
     return ke.Credentials(2, issued.cert_bytes, issued.private_key, han.provisioning.ca.public_key)
 
 
