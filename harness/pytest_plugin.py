@@ -39,6 +39,7 @@ MARKERS = (
     "clause(text): BAD or GBCS clause the test checks",
     "roles(*roles): bench roles the test needs",
     "dut(*roles): roles that may be the device under test",
+    "ui(*roles): roles whose human interface (keypad, display, supply) the test uses, through the ui fixture",
 )
 SESSION_KEY = pytest.StashKey["RunSession"]()
 BENCH_FIXTURES = ("bench_model", "bench", "han")
@@ -65,6 +66,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="seed of the simulated medium's losses (overrides the bench file's [radio] seed)")
     group.addoption("--store", default=None, metavar="PATH|URL",
                     help="also record the run into this results store (SQLite file or postgresql:// URL)")
+    group.addoption("--dut", action="append", default=[], metavar="ROLE", dest="rig_dut",
+                    help="run the emulator of ROLE sealed, as the device under test: tests that may judge ROLE run "
+                         "with no handle on its insides, the others SKIP (repeatable)")
+    group.addoption("--ui", action="append", default=[], metavar="ROLE:KIND", dest="rig_ui",
+                    help="UI adapter of a real device under test: 'operator' (prompts at this console) or a vendor "
+                         "plugin's name (entry point group gb_han_rig.ui)")
     parser.addini("conformance_paths", type="linelist", default=["tests/conformance"],
                   help="folders (relative to rootdir, or absolute) holding conformance tests")
 
@@ -123,6 +130,12 @@ def marker_problems(item: pytest.Item, known: set[int] | None) -> list[str]:
             problems.append(f"{mark.name} marker takes one or more role names")
     if roles is not None and dut is not None and not set(dut.args) <= set(roles.args):
         problems.append(f"dut roles {sorted(set(dut.args) - set(roles.args))} are not among the test's roles")
+    ui = item.get_closest_marker("ui")
+    uses_ui = "ui" in getattr(item, "fixturenames", ())
+    if uses_ui and ui is None:
+        problems.append("uses the ui fixture without @pytest.mark.ui(<roles>)")
+    if ui is not None and roles is not None and not set(ui.args) <= set(roles.args):
+        problems.append(f"ui roles {sorted(set(ui.args) - set(roles.args))} are not among the test's roles")
     return problems
 
 
@@ -147,15 +160,28 @@ def with_radio_conditions(bench: Any, loss: float | None, seed: int | None) -> A
     return dataclasses.replace(bench, **changes) if changes else bench
 
 
-def not_applicable(bench: Any, roles: list[str], dut: list[str]) -> str | None:
-    """Why a test needing `roles` (of which `dut` may be the device under test) cannot run on `bench`."""
+def not_applicable(bench: Any, roles: list[str], dut: list[str], sealed: tuple[str, ...] = ()) -> str | None:
+    """Why a test needing `roles` (of which `dut` may be the device under test) cannot run on `bench` with the
+    `sealed` roles under test."""
     missing = [r for r in roles if r not in bench.roles]
     if missing:
         return f"bench {bench.name!r} has no {', '.join(missing)} role"
     real = [r for r in roles if bench.roles[r].kind == "dut" and r not in dut]
     if real:
         return f"{', '.join(real)} is a real device on bench {bench.name!r}; this test emulates it"
+    judged = [r for r in sealed if r not in dut]
+    if judged:
+        return f"{', '.join(judged)} is the device under test of this run (--dut); this test does not judge it"
     return None
+
+
+def sealed_roles(config: pytest.Config, bench: Any) -> tuple[str, ...]:
+    """The roles of ``--dut``: each an emulated role of the bench (else a usage error)."""
+    roles = tuple(dict.fromkeys(config.getoption("rig_dut", None) or ()))
+    for role in roles:
+        if role not in bench.roles or bench.roles[role].kind == "dut":
+            raise pytest.UsageError(f"--dut {role}: bench {bench.name!r} has no emulated {role} to seal")
+    return roles
 
 
 def _needs_bench(item: pytest.Item) -> bool:
@@ -328,7 +354,9 @@ class RunSession:
         if {"bench", "han"} & set(getattr(item, "fixturenames", ())):
             self._log_marks[item.nodeid] = {role: p.stat().st_size for role, p in self._link_logs().items()}
         if item.get_closest_marker("roles"):
-            reason = not_applicable(self.bench_model(), _marker_args(item, "roles"), _marker_args(item, "dut"))
+            bench = self.bench_model()
+            reason = not_applicable(bench, _marker_args(item, "roles"), _marker_args(item, "dut"),
+                                    sealed_roles(self.config, bench))
             if reason:
                 pytest.skip(reason)
 
@@ -482,10 +510,11 @@ def provisioning(request: pytest.FixtureRequest, bench_model: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def bench(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any,
-          defects: dict[str, tuple[str, ...]]) -> Iterator[Any]:
+def rig_bench(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any,
+              defects: dict[str, tuple[str, ...]]) -> Iterator[Any]:
     """The running bench for the whole session (the boards of the roles the selected tests need started, links
-    open); stopped at the end."""
+    open); stopped at the end. The rig's own handle: tests take `bench`, which keeps the sealed roles' insides out
+    of reach."""
     from rig.bench.runtime import BenchRuntime
 
     session = run_session(request.config)
@@ -496,6 +525,42 @@ def bench(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any,
             if hello is not None:
                 session.writer.set_firmware_version(role, hello.fw)
         yield runtime
+
+
+@pytest.fixture(scope="session")
+def sealed(request: pytest.FixtureRequest, bench_model: Any) -> tuple[str, ...]:
+    """The roles this run seals as devices under test (``--dut ROLE``)."""
+    return sealed_roles(request.config, bench_model)
+
+
+@pytest.fixture(scope="session")
+def bench(rig_bench: Any, sealed: tuple[str, ...]) -> Any:
+    """The running bench as tests see it: with ``--dut ROLE``, ROLE's board link is out of reach."""
+    from rig.seal import SealedBench, SealLog
+
+    return SealedBench(rig_bench, set(sealed), SealLog()) if sealed else rig_bench
+
+
+@pytest.fixture
+def ui(request: pytest.FixtureRequest, bench_model: Any, sealed: tuple[str, ...]) -> Any:
+    """``ui(role)``: the role's UI adapter (`harness.ui`): the board's keypad, display and supply switch for an
+    emulated role (sealed or not), for a real device the ``--ui ROLE:KIND`` adapter; SKIP when it has none."""
+    from harness.ui.board import BoardUi
+    from harness.ui.plugins import available, real_device_ui
+
+    choices = dict(value.partition(":")[::2] for value in request.config.getoption("rig_ui", None) or ())
+
+    def adapter(role: str) -> Any:
+        if role not in bench_model.roles:
+            pytest.skip(f"bench {bench_model.name!r} has no {role} role")
+        if bench_model.roles[role].kind == "dut":
+            if role not in choices:
+                pytest.skip(f"the device under test ({role}) has no UI adapter on this bench: give --ui "
+                            f"{role}:KIND, KIND one of {', '.join(available())}")
+            return real_device_ui(role, choices[role], timeout=300.0)
+        return BoardUi(role, request.getfixturevalue("rig_bench").link(role))
+
+    return adapter
 
 
 @pytest.fixture
@@ -512,7 +577,7 @@ def evidence(request: pytest.FixtureRequest) -> Evidence:
 
 @pytest.fixture
 def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, defects: dict[str, tuple[str, ...]],
-        evidence: Evidence) -> Iterator[Any]:
+        evidence: Evidence, sealed: tuple[str, ...]) -> Iterator[Any]:
     """A fresh HAN session (DCC core, CHF, joining devices) on the session's bench; every board's role state is
     reset first, and a board lost in an earlier test is recovered. The capture (pcap + keys) and the GBCS
     transcript land in the test's evidence folder. An alert the CHF got wrong (bad MAC, malformed CS14) that the
@@ -524,7 +589,7 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
     reason = unsupported(bench_model)
     if reason:
         raise NotSupportedYet(reason)
-    bench = request.getfixturevalue("bench")
+    bench = request.getfixturevalue("rig_bench")
     for role in bench.roles:
         try:
             bench.link(role).call("reset")
@@ -534,7 +599,7 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
             bench.link(role).call("reset")
         bench.link(role).events()  # what the board raised before its reset belongs to the earlier test
     session = HanSession(bench, provisioning, evidence.path("han"), defects=defects, seed=bench_model.seed,
-                         impairments=Impairments(loss=bench_model.loss))
+                         impairments=Impairments(loss=bench_model.loss), sealed=set(sealed))
     try:
         yield session
     finally:
@@ -547,3 +612,4 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
             evidence.append("bench.log", f"{when:.3f} the channel lost a frame {sender} -> {receiver} "
                                          "through every MAC retry")
     session.dcc.check()
+    session.seal_log.check()  # a reach into a sealed role that the test swallowed is still an ERROR
