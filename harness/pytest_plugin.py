@@ -544,7 +544,8 @@ def bench(rig_bench: Any, sealed: tuple[str, ...]) -> Any:
 @pytest.fixture
 def ui(request: pytest.FixtureRequest, bench_model: Any, sealed: tuple[str, ...]) -> Any:
     """``ui(role)``: the role's UI adapter (`harness.ui`): the board's keypad, display and supply switch for an
-    emulated role (sealed or not), for a real device the ``--ui ROLE:KIND`` adapter; SKIP when it has none."""
+    emulated role (sealed or not; its board is reset first, so each test starts from a fresh device), for a real
+    device the ``--ui ROLE:KIND`` adapter; SKIP when it has none."""
     from harness.ui.board import BoardUi
     from harness.ui.plugins import available, real_device_ui
 
@@ -558,7 +559,9 @@ def ui(request: pytest.FixtureRequest, bench_model: Any, sealed: tuple[str, ...]
                 pytest.skip(f"the device under test ({role}) has no UI adapter on this bench: give --ui "
                             f"{role}:KIND, KIND one of {', '.join(available())}")
             return real_device_ui(role, choices[role], timeout=300.0)
-        return BoardUi(role, request.getfixturevalue("rig_bench").link(role))
+        link = request.getfixturevalue("rig_bench").link(role)
+        link.call("reset")
+        return BoardUi(role, link)
 
     return adapter
 

@@ -300,7 +300,7 @@ class Dissector:
                 opened, _ = security.open_aps(data, key, src, base)
             except InputError:
                 continue
-            p.fields["aps.key"] = label
+            p.fields.update({"aps.key": label, "aps.key_value": key})
             return opened
         p.problems.append(f"APS: no known link key opens it (key id {aux.key_id})")
         return None
@@ -336,7 +336,7 @@ class Dissector:
                     ip = security.open_interpan(frame.payload, key, frame.src)
                 except InputError:
                     continue
-                f["interpan.key"] = label
+                f.update({"interpan.key": label, "interpan.key_value": key})
                 break
             else:
                 p.problems.append("inter-PAN: no known key opens it")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from harness.dcc.core import DccCore, Outgoing
-from harness.dcc.smi import Smi, Status
+from harness.dcc.smi import Smi
 from harness.gbcs.dlms import Data, DlmsPayload, Spec
 from harness.errors import ConformanceFailure, InputError
 from harness.verdicts import from_device
@@ -156,7 +156,7 @@ class HanServices:
             return ServiceResponse(False, f"CCS01 results {results}", command)
         now = self.clock.now()
         record.chf = chf
-        self.smi.set_status(device, Status.WHITELISTED, now)
+        self.smi.whitelisted(device, now)
         if record.device_type in METERS:
             self.smi.raise_alert("N16", device, now, "device identity confirmation")
         old = self.watches.pop(device, None)
@@ -173,11 +173,11 @@ class HanServices:
         command, results = self._results(response, "CCS01 response (local delivery)")
         if not results or any(r != 0 for _, r in results):
             return ServiceResponse(False, f"CCS01 results {results}", command)
-        self.smi.set_status(device, Status.WHITELISTED, self.clock.now())
+        self.smi.whitelisted(device, self.clock.now())
         return ServiceResponse(True, "whitelisted", command)
 
     def remove_device(self, chf: bytes, device: bytes) -> ServiceResponse:
-        """SRV 8.11 (remove): CCS02; on success Whitelisted (or INC) back to Pending."""
+        """SRV 8.11 (remove): CCS02; on success a Whitelisted device is Pending again (no other status changes)."""
         command, results = self._exchange(chf, CCS02, lambda c: unregister_device_payload(c, device), "CCS02")
         if results is None:
             return ServiceResponse(False, "no CCS02 response", command)
@@ -186,7 +186,7 @@ class HanServices:
         watch = self.watches.pop(device, None)
         if watch:
             watch.timer.cancel()
-        self.smi.set_status(device, Status.PENDING, self.clock.now())
+        self.smi.removed_from_log(device, self.clock.now())
         return ServiceResponse(True, "removed", command)
 
     def on_alert(self, data: bytes) -> None:
@@ -221,8 +221,7 @@ class HanServices:
         watch = self.watches.pop(device)
         watch.timer.cancel()
         now = self.clock.now()
-        if self.smi.status(device) is not Status.COMMISSIONED:  # AC 4.4: never downgraded
-            self.smi.set_status(device, Status.INSTALLED_NOT_COMMISSIONED, now)
+        self.smi.joined(device, now)
         self.smi.raise_alert("N24", device, now, "CHF whitelist update successful")
 
     def _deadline(self, device: bytes) -> None:
