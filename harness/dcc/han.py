@@ -12,14 +12,13 @@ Commands go out through a `transport(bytes) -> bytes | None` (the CHF's WAN side
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Protocol
 
 from harness.dcc.core import DccCore, Outgoing
 from harness.dcc.smi import Smi
 from harness.gbcs.dlms import Data, DlmsPayload, Spec
 from harness.errors import ConformanceFailure, InputError
 from harness.verdicts import from_device
-from rig.clock import Clock, Timer
 
 CCS01, CCS02, CS14 = 0x0001, 0x0002, 0x0018
 ALERT_LOG_CHANGED = 0x8F12
@@ -30,6 +29,19 @@ METERS = ("esme", "gsme")
 DEVICE_TYPE_CODES = {"gsme": 0, "esme": 1, "ppmid": 5, "hcalcs": 4, "ihd": 6, "cad": 7, "hht": 8, "gpf": 3}
 
 Transport = Callable[[bytes], "bytes | None"]
+
+
+class Timer(Protocol):
+    def cancel(self) -> None: ...
+
+
+class Clock(Protocol):
+    """What the HAN services ask of the run's clock (`rig.clock` provides it; the DCC core does not depend on
+    the rig)."""
+
+    def now(self) -> float: ...
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> Timer: ...
 
 
 @dataclass
