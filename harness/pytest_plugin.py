@@ -39,6 +39,7 @@ MARKERS = (
     "clause(text): BAD or GBCS clause the test checks",
     "roles(*roles): bench roles the test needs",
     "dut(*roles): roles that may be the device under test",
+    "policy(**settings): the bench policies (how the CH reads the BAD where it reads two ways) this test needs",
     "ui(*roles): roles whose human interface (keypad, display, supply) the test uses, through the ui fixture",
 )
 SESSION_KEY = pytest.StashKey["RunSession"]()
@@ -72,6 +73,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ui", action="append", default=[], metavar="ROLE:KIND", dest="rig_ui",
                     help="UI adapter of a real device under test: 'operator' (prompts at this console) or a vendor "
                          "plugin's name (entry point group gb_han_rig.ui)")
+    group.addoption("--policy", action="append", default=[], metavar="NAME=VALUE", dest="rig_policy",
+                    help="a bench policy a real CH under test follows, e.g. join_period_source=device (default: "
+                         "the BAD's reading); tests needing the other SKIP")
     parser.addini("conformance_paths", type="linelist", default=["tests/conformance"],
                   help="folders (relative to rootdir, or absolute) holding conformance tests")
 
@@ -483,6 +487,24 @@ def parse_shard(text: str) -> tuple[int, int]:
     return int(k), int(n)
 
 
+def _apply_policy(request: pytest.FixtureRequest, bench_model: Any, runtime: Any) -> None:
+    """The test's ``policy`` marker: an emulated CH is set to follow it; on a real CH the test SKIPs unless the
+    bench's ``--policy`` (default: the BAD's reading) says the device follows it."""
+    mark = request.node.get_closest_marker("policy")
+    if mark is None or "chf" not in bench_model.roles:
+        return
+    if bench_model.roles["chf"].kind == "dut":
+        from firmware.roles.chf import POLICIES
+
+        declared = dict(value.partition("=")[::2] for value in request.config.getoption("rig_policy", None) or ())
+        for name, value in mark.kwargs.items():
+            follows = declared.get(name, POLICIES.get(name, ("?",))[0])
+            if follows != value:
+                pytest.skip(f"the CH under test follows the bench policy {name}={follows}; this case needs {value}")
+        return
+    runtime.link("chf").call("policy.set", **mark.kwargs)
+
+
 def parse_defects(values: list[str]) -> dict[str, tuple[str, ...]]:
     """``ROLE:NAME`` options as {role: (names...)}; a usage error names a malformed or unknown one."""
     from emulators.defect_options import parse_defect_options
@@ -601,6 +623,7 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
             bench.recover(role)
             bench.link(role).call("reset")
         bench.link(role).events()  # what the board raised before its reset belongs to the earlier test
+    _apply_policy(request, bench_model, bench)
     session = HanSession(bench, provisioning, evidence.path("han"), defects=defects, seed=bench_model.seed,
                          impairments=Impairments(loss=bench_model.loss), sealed=set(sealed))
     try:

@@ -73,22 +73,32 @@ def test_replayed_local_command_refused(han, evidence):
 
 @pytest.mark.scenario(41)
 @pytest.mark.clause("BAD 7.2.2.6.3 (e-f)")
-@pytest.mark.roles("chf", "hht", "esme", "gsme")
+@pytest.mark.roles("chf", "hht", "esme", "gsme", "ppmid")
 @pytest.mark.dut("chf", "hht")
-def test_joins_only_inside_the_hht_set_period(han, evidence):
-    prepare(han, evidence, "hht", "esme", "gsme")
+@pytest.mark.parametrize("source", [pytest.param("hht", marks=pytest.mark.policy(join_period_source="hht")),
+                                    pytest.param("device", marks=pytest.mark.policy(join_period_source="device"))])
+def test_joins_only_inside_the_hht_set_period(han, evidence, source):
+    """Which period bounds the joins of the devices an HHT adds is read two ways, so it is a bench policy: 'hht'
+    (the BAD as written: the period of the HHT's own CCS01, here 120 s) or 'device' (each device's CCS01: 60 s for
+    the ESME, 600 s for the PPMID). Each case checks a join its reading admits and one it refuses."""
+    prepare(han, evidence, "hht", "esme", "gsme", "ppmid")
     chf, hht = han.eui_int("chf"), han.eui_int("hht")
 
-    # Actions: the HHT adds itself and joins the HAN; it adds the GSME and the ESME with a 60 s period; the GSME
-    # joins at once, the ESME only after its period has run out.
+    # Actions: the HHT adds itself (120 s) and joins the HAN; it adds the GSME and the ESME (60 s) and the PPMID
+    # (600 s). The GSME joins at once; the ESME 65 s after its CCS01; the PPMID after the HHT's 120 s.
     assert deliver(han, local_ccs01(han, "hht", period=120)) is not None, "the CH did not answer the HHT's CCS01"
+    hht_added = han.clock.now()
     han.hht().join(chf)
     han.exchange_data("hht")
-    assert deliver(han, local_ccs01(han, "gsme", period=60)) is not None
-    assert deliver(han, local_ccs01(han, "esme", period=60)) is not None
+    for role, period in (("gsme", 60), ("esme", 60), ("ppmid", 600)):
+        assert deliver(han, local_ccs01(han, role, period=period)) is not None, f"the CH did not answer the " \
+                                                                                 f"{role}'s CCS01"
+    devices_added = han.clock.now()
     join(han, "gsme", timeout=20)
-    han.run_for(65)
+    han.run_for(devices_added + 65 - han.clock.now())
     join(han, "esme", timeout=20)
+    han.run_for(hht_added + 125 - han.clock.now())
+    join(han, "ppmid", timeout=20)
 
     # "CHF permits joining for the period specified in the HHT's CCS01; HHT joins the HAN like any device (incl.
     # CBKE)": the new link key protects what the two send each other afterwards
@@ -96,9 +106,11 @@ def test_joins_only_inside_the_hht_set_period(han, evidence):
     admitted(air, chf, hht)
     key_established(air, chf, hht)
     new_key_in_use(air, chf, hht, han.provisioning.han("hht").link_key)
-    # "Device joins inside the HHT-set permit period" (the positive control)
-    air.rewind()
-    admitted(air, chf, han.eui_int("gsme"))
-    key_established(air, chf, han.eui_int("gsme"))
+    # "Device joins inside the HHT-set permit period" (inside both readings: the positive control)
+    for role in ("gsme",) + (("esme",) if source == "hht" else ("ppmid",)):
+        air.rewind()
+        admitted(air, chf, han.eui_int(role))
+        key_established(air, chf, han.eui_int(role))
     # "… outside it → refused"
-    not_admitted(air, chf, han.eui_int("esme"))
+    refused = "ppmid" if source == "hht" else "esme"
+    not_admitted(air.rewind(), chf, han.eui_int(refused))
