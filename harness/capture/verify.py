@@ -161,8 +161,9 @@ class View:
 
     def _span(self) -> str:
         frames = self.candidates()
+        bound = f" before frame #{self.end}" if self.end is not None else ""
         if not frames:
-            return f"{self.air.name} after frame #{self.air.cursor} (no frames there)"
+            return f"{self.air.name} after frame #{self.air.cursor}{bound} (no frames there)"
         return f"{self.air.name} frames #{frames[0].number}-#{frames[-1].number}"
 
     def _unopened(self) -> str:

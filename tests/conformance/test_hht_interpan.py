@@ -40,7 +40,7 @@ def test_interpan_refused_after_the_window(han, evidence):
     # Actions: the HHT connects just before the 60 minutes are up (answered: the positive control), then just after.
     han.run_for(WINDOW - 5)
     connect(han, evidence, power_on)
-    han.run_for(power_on + WINDOW + 1 - han.clock.now())
+    han.run_for(max(0.0, power_on + WINDOW + 1 - han.clock.now()))
     connect(han, evidence, power_on)
 
     air = han.air()
