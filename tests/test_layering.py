@@ -3,7 +3,8 @@
     firmware      imports nothing of ours (it runs on the board: MicroPython, its own crypto)
     harness       codecs, crypto, DCC core, capture, UI adapters, verdicts: nothing of rig or emulators
                   (only the pytest plugin, which sits on top, may use them)
-    emulators     harness, and of rig only its protocols, clock and board link
+    emulators     harness, and of rig only its protocols, clock and board link (and the simulated radio, which is
+                  the emulated EZSP NCP's air side)
     rig           orchestration and the CLI, on top of everything
     tests/        nothing of the project imports a test module
 """
@@ -17,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 OURS = ("firmware", "harness", "emulators", "rig", "tests")
 PLUGIN = ("harness.pytest_plugin", "harness.plugin")   # the pytest plugin: the top of the harness
-EMULATOR_RIG = ("rig.radios.protocol", "rig.clock", "rig.boardlink")
+EMULATOR_RIG = ("rig.radios.protocol", "rig.clock", "rig.boardlink", "rig.radios.sim")
 
 
 def module_name(path: Path) -> str:
@@ -58,7 +59,7 @@ def forbidden(importer: str, imported: str) -> str | None:
     if top == "harness" and not _within(importer, PLUGIN) and _within(imported, PLUGIN):
         return "only the plugin sits on top of the harness"
     if top == "emulators" and target == "rig" and not _within(imported, EMULATOR_RIG):
-        return "emulators use only rig's protocols, clock and board link"
+        return "emulators use only rig's protocols, clock, board link and simulated radio"
     return None
 
 
