@@ -10,9 +10,12 @@ def known_defects() -> dict[str, dict[str, str]]:
     from emulators.chf import DEFECTS as CHF
     from emulators.han_device import DEFECTS as DEVICE
     from emulators.hht import DEFECTS as HHT
+    from firmware.roles.device_gbcs import DEFECTS as GBCS, ESME_DEFECTS, GPF_DEFECTS
 
     meter = dict(DEVICE, **METER)
-    return {"chf": dict(CHF), "esme": meter, "gsme": dict(meter), "ppmid": dict(DEVICE), "hht": dict(HHT)}
+    # The GBCS checks are the same code on every device role; the ESME plays their defects for all of them.
+    return {"chf": dict(CHF), "esme": dict(meter, **GBCS, **ESME_DEFECTS), "gsme": dict(meter), "ppmid": dict(DEVICE),
+            "gpf": dict(GPF_DEFECTS), "hht": dict(HHT)}
 
 
 # Defects of a meter's board half (firmware/roles/prepay.py).

@@ -39,7 +39,8 @@ def test_supply_state_survives_power_cycle_and_reset_clears_it():
         assert again.methods()["relay.get"]({}) == {"on": True}
         assert roles.load("esme", Hal(emit, root, {})).state["supply_on"] is True
         gsme = roles.load("gsme", Hal(emit, root, {}))
-        assert sorted(gsme.methods()) == ["credit.get", "valve.get", "valve.set"]
+        assert sorted(gsme.methods()) == ["credit.get", "devlog.get", "gbcs.command", "han.joined", "valve.get",
+                                      "valve.set"]
     finally:
         rmtree(root)
 
