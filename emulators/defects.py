@@ -10,11 +10,10 @@ def known_defects() -> dict[str, dict[str, str]]:
     from emulators.chf import DEFECTS as CHF
     from emulators.han_device import DEFECTS as DEVICE
     from emulators.hht import DEFECTS as HHT
-    from firmware.roles.device_gbcs import DEFECTS as GBCS, ESME_DEFECTS, GPF_DEFECTS
+    from firmware.roles.device_gbcs import DEFECTS as GBCS, ESME_DEFECTS, GPF_DEFECTS, METER_DEFECTS
 
-    meter = dict(DEVICE, **METER)
-    # The GBCS checks are the same code on every device role; the ESME plays their defects for all of them.
-    return {"chf": dict(CHF), "esme": dict(meter, **GBCS, **ESME_DEFECTS), "gsme": dict(meter), "ppmid": dict(DEVICE),
+    meter = dict(DEVICE, **METER, **GBCS, **METER_DEFECTS)
+    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS), "gsme": dict(meter), "ppmid": dict(DEVICE, **GBCS),
             "gpf": dict(GPF_DEFECTS), "hht": dict(HHT)}
 
 

@@ -30,8 +30,8 @@ DEFECTS = {
     "execute_before_verify": "runs the command before checking it (a refused command still takes effect)",
     "unsigned_response": "answers a critical command with a MAC'd response instead of a signed one",
 }
-ESME_DEFECTS = {"mpxn_not_stored": "answers an MPAN set (ECS39a) with success without storing the MPAN",
-                "no_join_alerts": "raises neither 0x8183 nor 0x8F69 when it has joined the HAN"}
+METER_DEFECTS = {"no_join_alerts": "raises neither 0x8183 nor 0x8F69 when it has joined the HAN"}
+ESME_DEFECTS = {"mpxn_not_stored": "answers an MPAN set (ECS39a) with success without storing the MPAN"}
 GPF_DEFECTS = {"no_gcs62": "raises no GCS62 backup of its Device Log after a change"}
 
 
