@@ -2,6 +2,8 @@
 and CBKE, the CHF's tunnel), and the SRV 8.1.1 commissioning of the CH and its meters."""
 from __future__ import annotations
 
+import pytest
+
 from emulators.provision import SUPPLIER
 from harness.dcc.smi import Status
 
@@ -35,3 +37,8 @@ def commissioned(han, meter: str, *others: str) -> None:
         install(han, role)
     answer = commission(han, meter)
     assert answer.ok, f"precondition: SRV 8.1.1 failed for the {meter}: {answer.detail}"
+
+
+def per_device(*devices: str) -> list:
+    """One case per device role, each needing only the CHF and that device, which is the device under test."""
+    return [pytest.param(d, marks=[pytest.mark.roles("chf", d), pytest.mark.dut(d)]) for d in devices]

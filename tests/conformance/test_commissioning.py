@@ -14,15 +14,13 @@ from emulators.provision import SUPPLIER
 from harness.dcc import mpxn, set_clock
 from harness.dcc.devices import alert_code
 from harness.dcc.smi import Status
-from han_steps import JOIN_PERIOD, JOIN_TIMEOUT, commission, commissioned, install
+from han_steps import JOIN_PERIOD, JOIN_TIMEOUT, commission, commissioned, install, per_device
 from hht_steps import connect_hht
 
 
 @pytest.mark.scenario(23)
 @pytest.mark.clause("BAD 7.2.1.6.10; AC 4.11; GBCS ECS70 / GCS28")
-@pytest.mark.roles("chf", "esme", "gsme")
-@pytest.mark.dut("esme", "gsme")
-@pytest.mark.parametrize("meter", ["esme", "gsme"])
+@pytest.mark.parametrize("meter", per_device("esme", "gsme"))
 def test_commission_device_sets_the_clock_and_commissions(han, meter):
     # Topology: the CH is installed and commissioned; the meter has joined its HAN (Installed not Commissioned).
     han.commission_ch()
@@ -125,9 +123,7 @@ def test_meter_installed_without_the_wan_is_commissioned_once_it_arrives(han, ev
 
 @pytest.mark.scenario(20)
 @pytest.mark.clause("BAD 7.2.1.6.7 (0x8F69, 0x8183)")
-@pytest.mark.roles("chf", "esme", "gsme")
-@pytest.mark.dut("esme", "gsme")
-@pytest.mark.parametrize("meter", ["esme", "gsme"])
+@pytest.mark.parametrize("meter", per_device("esme", "gsme"))
 def test_meter_holding_its_suppliers_certificate_reports_its_join(han, meter):
     # Topology: the meter's supplier trust anchor cells hold its supplier's certificates (the bench SMKI's)
     han.commission_ch()

@@ -17,12 +17,15 @@ from emulators.provision import ACB, SUPPLIER
 from harness.dcc.devices import CS03A1, CS03A2, CS03C, CS04AC, status_code, unjoin_payload
 from harness.gbcs.apdu import CRA_RESPONSE, Message
 from harness.smki.roles import DEFAULT_PARTIES
-from han_steps import install
+from han_steps import install, per_device
 
 SUPPLIER2 = bytes.fromhex(DEFAULT_PARTIES["supplier2"][1])  # a supplier in none of the device's trust anchor cells
 OK, NOT_IN_LOG = 0, 1
-# The partner each device type joins in its own log, and the join use case that adds it (BAD 7.2.1.6.12).
-PARTNER = {"esme": ("ppmid", CS03A1), "gsme": ("ppmid", CS03C), "ppmid": ("esme", CS03A2)}
+# The partner each device type joins in its own log (any EUI-64 of that type: it need not be on the bench), and the
+# join use case that adds it (BAD 7.2.1.6.12).
+PARTNER_PPMID, PARTNER_ESME = bytes.fromhex("00DB123456789099"), bytes.fromhex("00DB123456789098")
+PARTNER = {"esme": (PARTNER_PPMID, "ppmid", CS03A1), "gsme": (PARTNER_PPMID, "ppmid", CS03C),
+           "ppmid": (PARTNER_ESME, "esme", CS03A2)}
 DEVICES = ["esme", "gsme", "ppmid"]
 
 
@@ -33,9 +36,7 @@ class Dut:
         self.han = han
         self.role = role
         self.eui = han.eui(role)
-        partner_role, self.join_code = PARTNER[role]
-        self.partner = han.eui(partner_role)
-        self.partner_type = partner_role
+        self.partner, self.partner_type, self.join_code = PARTNER[role]
         # who signs its commands: the supplier, or the ACB for a PPMID (no supplier cell, BAD Table 11)
         self.signer = ACB if role == "ppmid" else SUPPLIER
 
@@ -84,15 +85,13 @@ def flip_last(data: bytes) -> bytes:
     return data[:-1] + bytes([data[-1] ^ 0x01])
 
 
-@pytest.fixture(params=DEVICES)
+@pytest.fixture(params=per_device(*DEVICES))
 def dut(request, han):
     return Dut(han, request.param)
 
 
 @pytest.mark.scenario(59)
 @pytest.mark.clause("BAD 7.8.4.4.2; GBCS 1.5 (critical responses are signed)")
-@pytest.mark.roles("chf", *DEVICES)
-@pytest.mark.dut(*DEVICES)
 def test_critical_command_executes_and_answers_signed(dut):
     dut.prepare()
     # Action: SRV 8.8.1 → pre-command → the supplier's KRP signature → the ACB's MAC → CHF → device
@@ -108,8 +107,6 @@ def test_critical_command_executes_and_answers_signed(dut):
 
 @pytest.mark.scenario(61)
 @pytest.mark.clause("GBCS 4.5 (KRP signature on critical commands); BAD 7.8.4.4.2")
-@pytest.mark.roles("chf", *DEVICES)
-@pytest.mark.dut(*DEVICES)
 @pytest.mark.parametrize("signature", ["invalid", "absent"])
 def test_critical_command_without_a_valid_signature_is_refused(dut, signature):
     dut.prepare()
@@ -130,8 +127,6 @@ def test_critical_command_without_a_valid_signature_is_refused(dut, signature):
 
 @pytest.mark.scenario(62)
 @pytest.mark.clause("AB 13.2; GBCS 4.3 (ACB MAC)")
-@pytest.mark.roles("chf", *DEVICES)
-@pytest.mark.dut(*DEVICES)
 def test_command_with_a_corrupted_mac_is_refused(dut):
     dut.prepare()
     command = dut.han.core.command(dut.signer, dut.eui, CS04AC, unjoin_payload(dut.partner), critical=True)
@@ -145,8 +140,6 @@ def test_command_with_a_corrupted_mac_is_refused(dut):
 
 @pytest.mark.scenario(63)
 @pytest.mark.clause("BAD 7.7.2.5.4, 7.7.1.5.4 (trust anchor cells)")
-@pytest.mark.roles("chf", *DEVICES)
-@pytest.mark.dut(*DEVICES)
 def test_command_from_a_signer_outside_the_trust_anchor_cells_is_refused(dut):
     dut.prepare()
     command = dut.han.core.command(SUPPLIER2, dut.eui, CS04AC, unjoin_payload(dut.partner), critical=True)
@@ -160,8 +153,6 @@ def test_command_from_a_signer_outside_the_trust_anchor_cells_is_refused(dut):
 
 @pytest.mark.scenario(64)
 @pytest.mark.clause("GBCS 4.3.1.5 (originator counter strictly greater)")
-@pytest.mark.roles("chf", *DEVICES)
-@pytest.mark.dut(*DEVICES)
 def test_replayed_critical_command_is_refused(dut):
     dut.prepare()
     first = dut.han.core.command(dut.signer, dut.eui, CS04AC, unjoin_payload(dut.partner), critical=True)
