@@ -4,6 +4,7 @@ from firmware import linkproto
 
 
 READ_CHUNK = 256  # bytes read at a time from the console
+WRITE_CHUNK = 2048  # bytes written at a time to the console
 
 
 class MethodError(Exception):
@@ -106,6 +107,7 @@ class Link:
             self._discard_rest()
             return True
         text = linkproto.frame_text(line)
+        line = None  # a large frame's copies are garbage as soon as they are used (a board's heap is small)
         if text is None:
             self.stats["log_lines"] += 1
             return True
@@ -115,6 +117,7 @@ class Link:
             self.stats["bad"] += 1
             return True
         self.stats["rx"] += 1
+        text = None
         if kind == linkproto.REQUEST:
             self._answer(seq, body)
         else:
@@ -154,5 +157,14 @@ class Link:
         self._send(linkproto.ERROR, seq, {"code": code, "message": message[:200]})
 
     def _send(self, kind, seq, body):
-        self.port.write(linkproto.encode(kind, seq, body))
+        """Write a frame in writes of about WRITE_CHUNK bytes: one write for a small frame, and never a copy of a
+        whole large one."""
+        out = b""
+        for part in linkproto.encode_parts(kind, seq, body):
+            out += part
+            if len(out) >= WRITE_CHUNK:
+                self.port.write(out)
+                out = b""
+        if out:
+            self.port.write(out)
         self.stats["tx"] += 1

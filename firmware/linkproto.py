@@ -51,9 +51,9 @@ def _crc32_table():
     return table
 
 
-def _crc32_soft(data):
+def _crc32_soft(data, crc=0):
     table = _crc32_table()
-    c = 0xFFFFFFFF
+    c = crc ^ 0xFFFFFFFF
     for b in data:
         c = table[(c ^ b) & 0xFF] ^ (c >> 8)
     return c ^ 0xFFFFFFFF
@@ -65,8 +65,12 @@ except AttributeError:  # boards built without binascii.crc32
     crc32 = _crc32_soft
 
 
-def encode(kind, seq, body):
-    """One frame line (bytes, ending in "\n") carrying the JSON object `body`."""
+B64_CHUNK = 768  # payload bytes per base64 piece (a multiple of 3, so the pieces join into one base64 text)
+
+
+def encode_parts(kind, seq, body):
+    """The frame line for the JSON object `body` in pieces (bytes) whose concatenation is the line: a board writes
+    them one by one and never holds a copy of the whole frame (its heap is small)."""
     if kind not in KINDS:
         raise ValueError("unknown frame kind %r" % (kind,))
     if seq < 0 or seq > 0xFFFF:
@@ -74,19 +78,31 @@ def encode(kind, seq, body):
     payload = json.dumps(body, separators=(",", ":")).encode()
     if len(payload) > MAX_PAYLOAD:
         raise ValueError("payload of %d bytes exceeds %d" % (len(payload), MAX_PAYLOAD))
-    raw = (bytes((FRAME_FORMAT, ord(kind))) + seq.to_bytes(2, "big") + len(payload).to_bytes(2, "big")
-           + payload)
-    raw += (crc32(raw) & 0xFFFFFFFF).to_bytes(4, "big")
-    return START + binascii.b2a_base64(raw).strip() + b"\n"
+    header = bytes((FRAME_FORMAT, ord(kind))) + seq.to_bytes(2, "big") + len(payload).to_bytes(2, "big")
+    crc = (crc32(payload, crc32(header)) & 0xFFFFFFFF).to_bytes(4, "big")
+    parts = [START, binascii.b2a_base64(header).strip()]  # HEADER_LEN is a multiple of 3: no padding
+    whole = len(payload) - len(payload) % 3
+    for i in range(0, whole, B64_CHUNK):
+        parts.append(binascii.b2a_base64(payload[i:min(i + B64_CHUNK, whole)]).strip())
+    parts.append(binascii.b2a_base64(payload[whole:] + crc).strip() + b"\n")
+    return parts
+
+
+def encode(kind, seq, body):
+    """One frame line (bytes, ending in "\n") carrying the JSON object `body`."""
+    return b"".join(encode_parts(kind, seq, body))
 
 
 def frame_text(line):
-    """The candidate frame text of a received line (after its last "@"), or None for a log line."""
-    line = line.strip()
+    """The candidate frame text of a received line (after its last "@", without trailing whitespace), or None for a
+    log line. One copy of the line at most (a board's heap is small)."""
     at = line.rfind(START)
     if at < 0:
         return None
-    return line[at + 1:]
+    end = len(line)
+    while end > at + 1 and line[end - 1] in b" \t\r\n":
+        end -= 1
+    return line[at + 1:end]
 
 
 def decode(text):
@@ -100,7 +116,7 @@ def decode(text):
     if len(raw) < HEADER_LEN + CRC_LEN:
         raise FrameError("truncated: %d bytes" % len(raw), "length")
     body_end = len(raw) - CRC_LEN
-    if (crc32(raw[:body_end]) & 0xFFFFFFFF) != int.from_bytes(raw[body_end:], "big"):
+    if (crc32(memoryview(raw)[:body_end]) & 0xFFFFFFFF) != int.from_bytes(raw[body_end:], "big"):
         raise FrameError("CRC mismatch", "crc")
     if raw[0] != FRAME_FORMAT:
         raise FrameError("frame format %d, expected %d" % (raw[0], FRAME_FORMAT), "format")
@@ -112,7 +128,7 @@ def decode(text):
     if length != body_end - HEADER_LEN:
         raise FrameError("length field %d, payload is %d bytes" % (length, body_end - HEADER_LEN), "length")
     try:
-        body = json.loads(raw[HEADER_LEN:body_end].decode())
+        body = json.loads(raw[HEADER_LEN:body_end])
     except (ValueError, UnicodeError):
         raise FrameError("payload is not JSON", "payload")
     if not isinstance(body, dict):

@@ -31,9 +31,9 @@ class FakePort:
         self.out.append(data)
 
     def frames(self):
-        got = [linkproto.decode(linkproto.frame_text(line)) for line in self.out]
+        lines = b"".join(self.out).split(b"\n")[:-1]  # a frame may be written in several pieces
         self.out = []
-        return got
+        return [linkproto.decode(linkproto.frame_text(line + b"\n")) for line in lines]
 
 
 def raw_frame(kind, seq, payload):
@@ -216,3 +216,14 @@ def test_payload_is_compact_json():
     raw = binascii.a2b_base64(line[1:].strip())
     assert json.loads(raw[6:-4]) == {"a": [1, 2]}
     assert b" " not in raw[6:-4]
+
+
+def test_large_frame_is_written_in_small_pieces():
+    body = {"data": "x" * 12000}
+    parts = linkproto.encode_parts(linkproto.RESPONSE, 7, body)
+    assert b"".join(parts) == linkproto.encode(linkproto.RESPONSE, 7, body)
+    assert max(len(p) for p in parts) <= linkproto.B64_CHUNK * 4 // 3 + 8
+    assert linkproto.decode(linkproto.frame_text(b"".join(parts))) == (linkproto.RESPONSE, 7, body)
+    for n in range(7):  # every payload length modulo 3, around the piece size
+        body = {"d": "y" * (linkproto.B64_CHUNK - 12 + n)}
+        assert linkproto.decode(linkproto.frame_text(linkproto.encode("v", n, body))) == ("v", n, body)

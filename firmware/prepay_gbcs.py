@@ -1,0 +1,168 @@
+# The GBCS commands of prepayment and supply control on a meter (BAD 7.3.2, 7.5.4): parse the checked command's
+# content, apply it through the meter role (roles.prepay / roles.supply), and build the response content, DLMS on
+# an ESME and GBZ on a GSME. A meter role with a GBCS side adds `handlers(role)` to its own handlers; each
+# handler follows GbcsRole's contract: fn(msg) -> response content, Refused for "no response at all", ParseError
+# for a malformed payload.
+#
+# Layouts, checked against the RTDS (tests/firmware/test_prepay_gbcs_rtds.py):
+#   CS01a   action class 115 (token gateway) 0-0:19.40.0.255 method 1, octet-string of the 20 UTRN digits
+#   ECS09   action class 112 (account) 0-0:19.10.1.255 method 3, integer 0  (activate emergency credit)
+#   ECS42   action class 9 (script table) 0-0:10.0.106.255 method 1, long-unsigned 0x0033 (enable supply)
+#   ECS43   the same with script 0x0034 (disable supply)
+#   DLMS response: one action result, 0 success, 1 refused.
+#   CS01b / PCS01  GBZ Prepayment cluster (0x0705) Consumer Top Up (0x04): origin | 0x14 | 20 digits; response
+#           Consumer Top Up Response (0x03): result | value i32 | source | credit remaining i32, amounts in
+#           thousandths of a penny [I: the RTDS PCS01 response answers a 2025-penny UTRN with 2025000].
+#   GCS06 / PCS02  GBZ Select Available Emergency Credit (0x00): issue time u32 | origin; response ZCL Default
+#           Response (0x0B): command 0x00 | status 0x00 success, 0xC0 refused.
+# [I] The command counter of CS01a/CS01b must be the UTRN's counter (gbcs.md 3.2); a UTRN whose counter differs is
+# refused like any other bad UTRN. PCS01/PCS02 come from a PPMID, processed only when it is in the meter's log.
+from firmware import credit
+from firmware.gbcs import dlms, gbz
+from firmware.gbcs.errors import ParseError
+from firmware.roles.gbcs_role import Refused
+from firmware.roles.prepay import zse_result
+from firmware.supply_control import SupplyRefused
+
+CS01A = 0x0007
+CS01B = 0x0097
+ECS09 = 0x0020
+ECS42 = 0x004F
+ECS43 = 0x0050
+GCS06 = 0x0070
+PCS01 = 0x009B
+PCS02 = 0x0090
+
+TOKEN_GATEWAY = (115, b"\x00\x00\x13\x28\x00\xff", 1)
+ACCOUNT_EC = (112, b"\x00\x00\x13\x0a\x01\xff", 3)
+SUPPLY_SCRIPTS = (9, b"\x00\x00\x0a\x00\x6a\xff", 1)
+SCRIPT_ENABLE = 0x0033
+SCRIPT_DISABLE = 0x0034
+PREPAYMENT_CLUSTER = 0x0705
+TOP_UP = 0x04
+TOP_UP_RESPONSE = 0x03
+SELECT_EC = 0x00
+DEFAULT_RESPONSE = 0x0B
+STATUS_REFUSED = 0xC0
+MILLI = 1000
+
+
+def handlers(role):
+    """{message code: handler} for the prepayment and supply commands of `role` (an ESME or a GSME)."""
+    if role.name == "gsme":
+        return {CS01B: lambda msg: gbz_top_up(role, msg), PCS01: lambda msg: gbz_top_up(role, msg),
+                GCS06: lambda msg: gbz_select_ec(role, msg), PCS02: lambda msg: gbz_select_ec(role, msg)}
+    return {CS01A: lambda msg: cs01a(role, msg), ECS09: lambda msg: ecs09(role, msg),
+            ECS42: lambda msg: supply_script(role, msg, SCRIPT_ENABLE),
+            ECS43: lambda msg: supply_script(role, msg, SCRIPT_DISABLE)}
+
+
+def _top_up(role, msg, text):
+    """Credit the UTRN `text` carried by `msg` once: from the DCC (CS01a/CS01b, whose counter must be the UTRN's)
+    or from a PPMID (PCS01, a local top-up). The role's top-up result (accepted, or the reason)."""
+    if msg.message_code == PCS01:
+        return role.top_up(text, "ppmid")
+    from firmware import utrn
+
+    try:
+        tok = utrn.decode(text)
+    except utrn.UtrnRejected as e:
+        return {"accepted": False, "reason": e.reason}
+    counter = msg.counter_int()
+    if counter & 0xFFFFFFFF or (counter >> 32) & 0x3FF != tok.counter10:
+        return {"accepted": False, "reason": "counter_mismatch"}
+    return role.remote_top_up(text)
+
+
+def _action(req, expected, field):
+    """The data of the single action `expected` (class, OBIS, method) in an access request."""
+    if len(req.specs) != 1:
+        raise ParseError("expected one action", field, 0)
+    kind, cls, obis, method = req.specs[0][0], req.specs[0][1], req.specs[0][2], req.specs[0][3]
+    if kind != dlms.ACTION or (cls, bytes(obis), method) != expected:
+        raise ParseError("not the expected action", field, 0)
+    return req.data[0]
+
+
+def _dlms_result(msg, ok):
+    return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)],
+                                      [(dlms.ACTION, 0 if ok else 1)])
+
+
+def cs01a(role, msg):
+    tag, value = _action(dlms.parse_access_request(msg.content), TOKEN_GATEWAY, "cs01a")
+    if tag != dlms.OCTET_STRING:
+        raise ParseError("UTRN must be an octet-string", "cs01a", 0)
+    return _dlms_result(msg, _top_up(role, msg, bytes(value).decode())["accepted"])
+
+
+def ecs09(role, msg):
+    _action(dlms.parse_access_request(msg.content), ACCOUNT_EC, "ecs09")
+    try:
+        role.remote_ec()
+    except credit.CreditRefused:
+        return _dlms_result(msg, False)
+    return _dlms_result(msg, True)
+
+
+def supply_script(role, msg, script):
+    tag, value = _action(dlms.parse_access_request(msg.content), SUPPLY_SCRIPTS, "supply_script")
+    if tag != 0x12 or value != script:
+        raise ParseError("script %r is not this command's" % (value,), "supply_script", 0)
+    try:
+        if script == SCRIPT_ENABLE:
+            role.remote_enable()
+        else:
+            role.remote_disable()
+    except SupplyRefused:
+        return _dlms_result(msg, False)
+    return _dlms_result(msg, True)
+
+
+def _component(msg, command):
+    """The single Prepayment cluster component of a GBZ command, checked to carry `command`."""
+    comps = gbz.parse(msg.content).components
+    if len(comps) != 1 or comps[0].cluster != PREPAYMENT_CLUSTER or comps[0].command != command \
+            or comps[0].encrypted:
+        raise ParseError("expected one Prepayment cluster command 0x%02X" % command, "gbz", 0)
+    return comps[0]
+
+
+def _from_ppmid(role, msg):
+    if msg.message_code in (PCS01, PCS02) and not role.han_allowed(_hex(msg.originator)):
+        raise Refused("not_in_device_log", "%s is not in this meter's device log" % _hex(msg.originator))
+
+
+def _i32(value):
+    return (value & 0xFFFFFFFF).to_bytes(4, "little")
+
+
+def _hex(data):
+    return "".join("%02X" % b for b in data)
+
+
+def gbz_top_up(role, msg):
+    comp = _component(msg, TOP_UP)
+    _from_ppmid(role, msg)
+    p = bytes(comp.payload)
+    if len(p) < 2 or p[1] != len(p) - 2:
+        raise ParseError("top up code length", "gbz_top_up", 0)
+    result = _top_up(role, msg, p[2:].decode())
+    body = (bytes([zse_result(result["reason"])]) + _i32(result.get("amount", 0) * MILLI) + bytes([p[0]])
+            + _i32(role.account.combined() * MILLI))
+    return gbz.build(gbz.Gbz([gbz.Component(PREPAYMENT_CLUSTER, 0x09, comp.seq, TOP_UP_RESPONSE, body)]))
+
+
+def gbz_select_ec(role, msg):
+    comp = _component(msg, SELECT_EC)
+    _from_ppmid(role, msg)
+    if msg.message_code == PCS02:  # the consumer at the PPMID: a local activation
+        status = 0x00 if role.select_ec(None) else STATUS_REFUSED
+    else:
+        try:
+            role.remote_ec()
+            status = 0x00
+        except credit.CreditRefused:
+            status = STATUS_REFUSED
+    return gbz.build(gbz.Gbz([gbz.Component(PREPAYMENT_CLUSTER, 0x08, comp.seq, DEFAULT_RESPONSE,
+                                            bytes([SELECT_EC, status]))]))

@@ -1,0 +1,172 @@
+"""The meter's prepayment and supply GBCS handlers (firmware/prepay_gbcs.py) against the RTDS: the commands' contents
+applied to real ESME/GSME board roles, answered with the RTDS responses' contents (CPython).
+
+The GBCS checks of the command (MAC, counter) are the role's GBCS side; these tests start from the checked message.
+The RTDS holds no device private keys, so the meter under test gets the supplier's prepayment KA private key and
+knows the meter's KA public key as the supplier's: ECDH is symmetric, so the meter checks the real UTRN MACs with
+its own code.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from firmware import credit, prepay_gbcs, roles, utrn
+from firmware.crypto import p256
+from firmware import supply_control as sc
+from firmware.gbcs import frame
+from firmware.gbcs.errors import ParseError
+from firmware.hal import Hal
+from firmware.roles.gbcs_role import Refused
+from rawkeys import private, public
+
+SUPPLIER = "90B3D51F30010000"
+ESME, GSME, PPMID = "00DB1234567890A0", "00DB1234567890A1", "00DB1234567890A4"
+T0 = 1_767_225_600_000
+
+
+@pytest.fixture
+def rtds(shared):
+    folder, keystore = shared("rtds", "RTDS-4.5.0"), shared("rtds", "keystore")
+
+    def message(name: str) -> frame.Message:
+        path = next(folder.glob(f"*/{name}_GBCS.HEX"))
+        return frame.parse(bytes.fromhex("".join(path.read_text().split())))
+
+    message.keystore = keystore
+    return message
+
+
+def meter(tmp_path: Path, keystore: Path, role: str, eui: str, **extra):
+    config = {"role": role,
+              "gbcs": {"eui": eui, "ka_private": private(keystore, SUPPLIER, "pp-ka").hex(), "ds_private": "11" * 32,
+                       "acb": "90B3D51F30000002", "parties": {}},
+              "utrn": {"supplier": SUPPLIER, "supplier_pp": public(keystore, eui, "ka").hex(),
+                       "max_topup": 100_000, "credit_limit": 1_000_000},
+              "prepayment": {"ec_threshold": 500, "ec_limit": 1000}}
+    config.update(extra)
+    events: list = []
+    hal = Hal(lambda name, data: events.append((name, data)), str(tmp_path), config)
+    hal.clock.set(T0)
+    m = roles.load(role, hal)
+    return m, events
+
+
+def answer(m, msg: frame.Message) -> bytes:
+    return prepay_gbcs.handlers(m)[msg.message_code](msg)
+
+
+def codes(events) -> list[int]:
+    return [d["code"] for n, d in events if n == "device_alert"]
+
+
+def test_cs01a_credits_the_rtds_utrn_once_and_answers_like_the_rtds(rtds, tmp_path):
+    m, events = meter(tmp_path, rtds.keystore, "esme", ESME)
+    command = rtds("CS01a_2.2_SUCCESS_COMMAND")
+
+    assert answer(m, command) == rtds("CS01a_2.2_SUCCESS_RESPONSE").content
+    assert m.account.s["balance"] == 1000  # £10
+    assert credit.CREDIT_ADDED_LOCALLY not in codes(events)
+    # The same command again (a replay the GBCS counter check would stop first) is refused by the UTRN cache too.
+    assert answer(m, command) == rtds("CS01a_2.2_ERROR_RESPONSE").content
+    assert m.account.s["balance"] == 1000
+
+
+def test_cs01a_error_case_is_refused_by_a_device_rule(rtds, tmp_path):
+    # The RTDS error UTRN (counter 5, £10) has a valid MAC: a meter at its maximum balance refuses it.
+    m, _ = meter(tmp_path, rtds.keystore, "esme", ESME,
+                 utrn={"supplier": SUPPLIER, "supplier_pp": public(rtds.keystore, ESME, "ka").hex(),
+                       "max_topup": 100_000, "credit_limit": 500})
+    assert answer(m, rtds("CS01a_2.2_ERROR_COMMAND")) == rtds("CS01a_2.2_ERROR_RESPONSE").content
+    assert m.account.s["balance"] == 0
+
+
+def test_cs01a_whose_counter_is_not_the_utrn_counter_is_refused(rtds, tmp_path):
+    m, _ = meter(tmp_path, rtds.keystore, "esme", ESME)
+    command = rtds("CS01a_2.2_SUCCESS_COMMAND")
+    command.counter = (5 << 32).to_bytes(8, "big")
+    assert answer(m, command)[-1] == 1 and m.account.s["balance"] == 0
+
+
+def test_ecs42_ecs43_and_ecs09_answer_like_the_rtds(rtds, tmp_path):
+    m, events = meter(tmp_path, rtds.keystore, "esme", ESME)
+    assert answer(m, rtds("ECS43_7.2_SUCCESS_COMMAND")) == rtds("ECS43_7.2_SUCCESS_RESPONSE").content
+    assert m.supply.s["state"] == sc.DISABLED and not m.hal.switch.on
+    assert answer(m, rtds("ECS42_7.1_SUCCESS_COMMAND")) == rtds("ECS42_7.1_SUCCESS_RESPONSE").content
+    assert m.hal.switch.on
+    m.adjust_balance(-1)  # credit exhausted: disabled for credit, which a remote Enable cannot clear
+    assert m.supply.s["cause"] == sc.BY_CREDIT
+    assert answer(m, rtds("ECS42_7.1_ERROR_COMMAND")) == rtds("ECS42_7.1_ERROR_RESPONSE").content
+    assert not m.hal.switch.on
+    assert answer(m, rtds("ECS09_2.5_SUCCESS_COMMAND")) == rtds("ECS09_2.5_SUCCESS_RESPONSE").content
+    assert m.account.s["ec_in_use"] and codes(events)[-2:] == [credit.EC_ACTIVATED, sc.SUPPLY_ARMED]
+    assert answer(m, rtds("ECS09_2.5_ERROR_COMMAND")) == rtds("ECS09_2.5_ERROR_RESPONSE").content  # already in use
+
+
+def utrn_for(keystore: Path, eui: str, counter10: int, pennies: int) -> str:
+    """A UTRN from the RTDS supplier's prepayment key (value class pennies)."""
+    z = p256.ecdh(private(keystore, SUPPLIER, "pp-ka"), public(keystore, eui, "ka"))
+    high = (counter10 << 15) | pennies
+    tag = utrn.ptut_tag(z, bytes.fromhex(SUPPLIER), bytes.fromhex(eui), counter10 << 32, high)
+    digits = str(((high << 32) | int.from_bytes(tag[12:], "big")) + utrn.PPTD_BASE)
+    return digits + str(utrn.check_digit(digits))
+
+
+def test_pcs01_from_the_ppmid_in_the_log_answers_like_the_rtds(rtds, tmp_path):
+    m, events = meter(tmp_path, rtds.keystore, "gsme", GSME, han_devices=[PPMID])
+    m.adjust_balance(2500)
+    command = rtds("PCS01_NA_SUCCESS_COMMAND")
+    # The RTDS UTRN (counter 0, 2025 pennies) verifies under no supplier key in the keystore: the same UTRN fields
+    # from the RTDS supplier's key take its place in the otherwise unchanged command.
+    assert utrn.decode(command.content[-20:].decode()).pennies() == 2025
+    command.content = command.content[:-20] + utrn_for(rtds.keystore, GSME, 0, 2025).encode()
+    assert answer(m, command) == rtds("PCS01_NA_SUCCESS_RESPONSE").content
+    assert m.account.s["balance"] == 4525 and codes(events)[-1] == credit.CREDIT_ADDED_LOCALLY
+
+
+def test_pcs01_from_a_ppmid_not_in_the_log_is_not_processed_at_all(rtds, tmp_path):
+    m, events = meter(tmp_path, rtds.keystore, "gsme", GSME, han_devices=["00DB1234567890FF"])
+    with pytest.raises(Refused) as e:
+        answer(m, rtds("PCS01_NA_SUCCESS_COMMAND"))
+    assert e.value.reason == "not_in_device_log"
+    assert m.account.s["balance"] == 0 and [n for n, _ in events if n in ("topup", "device_alert")] == []
+
+
+def test_gcs06_answers_like_the_rtds(rtds, tmp_path):
+    m, _ = meter(tmp_path, rtds.keystore, "gsme", GSME)
+    assert answer(m, rtds("GCS06_2.5_SUCCESS_COMMAND")) == rtds("GCS06_2.5_SUCCESS_RESPONSE").content
+    assert m.account.s["ec_in_use"]
+    assert answer(m, rtds("GCS06_2.5_ERROR_COMMAND")) == rtds("GCS06_2.5_ERROR_RESPONSE").content
+
+
+def test_wrong_payloads_are_parse_errors(rtds, tmp_path):
+    m, _ = meter(tmp_path, rtds.keystore, "esme", ESME)
+    ecs42 = rtds("ECS42_7.1_SUCCESS_COMMAND")
+    ecs42.message_code = prepay_gbcs.ECS43  # ECS43 carrying the enable script
+    with pytest.raises(ParseError):
+        answer(m, ecs42)
+    cs01a = rtds("CS01a_2.2_SUCCESS_COMMAND")
+    cs01a.content = rtds("ECS09_2.5_SUCCESS_COMMAND").content
+    with pytest.raises(ParseError):
+        answer(m, cs01a)
+    assert m.hal.switch.on and m.account.s["balance"] == 0
+
+
+def test_defective_meter_credits_a_replayed_remote_utrn(rtds, tmp_path):
+    m, _ = meter(tmp_path, rtds.keystore, "esme", ESME, defects=["remote_utrn_no_replay_check"])
+    command = rtds("CS01a_2.2_SUCCESS_COMMAND")
+    answer(m, command)
+    assert answer(m, command) == rtds("CS01a_2.2_SUCCESS_RESPONSE").content and m.account.s["balance"] == 2000
+
+
+def test_the_ppmid_board_builds_the_rtds_pcs01(rtds, tmp_path):
+    command = rtds("PCS01_NA_SUCCESS_COMMAND")
+    events: list = []
+    hal = Hal(lambda name, data: events.append((name, data)), str(tmp_path), {"ppmid": {"gsme": GSME}})
+    ppmid = roles.load("ppmid", hal)
+    hal.keypad.press("C" + command.content[-20:].decode() + "#")
+    [sent] = [d for n, d in events if n == "han.send"]
+    assert (sent["to"], sent["message_code"]) == (GSME, prepay_gbcs.PCS01)
+    assert bytes.fromhex(sent["gbz"]) == command.content
+    assert ppmid.state["target"] == "gsme"
