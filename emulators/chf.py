@@ -5,8 +5,10 @@ The board half (firmware/roles/chf.py) owns the CHF Device Log, checks every GBC
 answers, and raises CS14 alerts. This half follows the log: a `devlog.added` event opens joining for exactly that
 EUI-64 with its install-code key for the join timeout; a `devlog.removed` event withdraws the device. After a
 joiner has taken the network key, it must complete CBKE; only then does this half tell the board
-(`devlog.joined`), which raises the second CS14. Over inter-PAN it answers an HHT's key establishment only while
-the board says the window after power-on is open, and passes the HHT's locally delivered commands to the board.
+(`devlog.joined`), which raises the second CS14, and opens a GB-HGRP tunnel to it (ESME, HCALCS, PPMID) for the
+GBCS commands it relays from the WAN to devices in its log (emulators/chf_tunnels.py). Over inter-PAN it answers
+an HHT's key establishment only while the board says the window after power-on is open, and passes the HHT's
+locally delivered commands to the board.
 
 Board events are taken from the link in `pump()`, on the caller's thread, so the run stays single-threaded and
 deterministic on the virtual clock.
@@ -16,9 +18,11 @@ from __future__ import annotations
 from typing import Callable
 
 from emulators import local_delivery
+from emulators.chf_tunnels import ChfTunnels
 from emulators.ke_session import KeFrame, certificate_in, initiate_in
 from emulators.ota_server import TRANSFER_CODES, OtaServer
 from emulators.provision import HanIdentity, install_code_link_key
+from emulators.tunnel_carriage import routing_of
 from harness.errors import InputError
 from harness.ota.image import OtaHeader
 from harness.zigbee import ota, zcl, zdo
@@ -55,7 +59,12 @@ DEFECTS = {
     "ignore_cert_subject": "continues key establishment with a certificate whose subject is not the joiner",
     "bad_response_mac": "flips a bit in the MAC of its GBCS responses (board half)",
     "malformed_cs14": "raises CS14 alerts whose DLMS payload does not decode (board half)",
+    "no_tunnel_request": "never requests a tunnel to a device after CBKE",
+    "evict_when_full": "with its Device Log full, accepts a CCS01 by silently dropping the oldest entry (board half)",
 }
+TUNNEL_SERVERS = (1, 4, 5)  # device types the CHF opens tunnels to: ESME, HCALCS, PPMID (the GSME opens its own)
+SLEEPY = 0                  # GSME
+TUNNEL_SETTLE = 5.0         # seconds from CBKE done to the tunnel request: an APS retry window [I: GBCS says "after"]
 
 
 class ChfEmulator:
@@ -63,7 +72,7 @@ class ChfEmulator:
 
     def __init__(self, link: BoardLink, radio: Radio, identity: HanIdentity, clock: Clock, *,
                  network_key: bytes, channel: int = DEFAULT_CHANNEL, pan_id: int = DEFAULT_PAN_ID,
-                 defects: tuple[str, ...] = ()):
+                 defects: tuple[str, ...] = (), gpf: tuple[BoardLink, bytes] | None = None):
         self.link = link
         self.radio = radio
         self.identity = identity
@@ -76,6 +85,10 @@ class ChfEmulator:
         # The CA of the bench's devices stays trusted even when a test swaps in other credentials.
         self.trusted_issuers = (cert_mod.decode(identity.cbke.certificate).issuer,)
         self.alert_sink: Callable[[bytes], None] | None = None
+        self.device_sink: Callable[[bytes], None] | None = None  # what HAN devices (and the GPF) send up the WAN
+        self.gpf = gpf  # the CH's GPF: its board link and EUI-64
+        self._tsn = 0
+        self.tunnels = ChfTunnels(radio, clock, self._next_tsn, self._up, lambda text: self.link.call("log", text=text))
         self.sessions: dict[int, ke.Responder] = {}
         self.interpan_sessions: dict[int, ke.Responder] = {}
         self.interpan_keys: dict[int, bytes] = {}
@@ -96,14 +109,41 @@ class ChfEmulator:
         """Handle what the board has said since the last pump (alerts, log changes) and KE timeouts."""
         for event in self.link.events():
             self._on_board_event(event.name, event.data)
+        if self.gpf is not None:
+            for event in self.gpf[0].events():
+                if event.name == "alert":
+                    self._up(bytes.fromhex(event.data["hex"]))
         for session in [*self.sessions.values(), *self.interpan_sessions.values()]:
             session.poll(self.clock.now())
 
     # ------------------------------------------------------------------ WAN side
     def wan_deliver(self, data: bytes) -> bytes | None:
-        """A GBCS command from the DCC: the board checks and runs it; its response, or None when refused."""
-        answer = self.link.call("gbcs.command", hex=data.hex())
+        """A GBCS command from the DCC. For the CHF (or the CH's GPF) the board checks and runs it: its response,
+        or None when refused. For a HAN device the board decides from its Device Log whether to relay it (and logs
+        that); relayed commands go through the device's tunnel (or the sleepy GSME's queue) and the device's
+        answer comes back later through `device_sink`."""
+        recipient, code = routing_of(data)
+        if recipient is not None and recipient != self.identity.eui:
+            if self.gpf is not None and recipient == self.gpf[1]:
+                return self._board_command(self.gpf[0], data)
+            verdict = self.link.call("relay.check", eui=recipient.hex().upper(), code=code)
+            if verdict["relay"]:
+                self.tunnels.send(int.from_bytes(recipient, "big"), data, sleepy=verdict["type"] == SLEEPY)
+            return None
+        return self._board_command(self.link, data)
+
+    @staticmethod
+    def _board_command(link: BoardLink, data: bytes) -> bytes | None:
+        answer = link.call("gbcs.command", hex=data.hex())
         return bytes.fromhex(answer["response"]) if answer.get("response") else None
+
+    def _up(self, data: bytes) -> None:
+        if self.device_sink is not None:
+            self.device_sink(data)
+
+    def _next_tsn(self) -> int:
+        self._tsn = (self._tsn + 1) & 0xFF
+        return self._tsn
 
     def set_wan(self, up: bool) -> dict:
         return self.link.call("wan.set", up=up)
@@ -112,6 +152,8 @@ class ChfEmulator:
     def _on_board_event(self, name: str, data: dict) -> None:
         if name == "alert" and self.alert_sink is not None:
             self.alert_sink(bytes.fromhex(data["hex"]))
+        elif name == "boot":  # power-on: request the tunnels again
+            self.tunnels.power_on()
         elif name == "devlog.added" and "never_permit" not in self.defects:
             eui = int(data["eui"], 16)
             if "skip_install_code_check" in self.defects:
@@ -124,6 +166,7 @@ class ChfEmulator:
             eui = int(data["eui"], 16)
             self.radio.remove_device(eui)
             self.sessions.pop(eui, None)
+            self.tunnels.forget(eui)
 
     # ------------------------------------------------------------------ radio events
     def _on_join_event(self, event: JoinEvent) -> None:
@@ -132,6 +175,8 @@ class ChfEmulator:
 
     def _on_message(self, message: Message) -> None:
         try:
+            if isinstance(message, ApsMessage) and self.tunnels.handles(message):
+                return
             if isinstance(message, InterPanMessage):
                 if message.cluster == kf.CLUSTER_ID:
                     self._interpan_key_establishment(message)
@@ -252,3 +297,8 @@ class ChfEmulator:
                 raise
             # Only a defective CHF gets here: it let a device it does not log complete a join.
             self.link.call("log", text=f"joined {partner:016X}, which is not in the CHF Device Log")
+            return
+        entry = next((e for e in self.link.call("devlog.get")["log"] if e["eui"] == f"{partner:016X}"), None)
+        if entry is not None and entry.get("type") in TUNNEL_SERVERS and "no_tunnel_request" not in self.defects:
+            # once the device's side of CBKE is surely over (its last APS retransmissions), not in its middle
+            self.clock.call_at(self.clock.now() + TUNNEL_SETTLE, lambda: self.tunnels.open(partner))

@@ -10,9 +10,11 @@ def known_defects() -> dict[str, dict[str, str]]:
     from emulators.chf import DEFECTS as CHF
     from emulators.han_device import DEFECTS as DEVICE
     from emulators.hht import DEFECTS as HHT
+    from firmware.roles.device_gbcs import DEFECTS as GBCS, ESME_DEFECTS, GPF_DEFECTS, METER_DEFECTS
 
-    meter = dict(DEVICE, **METER)
-    return {"chf": dict(CHF), "esme": meter, "gsme": dict(meter), "ppmid": dict(DEVICE), "hht": dict(HHT)}
+    meter = dict(DEVICE, **METER, **GBCS, **METER_DEFECTS)
+    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS), "gsme": dict(meter), "ppmid": dict(DEVICE, **GBCS),
+            "gpf": dict(GPF_DEFECTS), "hht": dict(HHT)}
 
 
 # Defects of a meter's board half (firmware/roles/prepay.py).

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from emulators.device_tunnel import DeviceTunnel
 from emulators.initiator_node import InitiatorNode
 from emulators.ota_client import OtaClientNode
 from harness.errors import InputError
@@ -17,6 +18,8 @@ from rig.radios.protocol import ApsMessage, DeliveryFailed, JoinFailed
 SUITE2_BITMAP = 0x0002
 JOIN_ATTEMPT = 5.0         # seconds one join attempt (scan, associate, wait for the network key) may take
 JOIN_RETRY_INTERVAL = 1.0  # seconds between join attempts
+SLEEPY_ROLES = ("gsme",)
+CARRIED_ROLES = ("esme", "gsme", "ppmid", "hcalcs")  # devices GBCS reaches through a tunnel (not the HHT)
 DEFECTS = {
     "accept_foreign_ca": "continues key establishment with a certificate from an issuer it does not trust",
     "keep_preconfigured_key": "keeps using the install-code link key after CBKE instead of the new key",
@@ -35,14 +38,40 @@ class JoinOutcome:
 
 
 class HanDeviceEmulator(InitiatorNode):
+    tunnel: DeviceTunnel | None = None
+
+    def pump(self) -> None:
+        """The board's alerts go up to the CHF through the tunnel (once there is one)."""
+        for event in self.link.events():
+            if event.name == "alert" and self.tunnel is not None:
+                self.tunnel.send_up(bytes.fromhex(event.data["hex"]))
+
+    def stop_carriage(self) -> None:
+        """Stop serving (or using) the tunnel: no more listening, no more wake-ups."""
+        if self.tunnel is not None:
+            self.tunnel.stop()
+            self.tunnel = None
+
+    def serve(self, chf_eui: int) -> DeviceTunnel:
+        """After joining: carry GBCS through Tunneling with the CHF (server, or client for a sleepy GSME)."""
+        self.stop_carriage()
+        self.tunnel = DeviceTunnel(self.link, self.radio, self.clock, chf_eui,
+                                   sleepy=self.identity.role in SLEEPY_ROLES, next_tsn=self._next_tsn)
+        self.tunnel.start()
+        return self.tunnel
+
     def ota(self) -> OtaClientNode:
-        """The device's OTA Upgrade client (created on first use)."""
+        """The device's OTA Upgrade client (created on first use); while the device carries GBCS its tunnel owns
+        the radio callback and routes the OTA cluster to the client."""
         if getattr(self, "_ota", None) is None:
-            self._ota = OtaClientNode(self.link, self.radio, self.clock)
+            self._ota = OtaClientNode(self.link, self.radio, self.clock, own_radio=self.tunnel is None)
+            if self.tunnel is not None:
+                self.tunnel.others.append(self._ota.on_message)
         return self._ota
 
     def join(self, chf_eui: int, *, link_key: bytes | None = None, timeout: float = 30.0) -> JoinOutcome:
         """Join the HAN of the CH `chf_eui` and run CBKE with its trust centre."""
+        self.stop_carriage()  # joining reads the radio's queue: the old tunnel stops listening
         deadline = self.clock.now() + timeout
         while True:  # a device keeps scanning and asking to join until it gives up
             try:
@@ -117,4 +146,7 @@ class HanDeviceEmulator(InitiatorNode):
         if "keep_preconfigured_key" not in self.defects:
             self.radio.set_link_key(partner, session.key)
         self.link.call("log", text=f"joined HAN of {partner:016X}; CBKE link key installed")
+        if self.identity.role in CARRIED_ROLES:
+            self.serve(partner)
+            self.link.call("han.joined")
         return JoinOutcome(True, "joined", "", None, session.key)

@@ -45,6 +45,11 @@ TRUST_ANCHORS = {
 }
 
 
+# Message codes a device runs only with a valid KRP signature (critical, BAD 7.8.4): ECS70 and GCS28 Set Clock
+# (SRV 8.1.1 / 6.11) and the CS04AC unjoin (SRV 8.8.1) [I: CS04AC taken as critical in every variant].
+CRITICAL_CODES = (0x0062, 0x007F, 0x000F)
+
+
 def install_code_link_key(code: bytes) -> bytes:
     """The preconfigured link key of a 6/8/12/16-octet install code (AES-MMO of code || CRC-16/X-25)."""
     return ic.link_key(ic.append_crc(code))
@@ -119,6 +124,9 @@ class Provisioning:
             "ds_private": raw_private(self.keystore.private_key(eui, "ds")),
             "acb": ACB.hex().upper(),
             "parties": parties,
+            "critical_codes": list(CRITICAL_CODES),
+            # the supplier whose certificate fills the supplier cells (its alerts go there), None without the cell
+            "supplier": SUPPLIER.hex().upper() if "supplier" in TRUST_ANCHORS[role] else None,
         }
 
     def utrn_config(self) -> dict:

@@ -35,8 +35,9 @@ from harness.capture.dissect import KeyRing
 from harness.capture.verify import Air
 from harness.dcc.core import DccCore
 from harness.dcc.counters import CounterStore
+from harness.dcc.devices import DeviceServices
 from harness.dcc.han import HanServices
-from harness.dcc.smi import Smi
+from harness.dcc.smi import Smi, Status
 from harness.errors import BenchFault
 from rig.bench.model import EZSP, EZSP_SIM, Bench
 from rig.bench.runtime import BenchRuntime
@@ -103,9 +104,12 @@ class HanSession:
         self.core = DccCore(provisioning.keystore, CounterStore(self.workdir / "dcc-counters.json"))
         self._chf = ChfEmulator(runtime.link("chf"), self._radios["chf"], provisioning.han("chf"), self.clock,
                                network_key=hashlib.sha256(f"nwk|{seed}".encode()).digest()[:16],
-                               defects=self.defects.get("chf", ()))
+                               defects=self.defects.get("chf", ()),
+                               gpf=(runtime.link("gpf"), self.eui("gpf")) if "gpf" in runtime.roles else None)
         self.dcc = HanServices(self.core, self.smi, self.clock, self._chf.wan_deliver, SUPPLIER)
         self._chf.alert_sink = self.dcc.on_alert
+        self.devices = DeviceServices(self.core, self.smi, self.clock, self._chf.wan_deliver, self.dcc.record)
+        self._chf.device_sink = self.devices.on_message
         self._devices: dict[str, HanDeviceEmulator] = {}
         self._hht: HhtEmulator | None = None
         self._chf.start()
@@ -193,7 +197,16 @@ class HanSession:
     def power_on_ch(self) -> float:
         """Power-cycle the CH (its CHF board): RAM state lost, flash kept; returns the power-on time (UTC s)."""
         self._chf.link.call("power_cycle")
-        return self.clock.now()
+        power_on = self._chf.link.call("interpan.allowed")["power_on_ms"] / 1000
+        self.pump()  # the CH acts on its power-on at once (e.g. requests its tunnels again)
+        return power_on
+
+    def commission_ch(self) -> None:
+        """The CH has been installed and its CHF (and GPF) commissioned (BAD 7.2.1.6.3-6): the SMI records it."""
+        for role in ("chf", "gpf"):
+            if role in self.provisioning.euis:
+                self.smi.prenotify(self.eui(role), role, self.clock.now())
+                self.smi.set_status(self.eui(role), Status.COMMISSIONED, self.clock.now())
 
     def prenotify(self, role: str) -> None:
         """SRV 12.2 has been done: the device is Pending in the SMI."""
@@ -220,8 +233,12 @@ class HanSession:
         self.pump()
 
     def close(self) -> None:
-        """Stop pumping, take the radios off the medium (timers still pending fire into nothing), close the pcap."""
+        """Stop pumping and carrying GBCS, take the radios off the medium (timers still pending fire into nothing),
+        close the pcap."""
         self._unfollow()
+        for device in self._devices.values():
+            device.stop_carriage()
+        self._chf.tunnels.close()
         self.medium.capture = None
         self._close_radios()
         self.capture.close()

@@ -40,6 +40,15 @@ pytestmark = pytest.mark.timeout(MATRIX_DEADLINE + RUN_TIMEOUT)
 
 JOIN, INTERPAN = "test_han_join.py", "test_hht_interpan.py"
 LOCAL, UTRN = "test_hht_local_commands.py", "test_utrn_keypad.py"
+COMMISSION, CRITICAL = "test_commissioning.py", "test_critical_commands.py"
+CARRIAGE, PAIRING = "test_han_carriage.py", "test_pairing.py"
+# Each device's own GBCS checks (firmware/roles/device_gbcs.py), played by the ESME, GSME and PPMID boards.
+DEVICE_GBCS = {
+    "skip_krp_check": (f"{CRITICAL}::test_critical_command_without_a_valid_signature_is_refused",),
+    "no_anti_replay": (f"{CRITICAL}::test_replayed_critical_command_is_refused",),
+    "execute_before_verify": (CRITICAL,),
+    "unsigned_response": (CRITICAL, COMMISSION, PAIRING),
+}
 METER_UTRN = {
     "utrn_no_replay_check": f"{UTRN}::test_same_utrn_twice_is_rejected",
     "utrn_accept_bad_mac": f"{UTRN}::test_utrn_with_another_suppliers_key_is_rejected",
@@ -59,7 +68,6 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "chf:ignore_join_period": (f"{LOCAL}::test_joins_only_inside_the_hht_set_period",
                                f"{JOIN}::test_wrong_install_code_refused"),
     "chf:keep_permit_after_remove": (f"{JOIN}::test_removed_device_cannot_join",),
-    "chf:no_join_cs14": (f"{JOIN}::test_full_join",),
     "chf:no_wan_buffer": (f"{JOIN}::test_second_cs14_late",),
     "chf:interpan_window_ignored": (f"{INTERPAN}::test_interpan_refused_after_the_window",),
     "chf:interpan_never_open": (INTERPAN,),
@@ -74,6 +82,15 @@ AFFECTS: dict[str, tuple[str, ...]] = {
        for role in ("esme", "gsme", "ppmid")},
     **{f"{role}:keep_preconfigured_key": (f"{JOIN}::test_full_join",) for role in ("esme", "gsme", "ppmid")},
     **{f"{role}:{name}": (test,) for role in ("esme", "gsme") for name, test in METER_UTRN.items()},
+    **{f"{role}:{name}": tests for role in ("esme", "gsme", "ppmid") for name, tests in DEVICE_GBCS.items()},
+    "chf:no_join_cs14": (f"{JOIN}::test_full_join",
+                         f"{COMMISSION}::test_rejoin_does_not_downgrade_a_commissioned_device"),
+    "chf:no_tunnel_request": (CARRIAGE,),
+    "chf:evict_when_full": ("test_chf_device_log.py",),
+    "esme:mpxn_not_stored": (f"{COMMISSION}::test_mpan_set_after_commissioning_reads_back",),
+    **{f"{role}:no_join_alerts": (f"{COMMISSION}::test_meter_holding_its_suppliers_certificate_reports_its_join",)
+       for role in ("esme", "gsme")},
+    "gpf:no_gcs62": (f"{PAIRING}::test_ppmid_joins_the_gsme_via_the_gpf_which_backs_up_its_log",),
 }
 
 

@@ -61,8 +61,10 @@ class Device:
             self._z[eui] = z
         return z
 
-    def check_command(self, data, commit=True):
-        """The parsed command when every check passes (and, with ``commit``, its counter is stored)."""
+    def check_command(self, data, commit=True, verify_signature=True):
+        """The parsed command when every check passes (and, with ``commit``, its counter is stored).
+
+        ``verify_signature`` False skips the KRP signature check: only the emulated 'skip_krp_check' defect."""
         try:
             msg = frame.parse(data)
         except ParseError as e:
@@ -84,7 +86,7 @@ class Device:
                 raise Rejected(MAC_MISSING)
         elif not security.mac_valid(self.shared_secret(self.acb), msg):
             raise Rejected(MAC_INVALID)
-        if signed or msg.message_code in self.critical_codes:
+        if verify_signature and (signed or msg.message_code in self.critical_codes):
             if not signed:
                 raise Rejected(SIGNATURE_MISSING, "message code 0x%04X is critical" % msg.message_code)
             if party.ds is None:

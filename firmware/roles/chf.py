@@ -23,6 +23,7 @@ REGISTER_DEVICE, UNREGISTER_DEVICE = 1, 2
 ATTR_ENABLE_JOINING, ATTR_JOIN_TIMEOUT = 2, 3
 SUCCESS, HARDWARE_FAULT, TEMPORARY_FAILURE, OTHER_REASON = 0, 1, 2, 250
 DEFAULT_CAPACITY = 16
+RELAY_LOG_LIMIT = 20
 INTERPAN_WINDOW_S = 3600  # the CH accepts inter-PAN (HHT) for 60 minutes after power-on (BAD 7.2.2.6.3 a)
 POLICIES = {"join_period_source": ("hht", "device")}  # first value: the default (the BAD's reading)
 
@@ -41,6 +42,7 @@ class Chf(GbcsRole):
         state["hht_period_end_ms"] = None  # end of the Join Time Period of the HHT's own CCS01
         configured = self.hal.config.get("policy") or {}
         state["policy"] = dict((k, configured.get(k, v[0])) for k, v in POLICIES.items())
+        state["relayed"] = []  # [ms, device EUI hex, message code, relayed?] per command for a HAN device
         return state
 
     def capacity(self):
@@ -49,7 +51,8 @@ class Chf(GbcsRole):
     def methods(self):
         out = GbcsRole.methods(self)
         out.update({"devlog.get": self.devlog_get, "devlog.joined": self.devlog_joined, "wan.set": self.wan_set,
-                    "interpan.allowed": self.interpan_allowed, "policy.set": self.policy_set})
+                    "interpan.allowed": self.interpan_allowed, "policy.set": self.policy_set,
+                    "relay.check": self.relay_check})
         out["ota.transferred"] = self.ota_transferred
         return out
 
@@ -137,6 +140,17 @@ class Chf(GbcsRole):
             return {"alert": None}
         return {"alert": _hex(self.alert_log_changed())}
 
+    def relay_check(self, params):
+        """May a command for this device be relayed over the HAN? Only to a device in the Device Log; each decision
+        is logged (HAN command acted on / not acted on, with its message code). {"relay": bool, "type": int}."""
+        eui = param(params, "eui", str).upper()
+        entry = self.find(eui)
+        relay = entry is not None
+        self.state["relayed"].append([self.hal.clock.now_ms(), eui, param(params, "code", int), relay])
+        del self.state["relayed"][:-RELAY_LOG_LIMIT]
+        self.save()
+        return {"relay": relay, "type": entry["type"] if entry is not None else None}
+
     # ------------------------------------------------------------------ CCS01 / CCS02
     def ccs01(self, msg):
         """Register a device: action register_device {EUI, type, install code, ...}, set join timeout,
@@ -192,7 +206,9 @@ class Chf(GbcsRole):
         entry = self.find(eui)
         if entry is None:
             if len(self.state["log"]) >= self.capacity():
-                return None, TEMPORARY_FAILURE
+                if not self.defect("evict_when_full"):
+                    return None, TEMPORARY_FAILURE
+                self.state["log"].pop(0)
             entry = {"eui": eui}
             self.state["log"].append(entry)
         entry["type"] = value[1][1] if value[1][0] == dlms.ENUM else 0

@@ -4,9 +4,10 @@
 # Configuration (/config.json, "gbcs"): eui, ka_private, ds_private (hex), acb (hex EUI), parties
 # {eui hex: {"ds": hex point or null, "ka": hex point or null}}, critical_codes [int], unmacd_codes [int].
 # Anti-replay counters and the alert counter persist on flash, so a power cycle cannot reopen a replay.
+# The GBCS codec and crypto modules are imported when first needed: a small board without a GBCS identity (or
+# before its first command) keeps that heap free.
 import binascii
 
-from firmware.gbcs import device
 from firmware.gbcs.errors import ParseError, Rejected
 from firmware.link import MethodError, param
 from firmware.roles.base import Role
@@ -21,6 +22,25 @@ def _unhex(value, field):
 
 def _hex(data):
     return binascii.hexlify(data).decode().upper()
+
+
+def _code_of(data):
+    """The message code of a command that failed its checks, or None when it does not parse."""
+    from firmware.gbcs import frame
+
+    try:
+        return frame.parse(data).message_code
+    except ParseError:
+        return None
+
+
+def _originator_of(data):
+    from firmware.gbcs import frame
+
+    try:
+        return _hex(frame.parse(data).originator)
+    except ParseError:
+        return None
 
 
 class Refused(Exception):
@@ -48,6 +68,8 @@ class GbcsRole(Role):
         self.gbcs = None
         if not isinstance(cfg, dict):
             return
+        from firmware.gbcs import device  # P-256 and GCM cost heap: loaded only by a board with a GBCS identity
+
         parties = {}
         for eui, keys in (cfg.get("parties") or {}).items():
             parties[_unhex(eui, "parties")] = device.Party(
@@ -84,32 +106,68 @@ class GbcsRole(Role):
         self.via = param(params, "via", str, None, required=False)
         if self.defect("no_anti_replay"):
             dev.counters = {}
+        early = None
+        if self.execute_first():
+            early = self._run_unchecked(data)
         try:
-            msg = dev.check_command(data, commit=False)
+            msg = dev.check_command(data, commit=False, **self.check_options())
         except Rejected as e:
             self.hal.log("gbcs command rejected: %s" % e)
+            self.on_refused(_code_of(data), _originator_of(data), e.reason)
             return {"response": None, "rejected": e.reason, "detail": e.detail}
         handler = self.handlers().get(msg.message_code)
         if handler is None:
             self.hal.log("gbcs command 0x%04X not supported by %s" % (msg.message_code, self.name))
+            self.on_refused(msg.message_code, _hex(msg.originator), "unsupported")
             return {"response": None, "rejected": "unsupported", "detail": "0x%04X" % msg.message_code}
         dev.counters[msg.originator] = msg.counter_int()
         self.state["counters"][_hex(msg.originator)] = msg.counter_int()
         self.save()
         try:
-            content = handler(msg)
+            content = early if early is not None else handler(msg)
         except ParseError as e:
             self.hal.log("gbcs command payload malformed: %s" % e)
+            self.on_refused(msg.message_code, _hex(msg.originator), "malformed_payload")
             return {"response": None, "rejected": "malformed_payload", "detail": str(e)}
         except Refused as e:
             self.hal.log("gbcs command refused: %s %s" % (e.reason, e.detail))
+            self.on_refused(msg.message_code, _hex(msg.originator), e.reason)
             return {"response": None, "rejected": e.reason, "detail": e.detail}
+        self.on_executed(msg.message_code, _hex(msg.originator))
         # A critical command (KRP-signed) gets a response signed with the device's DS key and no MAC (GBCS 1.5).
-        critical = msg.signature is not None and len(msg.signature) == 64
+        critical = msg.signature is not None and len(msg.signature) == 64 and self.sign_responses()
         response = dev.build_response(msg, content, critical=critical)
         if self.defect("bad_response_mac") and not critical:
             response = response[:-1] + bytes([response[-1] ^ 0x01])  # the MAC is the message's last 12 octets
         return {"response": _hex(response), "rejected": None, "code": msg.message_code}
+
+    def _run_unchecked(self, data):
+        """The 'execute_before_verify' defect: run the handler on the parsed command before any check."""
+        from firmware.gbcs import frame
+
+        try:
+            msg = frame.parse(data)
+            handler = self.handlers().get(msg.message_code)
+            return handler(msg) if handler is not None else None
+        except (ParseError, Refused):
+            return None
+
+    # Hooks a device role overrides (the CHF keeps these defaults).
+    def check_options(self):
+        """Keyword options of Device.check_command (defects switch checks off)."""
+        return {}
+
+    def sign_responses(self):
+        return True
+
+    def execute_first(self):
+        return False
+
+    def on_refused(self, code, originator, reason):
+        """A command was refused: `code` its message code (or None), `originator` hex (or None)."""
+
+    def on_executed(self, code, originator):
+        """A command passed every check and was run."""
 
     def send_alert(self, recipient, message_code, content, critical=False):
         """Build an alert with the next (persisted) alert counter and emit it as an `alert` event."""

@@ -1,10 +1,32 @@
-# Gas Smart Metering Equipment role: supply valve, display, keypad, prepayment credit and UTRN top-up.
+# Gas Smart Metering Equipment role: supply valve, display, keypad, prepayment credit and UTRN top-up;
+# GBCS over the HAN (pulled from the CH's queue when it wakes): GCS28 Set Clock, joins (CS03B, CS03C), unjoins.
+from firmware.roles import device_gbcs
 from firmware.roles.prepay import PrepayMeter
 
 
 class Gsme(PrepayMeter):
     name = "gsme"
     switch = "valve"
+    join_alerts = (device_gbcs.JOINED_HAN, device_gbcs.COMMISSIONED)
+
+    def alert_content(self, code):
+        return self.gbz_alert_content(code)
+
+    def join_codes(self):
+        return (device_gbcs.CS03B, device_gbcs.CS03C)
+
+    def handlers(self):
+        from firmware.roles import set_clock  # loaded with the first GBCS command, not at power-on
+
+        out = PrepayMeter.handlers(self)
+        out[set_clock.GCS28] = self.set_clock
+        return out
+
+    def set_clock(self, msg):
+        from firmware.roles import set_clock
+
+        content, _ = set_clock.gcs28(msg.content, self.hal.clock.now_ms())
+        return content
 
 
 ROLE = Gsme

@@ -2,7 +2,8 @@
 # takes UTRN entry and emergency-credit selection, and hands what it sends on the HAN to its host half as `han.send`
 # events: to an ESME the ZSE Prepayment cluster command (ZCL payload), to a GSME the GBZ content of PCS01 (top up)
 # or PCS02 (select EC), which the GPF relays. The GBCS wrapping of PCS01/PCS02 and the HAN carriage belong to the
-# host half and the GBCS-over-the-HAN work; this half decides what is sent.
+# host half and the GBCS-over-the-HAN work; this half decides what is sent. GBCS over the HAN: joins with its
+# meters (CS03A2 with the ESME, CS03C with the GSME) and unjoins (firmware.roles.device_gbcs).
 #
 # Keys: digits collect on the display, "*" clears, "#" submits a UTRN (its check digit checked first) to the
 # selected meter, "A" selects emergency credit on it, "C" switches between the electricity and the gas meter.
@@ -16,7 +17,9 @@
 import binascii
 
 from firmware.link import MethodError, param
+from firmware.roles import device_gbcs
 from firmware.roles.base import Role
+from firmware.roles.device_gbcs import DeviceGbcs
 
 PREPAYMENT_CLUSTER = 0x0705
 SELECT_EC = 0x00
@@ -36,15 +39,22 @@ def money(pennies):
     return "%s%d.%02d" % (sign, abs(pennies) // 100, abs(pennies) % 100)
 
 
-class Ppmid(Role):
+class Ppmid(DeviceGbcs):
     name = "ppmid"
     has_display = True
 
+    def join_codes(self):
+        return (device_gbcs.CS03A2, device_gbcs.CS03C)
+
     def defaults(self):
-        return {"target": "esme", "credit": {}, "message": None}
+        state = DeviceGbcs.defaults(self)
+        state.update({"target": "esme", "credit": {}, "message": None})
+        return state
 
     def methods(self):
-        return {"ppmid.show": self.show, "ppmid.message": self.message, "ppmid.result": self.result}
+        out = DeviceGbcs.methods(self)
+        out.update({"ppmid.show": self.show, "ppmid.message": self.message, "ppmid.result": self.result})
+        return out
 
     def paired(self, meter):
         """The EUI (hex) of the paired `meter`, or None."""

@@ -1,5 +1,6 @@
 # Shared behaviour of the metering roles with a supply output (ESME relay, GSME valve): the supply control state
-# machine (firmware.supply_control) behind the switch, persisted on flash, and the consumer's side of it.
+# machine (firmware.supply_control) behind the switch, persisted on flash, and the consumer's side of it. GBCS
+# commands relayed by the CHF are checked and run as for every HAN device (firmware.roles.device_gbcs).
 #
 # Board link (the device's human interface, for the UI adapter):
 #   ui.press {"button": "enable" | "emergency"}  the meter's buttons (keypad keys "B" and "A"); answers the display
@@ -13,24 +14,27 @@
 from firmware import supply_control
 from firmware.link import MethodError, param
 from firmware.roles.base import Role
+from firmware.roles.device_gbcs import DeviceGbcs
 from firmware.supply_control import SupplyRefused
 
 BUTTONS = {"emergency": "A", "enable": "B"}
 DEVICE_ALERTS_KEPT = 16
 
 
-class SupplyRole(Role):
+class SupplyRole(DeviceGbcs):
     """A meter whose supply switch follows the supply control rules; `switch` names the output."""
 
     has_display = True
     switch = "relay"  # "valve" on a GSME
 
     def defaults(self):
-        state = {"supply": supply_control.defaults(), "device_alerts": []}
+        state = DeviceGbcs.defaults(self)
+        state.update({"supply": supply_control.defaults(), "device_alerts": []})
         state["supply"].update(self.hal.config.get("supply") or {})
         return state
 
     def setup(self):
+        DeviceGbcs.setup(self)
         fresh = supply_control.defaults()
         for key in fresh:
             if key not in self.state["supply"]:
@@ -39,9 +43,10 @@ class SupplyRole(Role):
         self.hal.add_switch(self.switch, self.supply.on())
 
     def methods(self):
-        out = {self.switch + ".get": self._get, self.switch + ".set": self._set, "ui.press": self.ui_press,
-               "ui.supply_state": self.ui_supply_state, "stim.tamper": self.stim_tamper,
-               "stim.load": self.stim_load}
+        out = DeviceGbcs.methods(self)
+        out.update({self.switch + ".get": self._get, self.switch + ".set": self._set, "ui.press": self.ui_press,
+                    "ui.supply_state": self.ui_supply_state, "stim.tamper": self.stim_tamper,
+                    "stim.load": self.stim_load})
         if self.supply.gas:
             out["stim.power_loss"] = self.stim_power_loss
         return out
@@ -50,10 +55,6 @@ class SupplyRole(Role):
         st = self.supply.s["state"]
         word = "ON" if st == supply_control.ENABLED else ("ARMED" if st == supply_control.ARMED else "OFF")
         return "%s SUPPLY %s" % (self.name.upper(), word)
-
-    def defect(self, name):
-        """True when the bench asked this emulator to misbehave in the named way (defect injection)."""
-        return name in (self.hal.config.get("defects") or ())
 
     def now(self):
         return self.hal.clock.now_ms()

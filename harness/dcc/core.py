@@ -168,6 +168,20 @@ class DccCore:
             return self._response(message, recipient)
         return self._alert(message, recipient)
 
+    def receive_unsolicited(self, data: bytes, codes: Iterable[int]) -> Received | None:
+        """A response no command is outstanding for, whose message code is in `codes` (a top-up entered on the
+        meter answers with a CS01a/b response): verified like an alert (signature or MAC, counter above the last
+        from that device). None when it is not such a response; Rejected when it fails verification."""
+        try:
+            message = Message.decode(data)
+        except InputError:
+            return None
+        header = message.grouping
+        recipient = self.parties.get(header.recipient)
+        if header.cra != CRA_RESPONSE or header.message_code not in set(codes) or recipient is None:
+            return None
+        return self._alert(message, recipient)
+
     def _response(self, message: Message, recipient: RemoteParty) -> Received:
         header = message.grouping
         key = (header.counter, header.originator, recipient.eui)

@@ -16,6 +16,7 @@ from typing import Callable, Protocol
 
 from harness.dcc.core import DccCore, Outgoing
 from harness.dcc.smi import Smi
+from harness.dcc.transcript import TranscriptEntry
 from harness.gbcs.dlms import Data, DlmsPayload, Spec
 from harness.errors import ConformanceFailure, InputError
 from harness.verdicts import from_device
@@ -42,14 +43,6 @@ class Clock(Protocol):
     def now(self) -> float: ...
 
     def call_at(self, when: float, callback: Callable[[], None]) -> Timer: ...
-
-
-@dataclass
-class TranscriptEntry:
-    time: float
-    direction: str  # "to-device" / "from-device" (WAN), "to-user" / "from-user" (local delivery)
-    what: str
-    data: bytes
 
 
 @dataclass
@@ -128,16 +121,16 @@ class HanServices:
         self.cs14: list[tuple[float, list[bytes]]] = []
         self.violations: list[ConformanceFailure] = []
 
-    def _record(self, direction: str, what: str, data: bytes) -> None:
+    def record(self, direction: str, what: str, data: bytes) -> None:
         self.transcript.append(TranscriptEntry(self.clock.now(), direction, what, data))
 
     def _exchange(self, chf: bytes, code: int, payload, what: str) -> tuple[Outgoing, list[tuple[int, int]] | None]:
         command = self.core.acb_command(self.requester, chf, code, payload)
-        self._record("to-device", what + " command", command.data)
+        self.record("to-device", what + " command", command.data)
         answer = self.transport(command.data)
         if answer is None:
             return command, None
-        self._record("from-device", what + " response", answer)
+        self.record("from-device", what + " response", answer)
         return command, self._results(answer, what + " response")[1]
 
     def _results(self, response: bytes, what: str) -> tuple[Outgoing | None, list[tuple[int, int]]]:
@@ -153,7 +146,7 @@ class HanServices:
         code = DEVICE_TYPE_CODES.get(self.smi.get(device).device_type, 0)
         command = self.core.acb_command(
             self.requester, chf, CCS01, lambda c: register_device_payload(c, device, code, install_code, join_period))
-        self._record("to-user", "CCS01 command (local delivery)", command.data)
+        self.record("to-user", "CCS01 command (local delivery)", command.data)
         return command
 
     def add_device(self, chf: bytes, device: bytes, install_code: bytes, join_period: int) -> ServiceResponse:
@@ -181,10 +174,11 @@ class HanServices:
     def return_local_response(self, device: bytes, response: bytes) -> ServiceResponse:
         """SRV 8.13 (Return Local Command Response, BAD 7.2.2.6.4): a CCS01 response an HHT brought back is verified
         like any response (MAC, counter, the command it answers); on success the device is Whitelisted."""
-        self._record("from-user", "CCS01 response (local delivery)", response)
+        self.record("from-user", "CCS01 response (local delivery)", response)
         command, results = self._results(response, "CCS01 response (local delivery)")
         if not results or any(r != 0 for _, r in results):
             return ServiceResponse(False, f"CCS01 results {results}", command)
+        self.smi.get(device).chf = command.header.recipient
         self.smi.whitelisted(device, self.clock.now())
         return ServiceResponse(True, "whitelisted", command)
 
@@ -205,7 +199,7 @@ class HanServices:
         """An alert from the CHF's WAN side: verified by the core (MAC, counter), then CS14 drives the join watch.
         An alert the device got wrong (refused by the core, or a CS14 that does not carry the Device Log) changes
         nothing and is kept in `violations` (the transcript shows it); `check()` reports it as the device's FAIL."""
-        self._record("from-device", "alert", data)
+        self.record("from-device", "alert", data)
         try:
             with from_device("alert", "GBCS alert rules (MAC or signature, alert counter)"):
                 received = self.core.receive(data)

@@ -41,7 +41,7 @@ def encrypted_blocks(body: Body) -> list[tuple[str, bytes]]:
     """(location, ``31 00000000 || ct || tag``) for every encrypted block in the payload."""
     if isinstance(body, GbzPayload):
         return [(f"components[{i}]", c.ciphered or b"") for i, c in enumerate(body.components) if c.encrypted]
-    if isinstance(body, DlmsPayload) and body.apdu == ACCESS_RESPONSE:
+    if isinstance(body, DlmsPayload) and body.apdu in (ACCESS_RESPONSE, DATA_NOTIFICATION):  # responses, alerts
         return [(f"octet_string[{i}]", bytes(d.value)) for i, d in enumerate(body.octet_strings())  # type: ignore
                 if len(d.value) >= 5 + TAG_LENGTH and bytes(d.value[:5]) == ENCRYPTION_HEADER]  # type: ignore
     return []

@@ -1,7 +1,8 @@
 """GBCS message codes (the use case in other-information) and their use-case names.
 
 Sources: gbcs.md 1.8 (parser table), the RTDS directory names (``<SRV>_<UseCase>``), and GBCS Table 13 order.
-Entries marked ``# inferred`` were placed by the code order of their neighbours and are not confirmed.
+Codes named only by an RTDS directory (CCS05 0004, CS02f-g, ECS46d, ECS47a/e, ECS61d/e, ECS100-200, GCS60a, CS09) are
+inferred from the directory holding them.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ USE_CASES: dict[int, str] = {
     0x011E: "ECS47a", 0x011F: "ECS47e", 0x0058: "ECS50", 0x0059: "ECS52", 0x005A: "ECS57", 0x005F: "ECS62",
     0x011C: "ECS61d", 0x011D: "ECS61e", 0x0062: "ECS70", 0x0068: "ECS81",
     0x0120: "ECS100", 0x0121: "ECS101", 0x0122: "ECS102", 0x0123: "ECS200",
-    0x0028: "ECS17c", 0x0029: "ECS17d", 0x0036: "ECS22a",  # inferred
+    0x0028: "ECS17c", 0x0029: "ECS17d", 0x0036: "ECS22a",
     # GSME
     0x006B: "GCS01a", 0x006C: "GCS02", 0x0070: "GCS06", 0x0073: "GCS11", 0x0074: "GCS13a", 0x00B8: "GCS13b",
     0x00C3: "GCS15b", 0x00C4: "GCS15d", 0x0078: "GCS17", 0x00F1: "GCS20r", 0x00B5: "GCS21b", 0x009F: "GCS21f",
@@ -42,6 +43,25 @@ USE_CASES: dict[int, str] = {
     0x00CD: "FDA-ZigBee", 0x00CE: "FDRA-DLMS", 0x00CF: "FDRA-ZigBee", 0x00F0: "MIIWA-ESME", 0x00F2: "MIIWA-GSME",
     0x0110: "DBCH06", 0x0111: "DBCH07", 0x0112: "DBCH08", 0x0113: "DBCH09", 0x0114: "DBCH10", 0x0115: "DBCH11",
     0x1000: "GCA", 0x1001: "GNCA",
+    # Table 13 codes RTDS uses beyond the parser table of gbcs.md 1.8 (code -> use case as the public DCC parser
+    # names them; 00D5 is the 'failure to deliver a remote party message to the ESME' alert)
+    0x001A: "ECS02", 0x001B: "ECS03", 0x001D: "ECS05", 0x001E: "ECS07", 0x0021: "ECS10", 0x0024: "ECS15a",
+    0x0025: "ECS16", 0x0030: "ECS20c", 0x0038: "ECS22c", 0x0039: "ECS23", 0x003B: "ECS26a", 0x003D: "ECS26c",
+    0x003E: "ECS26d", 0x003F: "ECS26e", 0x0040: "ECS26f", 0x0044: "ECS28b", 0x0045: "ECS29a", 0x0046: "ECS30",
+    0x0047: "ECS34", 0x004A: "ECS37", 0x004B: "ECS38", 0x004C: "ECS39a", 0x004D: "ECS39b", 0x0051: "ECS44",
+    0x0052: "ECS45", 0x0053: "ECS46a", 0x005E: "ECS61c", 0x0060: "ECS66", 0x0061: "ECS68", 0x0067: "ECS80",
+    0x0069: "ECS82", 0x0092: "ECS26i", 0x0094: "ECS35d", 0x00A2: "ECS01b", 0x00AC: "ECS25a", 0x00B3: "ECS04b",
+    0x00B9: "ECS35e", 0x00BB: "ECS61a", 0x00BC: "ECS23b", 0x00C7: "ECS01d", 0x00C9: "ECS20d", 0x00D1: "ECS29c",
+    0x00D3: "ECS29e", 0x00D4: "ECS29f", 0x00D7: "ECS30a", 0x00D9: "ECS26l", 0x00DB: "ECS48", 0x00DE: "ECS08a",
+    0x00EA: "ECS25a1", 0x00EC: "ECS25a3", 0x00ED: "ECS25b3", 0x00EF: "ECS25r2", 0x00F9: "ECS26m", 0x00FA: "ECS26n",
+    0x00FD: "ECS35g", 0x006D: "GCS03", 0x006E: "GCS04", 0x006F: "GCS05", 0x0071: "GCS07", 0x0072: "GCS09",
+    0x0075: "GCS14", 0x0076: "GCS15c", 0x0077: "GCS16a", 0x0079: "GCS18", 0x007B: "GCS21a", 0x007E: "GCS25",
+    0x0080: "GCS31", 0x0081: "GCS32", 0x0082: "GCS33", 0x0083: "GCS36", 0x0085: "GCS39", 0x0086: "GCS40a",
+    0x0087: "GCS41", 0x0088: "GCS44", 0x0089: "GCS46", 0x008B: "GCS53", 0x0096: "GCS16b", 0x009D: "GCS21d",
+    0x009E: "GCS21e", 0x00A3: "GCS01b", 0x00AD: "GCS20", 0x00B4: "GCS40b", 0x00B6: "GCS13c", 0x00C0: "GCS40c",
+    0x00C5: "GCS15e", 0x00D8: "GCS25a", 0x00FB: "GCS21m", 0x010A: "DBCH01", 0x010B: "DBCH02", 0x010C: "DBCH03",
+    0x010D: "DBCH04", 0x010E: "DBCH05", 0x010F: "CCS06", 0x0116: "PECS01", 0x0117: "PECS02", 0x0118: "PECS03",
+    0x0119: "HECS01", 0x00D5: "FDRPM-ESME",
 }
 
 HAN_ONLY = frozenset({0x009B, 0x0090})

@@ -163,7 +163,7 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
     finally:
         session.close()
         for entry in session.dcc.transcript:
-            evidence.transcript(f"{entry.time:.3f} {entry.direction} {entry.what} {entry.data.hex().upper()}")
+            evidence.transcript(entry.line())
         lost = session.medium.beyond_retries
         run_session(request.config).channel_lost[request.node.nodeid] = len(lost)
         for when, sender, receiver in lost:

@@ -1,0 +1,168 @@
+# A HAN device that takes GBCS commands relayed by its CHF (ESME, GSME, GPF, PPMID): every command is checked on
+# this board with its own crypto and trust anchor cells (GbcsRole), then run; the device keeps its Device Log
+# (application-level joins CS03A1/A2/B/C, unjoins CS04AC/CS04B, BAD 7.2.1.6.12) and its event and security logs
+# on flash. A refused command gets no response (GBCS: the command is discarded) and a security-log entry.
+#
+# Join payload (RTDS 8.7.2): SEQUENCE {INTEGER joinMethodAndRole, OCTET STRING otherDeviceId(8), INTEGER
+# otherDeviceType, [certificate]}; unjoin (8.8.1): OCTET STRING otherDeviceId. Responses: INTEGER status
+# (0 success; RTDS errors 1 = not in log, 2 = log full / refused, 11 = other) [I: status meanings from RTDS].
+import binascii
+
+from firmware.gbcs.errors import ParseError
+from firmware.roles.gbcs_role import GbcsRole
+
+CS03A1, CS03A2, CS03B, CS03C = 0x000D, 0x00AB, 0x000E, 0x00AF
+CS04AC, CS04B = 0x000F, 0x0010
+JOINS = (CS03A1, CS03A2, CS03B, CS03C)
+UNJOINS = (CS04AC, CS04B)
+JOIN_OK, NOT_IN_LOG, LOG_FULL = 0, 1, 2
+DEVICE_LOG_CAPACITY = 5
+LOG_LIMIT = 20  # entries kept in each of the event and security logs (oldest dropped first)
+GNCA = 0x1001                    # Generic Non Critical Alert (RTDS NA_GNCA-DLMS / NA_GNCA-ZigBee layouts)
+JOINED_HAN, COMMISSIONED = 0x8183, 0x8F69
+ZIGBEE_EPOCH_MS = 946684800000   # GBZ alert times count seconds from 2000-01-01
+EVENT_COMMAND_EXECUTED = 0x0054  # [R] HAN command acted on
+EVENT_COMMAND_REFUSED = 0x0055   # [R] HAN command not acted on
+# Defects of a device's GBCS board half (defect injection); each breaks one rule the security suites check.
+DEFECTS = {
+    "skip_krp_check": "runs a critical command without verifying its KRP signature",
+    "no_anti_replay": "runs a command whose counter is not above the last one accepted",
+    "execute_before_verify": "runs the command before checking it (a refused command still takes effect)",
+    "unsigned_response": "answers a critical command with a MAC'd response instead of a signed one",
+}
+METER_DEFECTS = {"no_join_alerts": "raises neither 0x8183 nor 0x8F69 when it has joined the HAN"}
+ESME_DEFECTS = {"mpxn_not_stored": "answers an MPAN set (ECS39a) with success without storing the MPAN"}
+GPF_DEFECTS = {"no_gcs62": "raises no GCS62 backup of its Device Log after a change"}
+
+
+class DeviceGbcs(GbcsRole):
+    """GbcsRole plus the device log, event/security logs and the defects of a HAN device's board half."""
+
+    join_alerts = ()  # alert codes raised once joined to the HAN (meters: BAD 7.2.1.6.7)
+
+    def defaults(self):
+        state = GbcsRole.defaults(self)
+        state["devlog"] = []    # {"eui": hex, "type": int}
+        state["events"] = []    # [ms, code, message code, originator hex]
+        state["security"] = []  # [ms, reason, message code, originator hex]
+        return state
+
+    def handlers(self):
+        out = {}
+        for code in self.join_codes():
+            out[code] = self.join
+        for code in UNJOINS:
+            out[code] = self.unjoin
+        return out
+
+    def join_codes(self):
+        """The CS03 use cases this device type accepts (subclasses narrow it)."""
+        return JOINS
+
+    def methods(self):
+        out = GbcsRole.methods(self)
+        out.update({"devlog.get": self.devlog_get, "han.joined": self.han_joined})
+        return out
+
+    def han_joined(self, params):
+        """The host half reports the device has joined the HAN (CBKE done): a meter whose supplier trust anchor
+        cell holds its supplier's certificate raises 0x8183 (joined) and 0x8F69 (commissioned) to that supplier as
+        Generic Non Critical Alerts (BAD 7.2.1.6.7)."""
+        supplier = (self.hal.config.get("gbcs") or {}).get("supplier")
+        if not supplier or self.defect("no_join_alerts"):
+            return {"alerts": []}
+        recipient = binascii.unhexlify(supplier)
+        for code in self.join_alerts:
+            self.send_alert(recipient, GNCA, self.alert_content(code))
+        return {"alerts": list(self.join_alerts)}
+
+    def alert_content(self, code):
+        """A non-critical alert's content: DLMS {alert code, time} (GBZ devices override)."""
+        from firmware.gbcs import dlms
+        from firmware.roles.set_clock import cosem_time
+
+        invoke = dlms.invoke_id(self._need_gbcs().alert_counter + 1)
+        body = (dlms.STRUCTURE, [(0x12, code), (dlms.OCTET_STRING, cosem_time(self.hal.clock.now_ms()))])
+        return dlms.build_data_notification(invoke, body)
+
+    def gbz_alert_content(self, code):
+        """GBZ {alert code, time since 2000} with no components (the GSME's and PPMID's form)."""
+        from firmware.gbcs import gbz
+
+        seconds = (self.hal.clock.now_ms() - ZIGBEE_EPOCH_MS) // 1000
+        return gbz.build(gbz.Gbz([], code, seconds))
+
+    def devlog_get(self, params):
+        return {"log": self.state["devlog"], "capacity": DEVICE_LOG_CAPACITY}
+
+    # ------------------------------------------------------------------ checks (GbcsRole hooks)
+    def check_options(self):
+        return {"verify_signature": not self.defect("skip_krp_check")}
+
+    def sign_responses(self):
+        return not self.defect("unsigned_response")
+
+    def execute_first(self):
+        return self.defect("execute_before_verify")
+
+    def on_refused(self, code, originator, reason):
+        self._append("security", [self.hal.clock.now_ms(), reason, code, originator])
+        self._append("events", [self.hal.clock.now_ms(), EVENT_COMMAND_REFUSED, code, originator])
+
+    def on_executed(self, code, originator):
+        self._append("events", [self.hal.clock.now_ms(), EVENT_COMMAND_EXECUTED, code, originator])
+
+    def _append(self, name, entry):
+        log = self.state[name]
+        log.append(entry)
+        if len(log) > LOG_LIMIT:
+            del log[0]
+        self.save()
+
+    # ------------------------------------------------------------------ the device log
+    def find(self, eui_hex):
+        for entry in self.state["devlog"]:
+            if entry["eui"] == eui_hex:
+                return entry
+        return None
+
+    def join(self, msg):
+        """CS03x: add the other device to this device's log; INTEGER status."""
+        from firmware.gbcs import der
+
+        tag, body, end = der.read(msg.content)
+        if tag != der.SEQUENCE or end != len(msg.content):
+            raise ParseError("join command is not one SEQUENCE", "cs03", 0)
+        items = der.elements(body)
+        if len(items) < 3 or items[0][0] != der.INTEGER or items[1][0] != der.OCTET_STRING \
+                or len(items[1][1]) != 8 or items[2][0] != der.INTEGER:
+            raise ParseError("join command is not {INTEGER, OCTET STRING(8), INTEGER, ...}", "cs03", 0)
+        eui = binascii.hexlify(items[1][1]).decode().upper()
+        entry = self.find(eui)
+        if entry is None:
+            if len(self.state["devlog"]) >= DEVICE_LOG_CAPACITY:
+                return der.integer(LOG_FULL)
+            entry = {"eui": eui}
+            self.state["devlog"].append(entry)
+        entry["type"] = der.decode_integer(items[2][1])
+        self.save()
+        self.devlog_changed()
+        return der.integer(JOIN_OK)
+
+    def unjoin(self, msg):
+        """CS04AC / CS04B: remove the other device from this device's log; INTEGER status."""
+        from firmware.gbcs import der
+
+        tag, value, end = der.read(msg.content)
+        if tag != der.OCTET_STRING or len(value) != 8 or end != len(msg.content):
+            raise ParseError("unjoin command is not an OCTET STRING(8)", "cs04", 0)
+        entry = self.find(binascii.hexlify(value).decode().upper())
+        if entry is None:
+            return der.integer(NOT_IN_LOG)
+        self.state["devlog"].remove(entry)
+        self.save()
+        self.devlog_changed()
+        return der.integer(JOIN_OK)
+
+    def devlog_changed(self):
+        """Called after the device log changed (the GPF backs it up with GCS62)."""
