@@ -51,12 +51,16 @@ class HanDeviceEmulator(InitiatorNode):
         if self.tunnel is not None:
             self.tunnel.stop()
             self.tunnel = None
+        if getattr(self, "_ota", None) is not None:
+            self._ota.own_radio = True  # no tunnel: the OTA client installs its own callback again
 
     def serve(self, chf_eui: int) -> DeviceTunnel:
         """After joining: carry GBCS through Tunneling with the CHF (server, or client for a sleepy GSME)."""
         self.stop_carriage()
         self.tunnel = DeviceTunnel(self.link, self.radio, self.clock, chf_eui,
                                    sleepy=self.identity.role in SLEEPY_ROLES, next_tsn=self._next_tsn)
+        if getattr(self, "_ota", None) is not None:  # a client made before the join: the tunnel routes to it now
+            self._route_ota()
         self.tunnel.start()
         return self.tunnel
 
@@ -66,8 +70,15 @@ class HanDeviceEmulator(InitiatorNode):
         if getattr(self, "_ota", None) is None:
             self._ota = OtaClientNode(self.link, self.radio, self.clock, own_radio=self.tunnel is None)
             if self.tunnel is not None:
-                self.tunnel.others.append(self._ota.on_message)
+                self._route_ota()
         return self._ota
+
+    def _route_ota(self) -> None:
+        """The tunnel owns the radio callback: it hands the OTA cluster to the client, which must neither take
+        the callback nor clear it when its session ends."""
+        assert self.tunnel is not None
+        self._ota.own_radio = False
+        self.tunnel.others.append(self._ota.on_message)
 
     def join(self, chf_eui: int, *, link_key: bytes | None = None, timeout: float = 30.0) -> JoinOutcome:
         """Join the HAN of the CH `chf_eui` and run CBKE with its trust centre."""

@@ -14,6 +14,14 @@ class Esme(PrepayMeter):
         state["mpxn"] = {}
         return state
 
+    def setup(self):
+        PrepayMeter.setup(self)
+        self.cs06 = None
+        if self.gbcs is not None:  # the OTA client's receipts and activations go out as this role's GBCS alerts
+            from firmware import ota_role
+
+            self.cs06 = ota_role.attach(self)
+
     def join_codes(self):
         return (device_gbcs.CS03A1, device_gbcs.CS03B)
 
@@ -23,6 +31,10 @@ class Esme(PrepayMeter):
         out = PrepayMeter.handlers(self)
         out.update({set_clock.ECS70: self.set_clock, mpxn.ECS39A: self.set_mpxn, mpxn.ECS39B: self.set_mpxn,
                     mpxn.ECS40: self.read_mpxn})
+        if self.cs06 is not None:
+            from firmware import ota_gbcs
+
+            out[ota_gbcs.CS06] = self.cs06
         return out
 
     def set_mpxn(self, msg):
