@@ -10,10 +10,13 @@ def known_defects() -> dict[str, dict[str, str]]:
     from emulators.chf import DEFECTS as CHF
     from emulators.han_device import DEFECTS as DEVICE
     from emulators.hht import DEFECTS as HHT
+    from firmware.ota_client import DEFECTS as OTA
     from firmware.roles.device_gbcs import DEFECTS as GBCS, ESME_DEFECTS, GPF_DEFECTS, METER_DEFECTS
 
     meter = dict(DEVICE, **METER, **GBCS, **METER_DEFECTS)
-    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS), "gsme": dict(meter), "ppmid": dict(DEVICE, **GBCS),
+    # the OTA client's defects the OTA suite catches (a change of supplier is not emulated yet)
+    ota = {name: text for name, text in OTA.items() if name != "future_dated_survives_cos"}
+    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS, **ota), "gsme": dict(meter), "ppmid": dict(DEVICE, **GBCS),
             "gpf": dict(GPF_DEFECTS), "hht": dict(HHT)}
 
 

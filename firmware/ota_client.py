@@ -24,6 +24,8 @@ DEFECTS = {
     "skip_image_signature": "holds an image whose manufacturer's signature does not verify",
     "skip_cs06_hash": "activates the held image without comparing its hash with the CS06's",
     "future_dated_survives_cos": "keeps a pending future-dated activation across a change of supplier",
+    "future_dated_runs_now": "runs a future-dated CS06 at once instead of at its execution time",
+    "no_distribution_receipt": "sends no Firmware Distribution Receipt alert after checking a downloaded image",
 }
 
 
@@ -131,7 +133,7 @@ class OtaClient:
             receipt = {"ok": True, "alert": FDRA_SUCCESS, "reason": None, "detail": "",
                        "hash": _hex(checked["hash"]), "file_version": head["file_version"]}
         self.emit("ota.receipt", receipt)
-        if self.on_receipt is not None:
+        if self.on_receipt is not None and "no_distribution_receipt" not in self.defects:
             self.on_receipt(receipt)
         return receipt
 
@@ -148,6 +150,8 @@ class OtaClient:
         """CS06: ("stored", None) for a future-dated activation (kept, or cancelled when re-dated to 9999-12-31),
         else (outcome, firmware file version after it): 0 success, 1 no image held, 2 hash mismatch."""
         now = self.hal.clock.now_ms()
+        if "future_dated_runs_now" in self.defects:
+            execution_ms = None
         if execution_ms is not None and execution_ms > now:
             pending = None if execution_ms >= CANCEL_MS else \
                 {"hash": _hex(image_hash), "at": execution_ms, "counter": counter,

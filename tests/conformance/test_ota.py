@@ -1,0 +1,229 @@
+"""Manage Firmware (BAD 7.5.3, GBCS section 4): distribution (SRV 11.1: the DCC checks the image against the CPL,
+the CH serves it over the HAN with the ZCL OTA cluster, the meter checks it and sends the Firmware Distribution
+Receipt, 0x8F72 or 0x8F1C) and activation (SRV 11.3: CS06, critical; now, or at its execution date-time with alert
+0x00CA when it runs). A meter never activates without a valid CS06.
+
+Topology: the CH commissioned, the ESME (the device under test) commissioned on its HAN. Actions: service requests
+to the DCC core; the image reaches the meter over the HAN. Checks read the DCC core only: the receipt alert, the CS06
+responses and alerts (all signed by the meter and verified by the core). The firmware version a meter runs is read
+from its CS06 responses: every outcome carries it, also a refusal's.
+"""
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from emulators.provision import BENCH_MANUFACTURER, DEVICE_MODELS, SUPPLIER
+from harness.dcc.devices import alert_code
+from harness.dcc.firmware import CANCEL, CS06, DeviceModel, FirmwareServices, cs06_outcome, cs06_payload
+from harness.ota import emulated
+from harness.ota.image import OtaHeader, build, parse
+from harness.smki.cpl import Cpl, CplEntry, manufacturer_key, signer_id
+from han_steps import commissioned
+
+OLD, NEW = bytes.fromhex("00000100"), bytes.fromhex("00000200")
+SUCCESS, NO_IMAGE_HELD, HASH_MISMATCH = 0, 1, 2
+FDRA = 0x00CE
+FUTURE_DATED_FIRMWARE_ALERT = 0x00CA
+
+
+class Firmware:
+    """The supplier's side of Manage Firmware for the commissioned ESME."""
+
+    def __init__(self, han):
+        self.han = han
+        self.eui = han.eui("esme")
+        manufacturer, model, hardware = DEVICE_MODELS["esme"]
+        self.cpl = Cpl(han.provisioning.smki_dir)
+        self.services = FirmwareServices(self.cpl, han.smi, han.clock, self._to_ch)
+        self.services.models[self.eui] = DeviceModel(manufacturer, model, hardware, 0x100, SUPPLIER)
+
+    def _to_ch(self, ch: bytes, image: bytes) -> bool:
+        return self.han.chf.ota_server.distribute(image, [int.from_bytes(self.eui, "big")])
+
+    def image(self, *, signer_key=None, list_on_cpl: bool = True) -> bytes:
+        """A release 0x200 of the ESME's model by the bench manufacturer, listed on the CPL."""
+        manufacturer, model, _ = DEVICE_MODELS["esme"]
+        data = build(OtaHeader(manufacturer, model, 0x200, "ESME 0.2.0", hardware_min=1, hardware_max=0x20),
+                     emulated.manufacturer_image("0.2.0", 4000), signer_id(manufacturer),
+                     signer_key or manufacturer_key(self.han.provisioning.smki_dir, BENCH_MANUFACTURER))
+        if list_on_cpl:
+            self.cpl.add(CplEntry(manufacturer, model, 0x200, parse(data).manufacturer_image_hash, 1, 0x20))
+        return data
+
+    def distribute(self, image: bytes):
+        """SRV 11.1, then the meter downloads the image from its CH over the HAN; the receipt alert(s) it sent."""
+        before = len(self.han.devices.alerts)
+        response = self.services.update_firmware(SUPPLIER, image, 0x200, [self.eui])
+        assert response.ok, f"precondition: SRV 11.1 refused: {response.detail} {response.failed}"
+        self.han.device("esme").ota().run(self.han.chf.identity.eui_int, timeout=1800)
+        self.han.run_for(10)
+        return [a for a in self.han.devices.alerts[before:] if a.header.message_code == FDRA]
+
+    def cs06(self, image_hash: bytes, execution=None, *, critical: bool = True):
+        """SRV 11.3: (response code, firmware version), None for NULL (stored), or "no response"."""
+        _, response = self.han.devices.request(SUPPLIER, self.eui, CS06, cs06_payload(image_hash, execution),
+                                               critical=critical, what="CS06")
+        return "no response" if response is None else cs06_outcome(response.header.payload)
+
+    def running_version(self) -> bytes:
+        """The version the meter reports in a CS06 refusal (a hash no image has): a read that activates nothing."""
+        outcome = self.cs06(b"\xA5" * 32)
+        assert outcome not in ("no response", None), f"no CS06 response to read the version from: {outcome}"
+        return outcome[1]
+
+
+def _hash(image: bytes) -> bytes:
+    return parse(image).manufacturer_image_hash
+
+
+@pytest.mark.scenario(80)
+@pytest.mark.clause("BAD 7.5.3.6.2-3; GBCS CS06, FDRA 0x00CE")
+@pytest.mark.roles("chf", "esme")
+@pytest.mark.dut("esme")
+def test_firmware_distributed_then_activated_by_cs06(han):
+    commissioned(han, "esme")
+    fw = Firmware(han)
+    image = fw.image()
+
+    # Actions: SRV 11.1 Update Firmware; the meter downloads the image over the HAN; SRV 11.3 Activate Firmware
+    receipts = fw.distribute(image)
+
+    # "Meter verifies the ... signature inside the image ... sends Firmware Distribution Receipt alert: 0x8F72 success"
+    assert len(receipts) == 1, f"{len(receipts)} receipt alerts from the ESME (rejected: {han.devices.rejected})"
+    assert alert_code(receipts[0]) == 0x8F72 and receipts[0].header.payload.endswith(_hash(image)), \
+        "the receipt is not 0x8F72 with the Calculated Manufacturer Hash of the image"
+    # "Immediate CS06: ... hash in CS06 equals hash computed over stored Manufacturer Image; activate; ... Response
+    # with result code + resulting FW version"
+    assert fw.cs06(_hash(image)) == (SUCCESS, NEW)
+
+
+@pytest.mark.scenario(85)
+@pytest.mark.clause("BAD 7.5.3.6.2 D; GBCS FDRA 0x8F1C")
+@pytest.mark.roles("chf", "esme")
+@pytest.mark.dut("esme")
+@pytest.mark.parametrize("tamper", ["flipped_byte", "foreign_signer"])
+def test_tampered_image_is_refused_and_nothing_is_staged(han, tamper):
+    commissioned(han, "esme")
+    fw = Firmware(han)
+    genuine = fw.image()
+    if tamper == "flipped_byte":  # listed on the CPL as it is: only the meter's signature check can catch it
+        bad = bytearray(genuine)
+        bad[len(bad) // 2] ^= 0x04
+        bad = bytes(bad)
+        fw.cpl.add(CplEntry(*DEVICE_MODELS["esme"][:2], 0x200, _hash(bad), 1, 0x20))
+    else:
+        bad = fw.image(signer_key=ec.generate_private_key(ec.SECP256R1()))
+
+    # Action: the tampered image is distributed
+    receipts = fw.distribute(bad)
+
+    # "corrupted download (signature fails ⇒ 0x8F1C, no activation possible)"
+    assert [alert_code(r) for r in receipts] == [0x8F1C], "the tampered image was not refused with 0x8F1C"
+    assert fw.cs06(_hash(bad)) == (NO_IMAGE_HELD, OLD), "the tampered image was staged"
+    # Positive control in the same state: the genuine image is received (0x8F72) and activates
+    assert [alert_code(r) for r in fw.distribute(genuine)] == [0x8F72]
+    assert fw.cs06(_hash(genuine)) == (SUCCESS, NEW)
+
+
+@pytest.mark.scenario(86)
+@pytest.mark.clause("BAD 7.5.3.6.3; GBCS CS06 hashMismatch")
+@pytest.mark.roles("chf", "esme")
+@pytest.mark.dut("esme")
+def test_cs06_whose_hash_differs_from_the_held_image_is_refused(han):
+    commissioned(han, "esme")
+    fw = Firmware(han)
+    image = fw.image()
+    fw.distribute(image)
+
+    # "CS06 hash ≠ stored image ... on failure keep old; Response with result code + resulting FW version"
+    other = bytes(b ^ 0xFF for b in _hash(image))
+    assert fw.cs06(other) == (HASH_MISMATCH, OLD)
+    # Positive control: the right hash activates
+    assert fw.cs06(_hash(image)) == (SUCCESS, NEW)
+
+
+@pytest.mark.scenario(87)
+@pytest.mark.clause("BAD 7.5.3.6.3; GBCS CS06 noImageHeld; GBCS 5 (critical commands)")
+@pytest.mark.roles("chf", "esme")
+@pytest.mark.dut("esme")
+def test_cs06_without_an_image_or_unsigned_is_refused(han):
+    commissioned(han, "esme")
+    fw = Firmware(han)
+    image = fw.image()
+
+    # "CS06 without stored image" fails with noImageHeld
+    assert fw.cs06(_hash(image)) == (NO_IMAGE_HELD, OLD)
+    fw.distribute(image)
+    # "CS06 with bad signature/MAC": an unsigned CS06 gets no response and activates nothing
+    assert fw.cs06(_hash(image), critical=False) == "no response"
+    assert fw.running_version() == OLD
+    # Positive control: the signed CS06 activates
+    assert fw.cs06(_hash(image)) == (SUCCESS, NEW)
+
+
+@pytest.mark.scenario(88)
+@pytest.mark.clause("BAD 7.5.3.6.3 (a meter must never activate without a valid CS06)")
+@pytest.mark.roles("chf", "esme")
+@pytest.mark.dut("esme")
+def test_upgrade_end_saying_upgrade_now_activates_nothing(han):
+    commissioned(han, "esme")
+    fw = Firmware(han)
+    image = fw.image()
+    han.chf.ota_server.upgrade_now = True  # stimulus: an UpgradeEndResponse "upgrade now" (a CH never sends it)
+
+    fw.distribute(image)
+    han.run_for(60)
+
+    # "A meter must never activate without a valid CS06"
+    assert fw.running_version() == OLD, "the ESME activated the image without a CS06"
+    assert fw.cs06(_hash(image)) == (SUCCESS, NEW)  # positive control
+
+
+@pytest.mark.scenario(89)
+@pytest.mark.clause("BAD 7.5.3.6.3 (future-dated CS06); GBCS alert 0x00CA")
+@pytest.mark.roles("chf", "esme")
+@pytest.mark.dut("esme")
+def test_future_dated_cs06_runs_at_its_time_and_reports_0x00ca(han):
+    commissioned(han, "esme")
+    fw = Firmware(han)
+    image = fw.image()
+    fw.distribute(image)
+    at = han.clock.now() + 3600
+
+    # "Future-dated CS06: standard critical-command checks, store, CS06 Response confirming validation/storage"
+    assert fw.cs06(_hash(image), at) is None, "the future-dated CS06 was not answered NULL (stored)"
+    assert fw.running_version() == OLD, "the image ran before its execution time"
+    before = len(han.devices.alerts)
+    han.run_for(3600 + 60)
+    han.run_for(10)  # the alert the meter raised as the clock passed T travels up through the CH
+
+    # "at time T run the immediate steps; alert 0x00CA success/failure"
+    alerts = [a for a in han.devices.alerts[before:] if a.header.message_code == FUTURE_DATED_FIRMWARE_ALERT]
+    assert len(alerts) == 1, "no 0x00CA alert when the activation ran"
+    assert alerts[0].header.payload[2:7] == bytes.fromhex("0203008F66"), "the 0x00CA alert does not report 0x8F66"
+    assert alerts[0].header.payload.endswith(bytes.fromhex("3009020100040400000200")), \
+        "the 0x00CA alert does not report success with the new version"
+
+
+@pytest.mark.scenario(89)
+@pytest.mark.clause("BAD 7.5.3.6.3; RTDS 11.3_CS06 cancellation (re-dated to 9999-12-31)")
+@pytest.mark.roles("chf", "esme")
+@pytest.mark.dut("esme")
+def test_future_dated_cs06_re_dated_to_9999_never_runs(han):
+    commissioned(han, "esme")
+    fw = Firmware(han)
+    image = fw.image()
+    fw.distribute(image)
+    at = han.clock.now() + 3600
+
+    assert fw.cs06(_hash(image), at) is None
+    # Action: the supplier re-dates the activation to 9999-12-31 (the cancellation)
+    assert fw.cs06(_hash(image), CANCEL) is None
+    before = len(han.devices.alerts)
+    han.run_for(3600 + 60)
+    han.run_for(10)
+
+    assert not [a for a in han.devices.alerts[before:] if a.header.message_code == FUTURE_DATED_FIRMWARE_ALERT]
+    assert fw.running_version() == OLD, "the cancelled activation ran"
+    assert fw.cs06(_hash(image)) == (SUCCESS, NEW)  # positive control
