@@ -42,6 +42,7 @@ JOIN, INTERPAN = "test_han_join.py", "test_hht_interpan.py"
 LOCAL, UTRN = "test_hht_local_commands.py", "test_utrn_keypad.py"
 COMMISSION, CRITICAL = "test_commissioning.py", "test_critical_commands.py"
 CARRIAGE, PAIRING = "test_han_carriage.py", "test_pairing.py"
+OTA = "test_ota.py"
 # Each device's own GBCS checks (firmware/roles/device_gbcs.py), played by the ESME, GSME and PPMID boards.
 DEVICE_GBCS = {
     "skip_krp_check": (f"{CRITICAL}::test_critical_command_without_a_valid_signature_is_refused",),
@@ -90,6 +91,15 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "esme:mpxn_not_stored": (f"{COMMISSION}::test_mpan_set_after_commissioning_reads_back",),
     **{f"{role}:no_join_alerts": (f"{COMMISSION}::test_meter_holding_its_suppliers_certificate_reports_its_join",)
        for role in ("esme", "gsme")},
+    "esme:skip_image_signature": (f"{OTA}::test_tampered_image_is_refused_and_nothing_is_staged",),
+    "esme:skip_cs06_hash": (f"{OTA}::test_cs06_whose_hash_differs_from_the_held_image_is_refused",),
+    "esme:activate_on_upgrade_end": (f"{OTA}::test_upgrade_end_saying_upgrade_now_activates_nothing",),
+    "esme:future_dated_runs_now": (f"{OTA}::test_future_dated_cs06_runs_at_its_time_and_reports_0x00ca",
+                                   f"{OTA}::test_future_dated_cs06_re_dated_to_9999_never_runs"),
+    "esme:no_distribution_receipt": (f"{OTA}::test_firmware_distributed_then_activated_by_cs06",),
+    "esme:skip_krp_check": (*DEVICE_GBCS["skip_krp_check"],
+                            f"{OTA}::test_cs06_without_an_image_or_unsigned_is_refused"),
+    "esme:no_anti_replay": (*DEVICE_GBCS["no_anti_replay"], f"{OTA}::test_replayed_cs06_is_refused"),
     "gpf:no_gcs62": (f"{PAIRING}::test_ppmid_joins_the_gsme_via_the_gpf_which_backs_up_its_log",),
 }
 

@@ -162,6 +162,34 @@ def test_cs06_without_an_image_or_unsigned_is_refused(han):
     assert fw.cs06(_hash(image)) == (SUCCESS, NEW)
 
 
+@pytest.mark.scenario(87)
+@pytest.mark.clause("BAD 7.5.3.6.3; GBCS 5 (critical commands: anti-replay counter)")
+@pytest.mark.roles("chf", "esme")
+@pytest.mark.dut("esme")
+def test_replayed_cs06_is_refused(han):
+    commissioned(han, "esme")
+    fw = Firmware(han)
+    image = fw.image()
+    fw.distribute(image)
+    at = han.clock.now() + 3600
+    first, response = han.devices.request(SUPPLIER, fw.eui, CS06, cs06_payload(_hash(image), at), critical=True,
+                                          what="CS06 (future-dated)")
+    assert response is not None and cs06_outcome(response.header.payload) is None, \
+        "precondition: the future-dated CS06 was not stored"
+    assert fw.cs06(_hash(image), CANCEL) is None, "precondition: the cancellation was not stored"
+
+    # Action: the first (future-dated) CS06 is replayed; had it been accepted, it would run at its time
+    han.devices.transmit(first.data, "the same future-dated CS06, replayed")
+    han.run_for(3600 + 60)
+    han.run_for(10)
+
+    # "CS06 ... replayed ⇒ rejected (GBCS counter)": it never runs
+    assert not [a for a in han.devices.alerts if a.header.message_code == FUTURE_DATED_FIRMWARE_ALERT], \
+        "the replayed CS06 ran (0x00CA alert)"
+    assert fw.running_version() == OLD, "the replayed CS06 activated the image"
+    assert fw.cs06(_hash(image)) == (SUCCESS, NEW)  # positive control: a fresh signed CS06 activates
+
+
 @pytest.mark.scenario(88)
 @pytest.mark.clause("BAD 7.5.3.6.3 (a meter must never activate without a valid CS06)")
 @pytest.mark.roles("chf", "esme")
