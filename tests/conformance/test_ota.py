@@ -66,6 +66,13 @@ class Firmware:
                                                critical=critical, what="CS06")
         return "no response" if response is None else cs06_outcome(response.header.payload)
 
+    def past_execution_time(self) -> list:
+        """Let an hour and a minute pass (beyond a future-dated CS06's time); the 0x00CA alerts raised meanwhile."""
+        before = len(self.han.devices.alerts)
+        self.han.run_for(3600 + 60)
+        self.han.run_for(10)  # an alert the meter raised as the clock passed T travels up through the CH
+        return [a for a in self.han.devices.alerts[before:] if a.header.message_code == FUTURE_DATED_FIRMWARE_ALERT]
+
     def running_version(self) -> bytes:
         """The version the meter reports in a CS06 refusal (a hash no image has): a read that activates nothing."""
         outcome = self.cs06(b"\xA5" * 32)
@@ -180,12 +187,9 @@ def test_replayed_cs06_is_refused(han):
 
     # Action: the first (future-dated) CS06 is replayed; had it been accepted, it would run at its time
     han.devices.transmit(first.data, "the same future-dated CS06, replayed")
-    han.run_for(3600 + 60)
-    han.run_for(10)
 
     # "CS06 ... replayed ⇒ rejected (GBCS counter)": it never runs
-    assert not [a for a in han.devices.alerts if a.header.message_code == FUTURE_DATED_FIRMWARE_ALERT], \
-        "the replayed CS06 ran (0x00CA alert)"
+    assert not fw.past_execution_time(), "the replayed CS06 ran (0x00CA alert)"
     assert fw.running_version() == OLD, "the replayed CS06 activated the image"
     assert fw.cs06(_hash(image)) == (SUCCESS, NEW)  # positive control: a fresh signed CS06 activates
 
@@ -222,12 +226,9 @@ def test_future_dated_cs06_runs_at_its_time_and_reports_0x00ca(han):
     # "Future-dated CS06: standard critical-command checks, store, CS06 Response confirming validation/storage"
     assert fw.cs06(_hash(image), at) is None, "the future-dated CS06 was not answered NULL (stored)"
     assert fw.running_version() == OLD, "the image ran before its execution time"
-    before = len(han.devices.alerts)
-    han.run_for(3600 + 60)
-    han.run_for(10)  # the alert the meter raised as the clock passed T travels up through the CH
+    alerts = fw.past_execution_time()
 
     # "at time T run the immediate steps; alert 0x00CA success/failure"
-    alerts = [a for a in han.devices.alerts[before:] if a.header.message_code == FUTURE_DATED_FIRMWARE_ALERT]
     assert len(alerts) == 1, "no 0x00CA alert when the activation ran"
     assert alerts[0].header.payload[2:7] == bytes.fromhex("0203008F66"), "the 0x00CA alert does not report 0x8F66"
     assert alerts[0].header.payload.endswith(bytes.fromhex("3009020100040400000200")), \
@@ -248,10 +249,6 @@ def test_future_dated_cs06_re_dated_to_9999_never_runs(han):
     assert fw.cs06(_hash(image), at) is None
     # Action: the supplier re-dates the activation to 9999-12-31 (the cancellation)
     assert fw.cs06(_hash(image), CANCEL) is None
-    before = len(han.devices.alerts)
-    han.run_for(3600 + 60)
-    han.run_for(10)
-
-    assert not [a for a in han.devices.alerts[before:] if a.header.message_code == FUTURE_DATED_FIRMWARE_ALERT]
+    assert not fw.past_execution_time(), "the cancelled activation ran (0x00CA alert)"
     assert fw.running_version() == OLD, "the cancelled activation ran"
     assert fw.cs06(_hash(image)) == (SUCCESS, NEW)  # positive control
