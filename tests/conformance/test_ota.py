@@ -19,7 +19,7 @@ from harness.dcc.firmware import CANCEL, CS06, DeviceModel, FirmwareServices, cs
 from harness.ota import emulated
 from harness.ota.image import OtaHeader, build, parse
 from harness.smki.cpl import Cpl, CplEntry, manufacturer_key, signer_id
-from han_steps import commissioned
+from device_steps import commissioned
 
 OLD, NEW = bytes.fromhex("00000100"), bytes.fromhex("00000200")
 SUCCESS, NO_IMAGE_HELD, HASH_MISMATCH = 0, 1, 2

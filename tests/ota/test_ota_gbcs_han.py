@@ -8,7 +8,7 @@ from emulators.provision import SUPPLIER
 from harness.dcc.firmware import CS06, cs06_outcome, cs06_payload
 from harness.ota.image import parse
 from rig.han_session import HanSession
-from tests.conformance.han_steps import commissioned
+from tests.conformance.device_steps import commissioned
 from tests.ota.test_ota_han import esme_image, runtime  # noqa: F401
 
 
