@@ -262,16 +262,23 @@ class PrepayMeter(SupplyRole):
         amount = tok.value if self.defect("utrn_value_class_ignored") else tok.pennies()
         self.state["utrn_cache"] = meter.cache
         self.state["utrn_last"] = meter.last_counter
-        self.credit_apply(lambda: self.account.top_up(amount, self.now(), local=source != "remote")[2])
+        local = source != "remote"
+        self.credit_apply(lambda: self.top_up_alerts(self.account.top_up(amount, self.now(), local=local)[2]))
         self.hal.display.show("CREDIT +%s BAL %s" % (pounds(amount), pounds(self.account.s["balance"])))
         result = {"accepted": True, "reason": None, "amount": amount, "balance": self.account.s["balance"],
                   "counter": tok.counter, "source": source}
         return self.top_up_done(result)
 
+    def top_up_alerts(self, alerts):
+        if self.defect("no_credit_added_alert"):
+            return [a for a in alerts if a != credit.CREDIT_ADDED_LOCALLY]
+        return alerts
+
     def top_up_done(self, result):
         """A `topup` event; a local top-up is also answered to the supplier (CS01a/CS01b response)."""
         self.hal.emit("topup", result)
-        if result["source"] != "remote" and self.supplier() is not None:
+        if result["source"] != "remote" and self.supplier() is not None \
+                and not self.defect("no_local_top_up_response"):
             from firmware import prepay_gbcs
 
             prepay_gbcs.send_local_top_up_response(self, self.supplier(), result)

@@ -1,0 +1,144 @@
+"""Prepayment over the DCC (BAD 7.3.2.5.5): SRV 2.2 remote top-up credits once, the same UTRN is refused whichever
+way it comes second, and a UTRN typed on the meter is reported to the supplier (the CS01a/b response the DCC
+turns into its alert, and 0x810E "Credit Added Locally" with the UTC time).
+
+Topology: CHF and the meter (ESME or GSME) on the HAN, installed and commissioned; the meter is the device under
+test. The rig plays the supplier (UTRNs made with the bench SMKI's supplier prepayment key; SRV 2.2 through the DCC
+core) and the consumer (the meter's keypad and display). Checks read the DCC core (verified responses, alerts and
+the DCC's own alerts) and the meter's display.
+"""
+from __future__ import annotations
+
+import pytest
+
+from emulators.provision import SUPPLIER
+from harness.dcc import prepayment as pp
+from harness.dcc.devices import LOCAL_TOP_UP_ALERT
+from harness.gbcs.utrn import ValueClass, generate, utrn_secret
+from han_steps import commission, install
+
+CARRIAGE = 120.0  # seconds for what the meter sends unasked to reach the DCC (a GSME sends when it wakes)
+
+
+class Meter:
+    """The commissioned meter under test as the supplier (through the DCC) and the consumer see it."""
+
+    def __init__(self, han, bench, role: str, evidence):
+        self.han = han
+        self.role = role
+        self.eui = han.eui(role)
+        self.link = bench.link(role)
+        self.evidence = evidence
+        self.z = utrn_secret(han.provisioning.keystore, SUPPLIER, self.eui)
+
+    def utrn(self, counter: int, pounds: int) -> str:
+        return generate(self.z, SUPPLIER, self.eui, counter, pounds, ValueClass.POUNDS).text
+
+    def remote(self, make_utrn) -> pp.TopUp:
+        """SRV 2.2 with the UTRN `make_utrn(counter)` for the command's counter."""
+        sent = pp.top_up(self.han.devices, SUPPLIER, self.eui, self.role, make_utrn)
+        self.evidence.append("prepayment.txt", f"SRV 2.2 {sent.utrn} counter {sent.command.header.counter:016X}: "
+                                               f"{'response' if sent.response else 'no response'}")
+        return sent
+
+    def enter(self, text: str) -> str:
+        """Type `text` then '#' on the keypad; what the display shows afterwards."""
+        display = self.link.call("keypad.press", keys=text + "#")["display"]
+        self.evidence.append("prepayment.txt", f"keypad {text}# -> {display}")
+        return display
+
+    def display(self) -> str:
+        """The idle screen (with the balance): '*' clears any entry or message first."""
+        return self.link.call("keypad.press", keys="*")["display"]
+
+
+@pytest.fixture(params=["esme", "gsme"])
+def meter(request, han, bench, evidence):
+    role = request.param
+    if role not in bench.roles:
+        pytest.skip(f"this bench has no {role}")
+    han.commission_ch()
+    install(han, role)
+    assert commission(han, role).ok, f"precondition: the {role} was not commissioned"
+    return Meter(han, bench, role, evidence)
+
+
+def accepted(sent: pp.TopUp) -> bool:
+    assert sent.response is not None, f"no verified CS01 response; refused by the DCC core: {sent}"
+    return pp.top_up_accepted(sent.command.header.message_code, sent.response.header.payload)
+
+
+@pytest.mark.scenario(68)
+@pytest.mark.clause("BAD 7.3.2.5.5; GBCS CS01a / CS01b")
+@pytest.mark.roles("chf", "esme", "gsme")
+@pytest.mark.dut("esme", "gsme")
+def test_remote_top_up_credits_once(meter):
+    sent = meter.remote(lambda counter: meter.utrn(counter, 10))
+
+    # "Remote top-up: 2.2 → CS01a (ESME) / CS01b (GSME) … ⇒ add credit": the response says applied
+    assert accepted(sent), "the meter refused a valid UTRN sent by SRV 2.2"
+    # "meter balance increases" by the UTRN's £10
+    assert "10.00" in meter.display(), f"the display shows {meter.display()!r} after a £10 top-up"
+
+
+@pytest.mark.scenario(69)
+@pytest.mark.clause("BAD 7.3.2.5.5; GBCS 14 (UTRN counter cache)")
+@pytest.mark.roles("chf", "esme", "gsme")
+@pytest.mark.dut("esme", "gsme")
+def test_utrn_typed_first_is_refused_by_srv_2_2(meter):
+    first = meter.remote(lambda counter: meter.utrn(counter, 5))
+    assert accepted(first), "precondition: the meter refused a first remote top-up"
+    # The supplier's next UTRN (counter one step on) is typed on the keypad first ...
+    counter = first.command.header.counter + pp.UTRN_ALIGN
+    token = meter.utrn(counter, 7)
+    display = meter.enter(token)
+    # positive control: the keypad entry credits £7 (£12 in all)
+    assert "12.00" in meter.display() or "12.00" in display, f"the keypad UTRN was not credited: {display!r}"
+    meter.han.run_for(CARRIAGE)  # its CS01 report reaches the DCC before the supplier sends the same UTRN
+
+    def same_utrn(reserved: int) -> str:
+        assert reserved == counter, f"rig: the DCC reserved counter {reserved:016X}, expected {counter:016X}"
+        return token
+
+    # ... then arrives by SRV 2.2 under its own counter: "Same UTRN re-applied (remote, keypad …) → rejected"
+    again = meter.remote(same_utrn)
+    assert not accepted(again), "the meter credited by SRV 2.2 a UTRN already applied on its keypad"
+    assert "12.00" in meter.display(), f"the balance changed: {meter.display()!r}"
+
+
+@pytest.mark.scenario(69)
+@pytest.mark.clause("BAD 7.3.2.5.5; GBCS 14 (UTRN counter cache)")
+@pytest.mark.roles("chf", "esme", "gsme")
+@pytest.mark.dut("esme", "gsme")
+def test_remote_utrn_typed_again_is_refused(meter):
+    sent = meter.remote(lambda counter: meter.utrn(counter, 3))
+    assert accepted(sent), "precondition: the meter refused a remote top-up"
+    display = meter.enter(sent.utrn)
+
+    # "Same UTRN re-applied … → rejected by Originator Counter"
+    assert "REJECTED" in display, f"the keypad accepted a UTRN applied by SRV 2.2: {display!r}"
+    assert "3.00" in meter.display() and "6.00" not in meter.display(), f"balance changed: {meter.display()!r}"
+
+
+@pytest.mark.scenario(73)
+@pytest.mark.clause("BAD 7.3.2.5.5 (Consumer UTRN at meter: CS01a/b Response → DCC Alert, 0x810E with UTC time)")
+@pytest.mark.roles("chf", "esme", "gsme")
+@pytest.mark.dut("esme", "gsme")
+def test_keypad_top_up_is_reported_to_the_supplier(meter):
+    han = meter.han
+    typed_at = han.clock.now()
+    meter.enter(meter.utrn(1 << 32, 10))
+    han.run_for(CARRIAGE)
+
+    # "success: balance up, CS01a/b Response → DCC → DCC Alert to Supplier"
+    reports = [r for r in han.devices.unsolicited if r.header.originator == meter.eui]
+    assert reports, f"no CS01 response reached the DCC for the keypad top-up; refused: {han.devices.rejected}"
+    assert pp.top_up_accepted(reports[0].header.message_code, reports[0].header.payload), \
+        "the CS01 response says the UTRN was not applied"
+    assert reports[0].header.counter == 1 << 32, "the CS01 response does not carry the UTRN's counter"
+    assert han.smi.alerts_for(meter.eui, LOCAL_TOP_UP_ALERT), "the DCC raised no alert for the local top-up"
+    # "plus 0x810E 'Credit Added Locally' with UTC timestamp"
+    alerts = [pp.device_alert(a) for a in han.devices.alerts if a.header.originator == meter.eui]
+    added = [a for a in alerts if a is not None and a.code == 0x810E]
+    assert added, f"no 0x810E alert; device alerts seen: {[hex(a.code) for a in alerts if a]}"
+    assert abs(added[0].time - typed_at) <= 5.0, f"0x810E says {added[0].time}, the UTRN was typed at {typed_at}"
