@@ -57,10 +57,16 @@ def meter(request, han, bench, evidence):
     role = request.param
     if role not in bench.roles:
         pytest.skip(f"this bench has no {role}")
-    han.commission_ch()
-    install(han, role)
-    assert commission(han, role).ok, f"precondition: the {role} was not commissioned"
     return Meter(han, bench, role, evidence)
+
+
+def commissioned(meter: Meter) -> Meter:
+    """Topology: the CH commissioned, the meter installed on its HAN and commissioned (SRV 8.1.1)."""
+    meter.han.commission_ch()
+    install(meter.han, meter.role)
+    answer = commission(meter.han, meter.role)
+    assert answer.ok, f"the {meter.role} was not commissioned: {answer.detail}"
+    return meter
 
 
 def accepted(sent: pp.TopUp) -> bool:
@@ -73,6 +79,7 @@ def accepted(sent: pp.TopUp) -> bool:
 @pytest.mark.roles("chf", "esme", "gsme")
 @pytest.mark.dut("esme", "gsme")
 def test_remote_top_up_credits_once(meter):
+    commissioned(meter)
     sent = meter.remote(lambda counter: meter.utrn(counter, 10))
 
     # "Remote top-up: 2.2 → CS01a (ESME) / CS01b (GSME) … ⇒ add credit": the response says applied
@@ -86,6 +93,7 @@ def test_remote_top_up_credits_once(meter):
 @pytest.mark.roles("chf", "esme", "gsme")
 @pytest.mark.dut("esme", "gsme")
 def test_utrn_typed_first_is_refused_by_srv_2_2(meter):
+    commissioned(meter)
     first = meter.remote(lambda counter: meter.utrn(counter, 5))
     assert accepted(first), "precondition: the meter refused a first remote top-up"
     # The supplier's next UTRN (counter one step on) is typed on the keypad first ...
@@ -111,6 +119,7 @@ def test_utrn_typed_first_is_refused_by_srv_2_2(meter):
 @pytest.mark.roles("chf", "esme", "gsme")
 @pytest.mark.dut("esme", "gsme")
 def test_remote_utrn_typed_again_is_refused(meter):
+    commissioned(meter)
     sent = meter.remote(lambda counter: meter.utrn(counter, 3))
     assert accepted(sent), "precondition: the meter refused a remote top-up"
     display = meter.enter(sent.utrn)
@@ -125,6 +134,7 @@ def test_remote_utrn_typed_again_is_refused(meter):
 @pytest.mark.roles("chf", "esme", "gsme")
 @pytest.mark.dut("esme", "gsme")
 def test_keypad_top_up_is_reported_to_the_supplier(meter):
+    commissioned(meter)
     han = meter.han
     typed_at = han.clock.now()
     meter.enter(meter.utrn(1 << 32, 10))
