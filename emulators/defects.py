@@ -28,4 +28,5 @@ METER = {
                                    "accepted from the keypad",
     "no_local_top_up_response": "does not answer a UTRN applied on its keypad with the CS01a/b response",
     "no_credit_added_alert": "raises no 0x810E Credit Added Locally alert for a UTRN applied on its keypad",
+    "supply_enabled_without_consumer": "enables an armed supply itself instead of waiting for the consumer",
 }

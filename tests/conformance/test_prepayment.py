@@ -152,3 +152,35 @@ def test_keypad_top_up_is_reported_to_the_supplier(meter):
     added = [a for a in alerts if a is not None and a.code == 0x810E]
     assert added, f"no 0x810E alert; device alerts seen: {[hex(a.code) for a in alerts if a]}"
     assert abs(added[0].time - typed_at) <= 5.0, f"0x810E says {added[0].time}, the UTRN was typed at {typed_at}"
+
+
+@pytest.mark.scenario(77, 95)
+@pytest.mark.clause("BAD 7.3.2.5.3 (disablement: Disabled + 0x8F0F); BAD 7.5.4.6.1 (Armed + 0x8F32, the consumer "
+                    "enables)")
+@pytest.mark.roles("chf", "esme", "gsme")
+@pytest.mark.dut("esme", "gsme")
+def test_credit_runs_out_then_top_up_arms_and_the_consumer_enables(meter):
+    commissioned(meter)
+    han, switch = meter.han, "valve" if meter.role == "gsme" else "relay"
+    assert accepted(meter.remote(lambda counter: meter.utrn(counter, 1))), "precondition: £1 top-up refused"
+    # Action: the consumer uses 10 kW for an hour (the bench's load on the meter), more than £1 of energy
+    meter.link.call("stim.load", watts=10_000)
+    han.run_for(3600)
+    han.run_for(CARRIAGE)
+
+    def codes() -> list[int]:
+        alerts = [pp.device_alert(a) for a in han.devices.alerts if a.header.originator == meter.eui]
+        return [a.code for a in alerts if a is not None]
+
+    # "Disablement: combined credit < Disablement Threshold → disable supply, UI alert, 0x8F0F"
+    assert not meter.link.call(f"{switch}.get")["on"], "the supply is still on with the credit used up"
+    assert 0x8F0F in codes(), f"no 0x8F0F alert; device alerts: {[hex(c) for c in codes()]}"
+    # A top-up restores the credit: the supply is armed (0x8F32), not enabled
+    assert accepted(meter.remote(lambda counter: meter.utrn(counter, 10))), "the £10 top-up was refused"
+    han.run_for(CARRIAGE)
+    assert 0x8F32 in codes(), f"no 0x8F32 Supply Armed alert; device alerts: {[hex(c) for c in codes()]}"
+    # "Enable (local): consumer at meter UI … after Arm": not before the consumer acts ...
+    assert not meter.link.call(f"{switch}.get")["on"], "the supply came back on without the consumer"
+    # ... and on the consumer's press
+    meter.link.call("ui.press", button="enable")
+    assert meter.link.call(f"{switch}.get")["on"], "the armed supply did not come on when the consumer enabled it"
