@@ -163,9 +163,9 @@ def test_credit_runs_out_then_top_up_arms_and_the_consumer_enables(meter):
     commissioned(meter)
     han, switch = meter.han, "valve" if meter.role == "gsme" else "relay"
     assert accepted(meter.remote(lambda counter: meter.utrn(counter, 1))), "precondition: £1 top-up refused"
-    # Action: the consumer uses 10 kW for an hour (the bench's load on the meter), more than £1 of energy
-    meter.link.call("stim.load", watts=10_000)
-    han.run_for(3600)
+    # Action: the consumer uses 100 kW for six minutes (the bench's load on the meter), more than £1 of energy
+    meter.link.call("stim.load", watts=100_000)
+    han.run_for(360)
     han.run_for(CARRIAGE)
 
     def codes() -> list[int]:
