@@ -20,6 +20,41 @@ from han_steps import commission, install
 CARRIAGE = 120.0  # seconds for what the meter sends unasked to reach the DCC (a GSME sends when it wakes)
 
 
+class MeterUi:
+    """The meter's human interface (keypad, buttons, display, supply state) as the consumer uses it.
+
+    There is no UI adapter in harness/ yet: this is the suite's one place that reaches the meter's interface, through
+    the board link methods the meter publishes for it (keypad.press, ui.press, ui.supply_state; see
+    firmware/roles/supply.py). A real meter needs an operator (or a UI robot) in their place.
+    """
+
+    def __init__(self, link, evidence):
+        self.link = link
+        self.evidence = evidence
+
+    def enter(self, text: str) -> str:
+        """Type `text` then '#' on the keypad; what the display shows afterwards."""
+        display = self.link.call("keypad.press", keys=text + "#")["display"]
+        self.evidence.append("prepayment.txt", f"keypad {text}# -> {display}")
+        return display
+
+    def display(self) -> str:
+        """The idle screen (with the balance): '*' clears any entry or message first."""
+        return self.link.call("keypad.press", keys="*")["display"]
+
+    def press(self, button: str) -> str:
+        """Press the meter's `button` ("enable" or "emergency"); what the display shows afterwards."""
+        display = self.link.call("ui.press", button=button)["display"]
+        self.evidence.append("prepayment.txt", f"button {button} -> {display}")
+        return display
+
+    def supply_on(self) -> bool:
+        """Whether the meter shows its supply enabled."""
+        state = self.link.call("ui.supply_state")
+        self.evidence.append("prepayment.txt", f"supply state {state}")
+        return bool(state["on"])
+
+
 class Meter:
     """The commissioned meter under test as the supplier (through the DCC) and the consumer see it."""
 
@@ -27,7 +62,8 @@ class Meter:
         self.han = han
         self.role = role
         self.eui = han.eui(role)
-        self.link = bench.link(role)
+        self.ui = MeterUi(bench.link(role), evidence)
+        self.stimulus = bench.link(role)  # physical stimuli the bench applies (the consumer's load)
         self.evidence = evidence
         self.z = utrn_secret(han.provisioning.keystore, SUPPLIER, self.eui)
 
@@ -40,16 +76,6 @@ class Meter:
         self.evidence.append("prepayment.txt", f"SRV 2.2 {sent.utrn} counter {sent.command.header.counter:016X}: "
                                                f"{'response' if sent.response else 'no response'}")
         return sent
-
-    def enter(self, text: str) -> str:
-        """Type `text` then '#' on the keypad; what the display shows afterwards."""
-        display = self.link.call("keypad.press", keys=text + "#")["display"]
-        self.evidence.append("prepayment.txt", f"keypad {text}# -> {display}")
-        return display
-
-    def display(self) -> str:
-        """The idle screen (with the balance): '*' clears any entry or message first."""
-        return self.link.call("keypad.press", keys="*")["display"]
 
 
 @pytest.fixture(params=["esme", "gsme"])
@@ -85,7 +111,7 @@ def test_remote_top_up_credits_once(meter):
     # "Remote top-up: 2.2 → CS01a (ESME) / CS01b (GSME) … ⇒ add credit": the response says applied
     assert accepted(sent), "the meter refused a valid UTRN sent by SRV 2.2"
     # "meter balance increases" by the UTRN's £10
-    assert "10.00" in meter.display(), f"the display shows {meter.display()!r} after a £10 top-up"
+    assert "10.00" in meter.ui.display(), f"the display shows {meter.ui.display()!r} after a £10 top-up"
 
 
 @pytest.mark.scenario(69)
@@ -99,9 +125,9 @@ def test_utrn_typed_first_is_refused_by_srv_2_2(meter):
     # The supplier's next UTRN (counter one step on) is typed on the keypad first ...
     counter = first.command.header.counter + pp.UTRN_ALIGN
     token = meter.utrn(counter, 7)
-    display = meter.enter(token)
+    display = meter.ui.enter(token)
     # positive control: the keypad entry credits £7 (£12 in all)
-    assert "12.00" in meter.display() or "12.00" in display, f"the keypad UTRN was not credited: {display!r}"
+    assert "12.00" in meter.ui.display() or "12.00" in display, f"the keypad UTRN was not credited: {display!r}"
     meter.han.run_for(CARRIAGE)  # its CS01 report reaches the DCC before the supplier sends the same UTRN
 
     def same_utrn(reserved: int) -> str:
@@ -111,7 +137,7 @@ def test_utrn_typed_first_is_refused_by_srv_2_2(meter):
     # ... then arrives by SRV 2.2 under its own counter: "Same UTRN re-applied (remote, keypad …) → rejected"
     again = meter.remote(same_utrn)
     assert not accepted(again), "the meter credited by SRV 2.2 a UTRN already applied on its keypad"
-    assert "12.00" in meter.display(), f"the balance changed: {meter.display()!r}"
+    assert "12.00" in meter.ui.display(), f"the balance changed: {meter.ui.display()!r}"
 
 
 @pytest.mark.scenario(69)
@@ -122,11 +148,11 @@ def test_remote_utrn_typed_again_is_refused(meter):
     commissioned(meter)
     sent = meter.remote(lambda counter: meter.utrn(counter, 3))
     assert accepted(sent), "precondition: the meter refused a remote top-up"
-    display = meter.enter(sent.utrn)
+    display = meter.ui.enter(sent.utrn)
 
     # "Same UTRN re-applied … → rejected by Originator Counter"
     assert "REJECTED" in display, f"the keypad accepted a UTRN applied by SRV 2.2: {display!r}"
-    assert "3.00" in meter.display() and "6.00" not in meter.display(), f"balance changed: {meter.display()!r}"
+    assert "3.00" in meter.ui.display() and "6.00" not in meter.ui.display(), f"balance changed: {meter.ui.display()!r}"
 
 
 @pytest.mark.scenario(73)
@@ -137,7 +163,7 @@ def test_keypad_top_up_is_reported_to_the_supplier(meter):
     commissioned(meter)
     han = meter.han
     typed_at = han.clock.now()
-    meter.enter(meter.utrn(1 << 32, 10))
+    meter.ui.enter(meter.utrn(1 << 32, 10))
     han.run_for(CARRIAGE)
 
     # "success: balance up, CS01a/b Response → DCC → DCC Alert to Supplier"
@@ -161,10 +187,10 @@ def test_keypad_top_up_is_reported_to_the_supplier(meter):
 @pytest.mark.dut("esme", "gsme")
 def test_credit_runs_out_then_top_up_arms_and_the_consumer_enables(meter):
     commissioned(meter)
-    han, switch = meter.han, "valve" if meter.role == "gsme" else "relay"
+    han = meter.han
     assert accepted(meter.remote(lambda counter: meter.utrn(counter, 1))), "precondition: £1 top-up refused"
     # Action: the consumer uses 100 kW for six minutes (the bench's load on the meter), more than £1 of energy
-    meter.link.call("stim.load", watts=100_000)
+    meter.stimulus.call("stim.load", watts=100_000)
     han.run_for(360)
     han.run_for(CARRIAGE)
 
@@ -173,14 +199,14 @@ def test_credit_runs_out_then_top_up_arms_and_the_consumer_enables(meter):
         return [a.code for a in alerts if a is not None]
 
     # "Disablement: combined credit < Disablement Threshold → disable supply, UI alert, 0x8F0F"
-    assert not meter.link.call(f"{switch}.get")["on"], "the supply is still on with the credit used up"
+    assert not meter.ui.supply_on(), "the supply is still on with the credit used up"
     assert 0x8F0F in codes(), f"no 0x8F0F alert; device alerts: {[hex(c) for c in codes()]}"
     # A top-up restores the credit: the supply is armed (0x8F32), not enabled
     assert accepted(meter.remote(lambda counter: meter.utrn(counter, 10))), "the £10 top-up was refused"
     han.run_for(CARRIAGE)
     assert 0x8F32 in codes(), f"no 0x8F32 Supply Armed alert; device alerts: {[hex(c) for c in codes()]}"
     # "Enable (local): consumer at meter UI … after Arm": not before the consumer acts ...
-    assert not meter.link.call(f"{switch}.get")["on"], "the supply came back on without the consumer"
+    assert not meter.ui.supply_on(), "the supply came back on without the consumer"
     # ... and on the consumer's press
-    meter.link.call("ui.press", button="enable")
-    assert meter.link.call(f"{switch}.get")["on"], "the armed supply did not come on when the consumer enabled it"
+    meter.ui.press("enable")
+    assert meter.ui.supply_on(), "the armed supply did not come on when the consumer enabled it"
