@@ -15,7 +15,7 @@ from emulators.provision import SUPPLIER
 from harness.dcc import prepayment as pp
 from harness.dcc.devices import LOCAL_TOP_UP_ALERT
 from harness.gbcs.utrn import ValueClass, generate, utrn_secret
-from han_steps import commission, install
+from han_steps import commission, install, per_device
 
 CARRIAGE = 120.0  # seconds for what the meter sends unasked to reach the DCC (a GSME sends when it wakes)
 
@@ -78,12 +78,9 @@ class Meter:
         return sent
 
 
-@pytest.fixture(params=["esme", "gsme"])
+@pytest.fixture(params=per_device("esme", "gsme"))
 def meter(request, han, bench, evidence):
-    role = request.param
-    if role not in bench.roles:
-        pytest.skip(f"this bench has no {role}")
-    return Meter(han, bench, role, evidence)
+    return Meter(han, bench, request.param, evidence)
 
 
 def commissioned(meter: Meter) -> Meter:
@@ -102,8 +99,6 @@ def accepted(sent: pp.TopUp) -> bool:
 
 @pytest.mark.scenario(68)
 @pytest.mark.clause("BAD 7.3.2.5.5; GBCS CS01a / CS01b")
-@pytest.mark.roles("chf", "esme", "gsme")
-@pytest.mark.dut("esme", "gsme")
 def test_remote_top_up_credits_once(meter):
     commissioned(meter)
     sent = meter.remote(lambda counter: meter.utrn(counter, 10))
@@ -116,8 +111,6 @@ def test_remote_top_up_credits_once(meter):
 
 @pytest.mark.scenario(69)
 @pytest.mark.clause("BAD 7.3.2.5.5; GBCS 14 (UTRN counter cache)")
-@pytest.mark.roles("chf", "esme", "gsme")
-@pytest.mark.dut("esme", "gsme")
 def test_utrn_typed_first_is_refused_by_srv_2_2(meter):
     commissioned(meter)
     first = meter.remote(lambda counter: meter.utrn(counter, 5))
@@ -142,8 +135,6 @@ def test_utrn_typed_first_is_refused_by_srv_2_2(meter):
 
 @pytest.mark.scenario(69)
 @pytest.mark.clause("BAD 7.3.2.5.5; GBCS 14 (UTRN counter cache)")
-@pytest.mark.roles("chf", "esme", "gsme")
-@pytest.mark.dut("esme", "gsme")
 def test_remote_utrn_typed_again_is_refused(meter):
     commissioned(meter)
     sent = meter.remote(lambda counter: meter.utrn(counter, 3))
@@ -157,8 +148,6 @@ def test_remote_utrn_typed_again_is_refused(meter):
 
 @pytest.mark.scenario(73)
 @pytest.mark.clause("BAD 7.3.2.5.5 (Consumer UTRN at meter: CS01a/b Response → DCC Alert, 0x810E with UTC time)")
-@pytest.mark.roles("chf", "esme", "gsme")
-@pytest.mark.dut("esme", "gsme")
 def test_keypad_top_up_is_reported_to_the_supplier(meter):
     commissioned(meter)
     han = meter.han
@@ -183,8 +172,6 @@ def test_keypad_top_up_is_reported_to_the_supplier(meter):
 @pytest.mark.scenario(77, 95)
 @pytest.mark.clause("BAD 7.3.2.5.3 (disablement: Disabled + 0x8F0F); BAD 7.5.4.6.1 (Armed + 0x8F32, the consumer "
                     "enables)")
-@pytest.mark.roles("chf", "esme", "gsme")
-@pytest.mark.dut("esme", "gsme")
 def test_credit_runs_out_then_top_up_arms_and_the_consumer_enables(meter):
     commissioned(meter)
     han = meter.han
