@@ -12,9 +12,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from rig.boardlink import BoardLink  # noqa: E402
-from rig.boardlink.ptyboard import PtyBoard  # noqa: E402
+from ptyboard import PtyBoard  # noqa: E402  (the bare firmware board the link tests use)
 
 
 def percentile(sorted_ms: list[float], p: float) -> float:

@@ -13,14 +13,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from harness.zse.ke import Credentials, Initiator, Responder  # noqa: E402
-from harness.zse.test_ca import TestCA  # noqa: E402
+from harness.zse.bench_ca import BenchCA  # noqa: E402
 
 EUI_U = bytes.fromhex("0A0B0C0D0E0F1012")
 EUI_V = bytes.fromhex("0A0B0C0D0E0F1011")
 TARGET_MS = 100.0
 
 
-def exchange(suite: int, ca: TestCA, u, v) -> float:
+def exchange(suite: int, ca: BenchCA, u, v) -> float:
     """Run one exchange; returns elapsed ms."""
     cu = Credentials(suite, u.cert_bytes, u.private_key, ca.public_key)
     cv = Credentials(suite, v.cert_bytes, v.private_key, ca.public_key)
@@ -39,7 +39,7 @@ def exchange(suite: int, ca: TestCA, u, v) -> float:
 
 def main() -> None:
     for suite in (1, 2):
-        ca = TestCA(suite, seed=b"bench")
+        ca = BenchCA(suite, seed=b"bench")
         u, v = ca.issue(EUI_U), ca.issue(EUI_V)
         runs = [exchange(suite, ca, u, v) for _ in range(5)]
         line = f"CBKE suite {suite}, full exchange both sides: median {statistics.median(runs):.1f} ms " \

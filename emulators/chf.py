@@ -52,6 +52,7 @@ DEFECTS = {
     "hht_order_unchecked": "accepts an HHT's device CCS01 before the HHT has added itself (board half)",
     "no_anti_replay": "accepts a command whose counter is not above the last one accepted (board half)",
     "interpan_never_open": "never answers inter-PAN key establishment, even just after power-on (board half)",
+    "never_permit": "admits nobody: never opens joining, not even for the devices in its Device Log",
     "interpan_window_not_restarted": "measures the inter-PAN window from an earlier power-on, not the latest "
                                      "(board half)",
     "accept_expired_cert": "continues key establishment with a certificate that has expired",
@@ -153,7 +154,7 @@ class ChfEmulator:
             self.alert_sink(bytes.fromhex(data["hex"]))
         elif name == "boot":  # power-on: request the tunnels again
             self.tunnels.power_on()
-        elif name == "devlog.added":
+        elif name == "devlog.added" and "never_permit" not in self.defects:
             eui = int(data["eui"], 16)
             if "skip_install_code_check" in self.defects:
                 key = WELL_KNOWN_TC_KEY

@@ -88,9 +88,12 @@ class HanDeviceEmulator(InitiatorNode):
             if isinstance(found, JoinOutcome):
                 return found
             stage = "cbke"
-            return self.establish_key(chf_eui, *found, timeout=timeout)
+            outcome = self.establish_key(chf_eui, *found, timeout=timeout)
         except DeliveryFailed as exc:  # the trust centre did not acknowledge our frames
-            return JoinOutcome(False, stage, str(exc))
+            outcome = JoinOutcome(False, stage, str(exc))
+        if not outcome.joined:  # a device that could not establish its key with the trust centre leaves the HAN
+            self.radio.leave()
+        return outcome
 
     def _await(self, partner: int, cluster: int, deadline: float) -> ApsMessage | None:
         """The next message from `partner` on `cluster`, advancing the clock until `deadline`; None on timeout."""

@@ -33,7 +33,17 @@ class HhtEmulator(HanDeviceEmulator):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.interpan_keys: dict[int, bytes] = {}
+        self.beacons: dict[int, BeaconInfo] = {}
         self.radio.set_interpan(True)
+
+    def connect(self, chf_eui: int, *, timeout: float = 30.0) -> KeyOutcome:
+        """What the installer asks of the HHT: find the CH `chf_eui` (its HAN EUI-64 is the extended PAN ID of its
+        beacon) and establish the inter-PAN key with it."""
+        beacons = [b for b in self.discover() if b.extended_pan_id == chf_eui]
+        if not beacons:
+            return KeyOutcome(False, "no beacon whose extended PAN ID is the CH's HAN EUI-64")
+        self.beacons[chf_eui] = beacons[0]
+        return self.interpan_key_establishment(chf_eui, beacons[0], timeout=timeout)
 
     def discover(self, channels: Iterable[int] = range(11, 27)) -> list[BeaconInfo]:
         """Active scan, repeated while nothing answers (a beacon request or its beacon may be lost, and a real HHT
@@ -70,10 +80,14 @@ class HhtEmulator(HanDeviceEmulator):
         self.link.call("log", text=f"inter-PAN CBKE with {chf_eui:016X} done")
         return KeyOutcome(True, "", None, session.key)
 
-    def deliver_locally(self, chf_eui: int, beacon: BeaconInfo, command: bytes, *,
+    def deliver_locally(self, chf_eui: int, command: bytes, *, beacon: BeaconInfo | None = None,
                         timeout: float = 10.0) -> bytes | None:
-        """Hand a GBCS command to the CH over inter-PAN, secured with the inter-PAN CBKE key; its response, or
-        None when the CH answers nothing within `timeout` (a refused command gets no response)."""
+        """Hand a GBCS command to the CH over inter-PAN (on the PAN of `beacon`, by default the one `connect` found),
+        secured with the inter-PAN CBKE key; its response, or None when the CH answers nothing within `timeout`
+        (a refused command gets no response)."""
+        beacon = beacon or self.beacons.get(chf_eui)
+        if beacon is None:
+            raise ValueError("no beacon of this CH: run connect first")
         key = self.interpan_keys.get(chf_eui)
         if key is None:
             raise ValueError("no inter-PAN key with this CH: run interpan_key_establishment first")

@@ -1,4 +1,4 @@
-"""Identities for a bench's emulated devices: GBCS keys from a bench SMKI, ZSE certificates from a rig test CA,
+"""Identities for a bench's emulated devices: GBCS keys from a bench SMKI, ZSE certificates from the bench CA,
 install codes, and the parts each board receives in its /config.json.
 
 The boards get raw keys (32-octet private scalars, 65-octet public points): firmware never parses X.509.
@@ -19,7 +19,7 @@ from harness.smki.mint import mint
 from harness.smki.roles import DEFAULT_DEVICES, DEFAULT_PARTIES
 from harness.zse import install_code as ic
 from harness.zse.ke import Credentials
-from harness.zse.test_ca import TestCA
+from harness.zse.bench_ca import BenchCA
 
 HAN_ROLES = ("chf", "gpf", "esme", "gsme", "ppmid", "hht")
 DEVICE_EUIS = dict(DEFAULT_DEVICES, hht="00DB1234567890A6")
@@ -84,7 +84,7 @@ class HanIdentity:
 
 class Provisioning:
     """Mint a bench SMKI under `workdir/smki` for the devices `euis` (role -> EUI-64 hex) and CBKE credentials
-    from a rig test CA (deterministic per seed)."""
+    from the bench CA (deterministic per seed)."""
 
     def __init__(self, workdir: Path, euis: dict[str, str] | None = None, seed: str = "gb-han-rig"):
         self.euis = {role: eui.upper() for role, eui in (euis or DEVICE_EUIS).items()}
@@ -93,7 +93,7 @@ class Provisioning:
         manufacturer_key(self.smki_dir, BENCH_MANUFACTURER)  # minted now: boards are brought up in parallel
         self.keystore = DirectoryKeyStore(self.smki_dir)
         self.seed = seed
-        self.ca = TestCA(CBKE_SUITE, seed=seed)
+        self.ca = BenchCA(CBKE_SUITE, seed=seed)
         self._han: dict[str, HanIdentity] = {}
 
     def install_code(self, role: str) -> bytes:

@@ -14,18 +14,25 @@ radios on serial ports the session runs in real time: the bench's clock ticks, r
 `run_for`'s loop and the radios' own waits, and each NCP is checked against the bench file's EUI-64 and started from
 a known state (no network, empty key tables); the medium then carries nothing (the air is real). Board events are
 pumped whenever the clock moves, so alerts reach the DCC core at the virtual time the CHF raised them.
+
+Sealed roles (`sealed`, the devices under test of a `rig run --dut ROLE`): the session's public handles on them
+(`chf`, `device()`, `hht()`, `radios`, `runtime`) are `rig.seal` stand-ins, their radios keep their keys out of the
+capture's keys file, and what a test may know of them comes from `air()` (the capture, opened with the keys the rig
+knows: its own emulators' and the install codes it provisioned), the DCC core and the UI.
 """
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
-from emulators.chf import ChfEmulator
+from emulators.chf import WELL_KNOWN_TC_KEY, ChfEmulator
 from emulators.han_device import HanDeviceEmulator
 from emulators.hht import HhtEmulator
 from emulators.medium.medium import Impairments, Medium
 from emulators.provision import SUPPLIER, Provisioning
 from harness.capture.capture import Capture
+from harness.capture.dissect import KeyRing
+from harness.capture.verify import Air
 from harness.dcc.core import DccCore
 from harness.dcc.counters import CounterStore
 from harness.dcc.devices import DeviceServices
@@ -37,10 +44,13 @@ from rig.bench.runtime import BenchRuntime
 from rig.clock import VirtualClock
 from rig.radios.ezsp import EzspRadio, RadioGroup
 from rig.radios.ncp_bench import EmulatedNcpBench
-from rig.radios.protocol import Radio
+from rig.radios.protocol import DeliveryFailed, Radio
 from rig.radios.sim import SimRadio
+from rig.seal import SealedBench, SealedMapping, SealLog, seal
 
 JOINING_ROLES = ("esme", "gsme", "ppmid")
+BASIC_CLUSTER = 0x0000
+READ_ZCL_VERSION = bytes([0x00, 0x01, 0x00, 0x00, 0x00])  # ZCL Read Attributes (tsn 1): ZCLVersion
 REAL_TIME_TICK = 0.05    # seconds between radio polls while real time passes
 
 
@@ -61,12 +71,14 @@ class HanSession:
 
     def __init__(self, runtime: BenchRuntime, provisioning: Provisioning, workdir: Path, *,
                  defects: dict[str, tuple[str, ...]] | None = None, seed: int = 1,
-                 impairments: Impairments | None = None):
+                 impairments: Impairments | None = None, sealed: set[str] | frozenset[str] = frozenset()):
         reason = unsupported(runtime.bench)
         if reason:
             raise BenchFault(reason)
         self.real_time = not isinstance(runtime.clock, VirtualClock)
-        self.runtime = runtime
+        self._runtime = runtime
+        self.sealed = set(sealed)
+        self.seal_log = SealLog()
         self.clock = runtime.clock
         self.provisioning = provisioning
         self.workdir = Path(workdir)
@@ -76,33 +88,36 @@ class HanSession:
         self.medium = Medium(self.clock, seed=seed, impairments=impairments, capture=self.capture)
         self.ncp_bench: EmulatedNcpBench | None = None
         self.radio_group = RadioGroup()
-        self.radios: dict[str, Radio] = {}
+        self._radios: dict[str, Radio] = {}
         try:
             for role in runtime.roles:
                 if role in ("chf", "hht") + JOINING_ROLES:
-                    self.radios[role] = self._radio(role)
+                    self._radios[role] = self._radio(role)
         except BaseException:
             self._close_radios()
             self.capture.close()
             raise
+        for role in self.sealed & set(self._radios):
+            if isinstance(self._radios[role], SimRadio):
+                self._radios[role].capture_keys = False
         self.smi = Smi()
         self.core = DccCore(provisioning.keystore, CounterStore(self.workdir / "dcc-counters.json"))
-        self.chf = ChfEmulator(runtime.link("chf"), self.radios["chf"], provisioning.han("chf"), self.clock,
+        self._chf = ChfEmulator(runtime.link("chf"), self._radios["chf"], provisioning.han("chf"), self.clock,
                                network_key=hashlib.sha256(f"nwk|{seed}".encode()).digest()[:16],
                                defects=self.defects.get("chf", ()),
                                gpf=(runtime.link("gpf"), self.eui("gpf")) if "gpf" in runtime.roles else None)
-        self.dcc = HanServices(self.core, self.smi, self.clock, self.chf.wan_deliver, SUPPLIER)
-        self.chf.alert_sink = self.dcc.on_alert
-        self.devices = DeviceServices(self.core, self.smi, self.clock, self.chf.wan_deliver, self.dcc.record)
-        self.chf.device_sink = self.devices.on_message
+        self.dcc = HanServices(self.core, self.smi, self.clock, self._chf.wan_deliver, SUPPLIER)
+        self._chf.alert_sink = self.dcc.on_alert
+        self.devices = DeviceServices(self.core, self.smi, self.clock, self._chf.wan_deliver, self.dcc.record)
+        self._chf.device_sink = self.devices.on_message
         self._devices: dict[str, HanDeviceEmulator] = {}
         self._hht: HhtEmulator | None = None
-        self.chf.start()
+        self._chf.start()
         # a virtual clock tells us when it moves; in real time `run_for` and the radios' waits pump
         self._unfollow = self.clock.on_change(lambda _now: self.pump()) if not self.real_time else (lambda: None)
 
     def _radio(self, role: str) -> Radio:
-        spec = self.runtime.bench.roles[role].radio
+        spec = self._runtime.bench.roles[role].radio
         eui = self.provisioning.han(role).eui_int
         if spec.kind == EZSP:
             radio = EzspRadio(spec.port, spec.baud, flow_control=spec.flow_control, expected_eui=eui,
@@ -118,35 +133,71 @@ class HanSession:
         return self.ncp_bench.radio(eui, role)
 
     @property
+    def chf(self) -> ChfEmulator:
+        """The CHF's host half (a sealed stand-in when the CHF is sealed)."""
+        return seal("chf", self._chf, self.sealed, self.seal_log)
+
+    @property
+    def radios(self) -> SealedMapping:
+        return SealedMapping(self._radios, "radio (key tables, link keys)", self.sealed, self.seal_log)
+
+    @property
+    def runtime(self) -> SealedBench:
+        return SealedBench(self._runtime, self.sealed, self.seal_log)
+
+    @property
     def chf_eui(self) -> bytes:
         return self.provisioning.han("chf").eui
 
     def eui(self, role: str) -> bytes:
         return self.provisioning.han(role).eui
 
+    def eui_int(self, role: str) -> int:
+        """The role's EUI-64 as an int (what the bench file says, printed on a real device)."""
+        return self.provisioning.han(role).eui_int
+
+    def air(self) -> Air:
+        """The capture so far, dissected with the keys the rig knows: those its unsealed radios used, and the
+        install-code keys it provisioned (a real hub's network key is then read off its Transport-Keys)."""
+        keys = KeyRing.from_labels(self.capture.keys.keys())
+        for role in self._radios:
+            keys.add_link(self.provisioning.han(role).link_key, f"install-code link key of the {role}")
+        keys.add_link(WELL_KNOWN_TC_KEY, "well-known trust-centre link key (ZigBeeAlliance09)")
+        return Air.read(self.capture.path, keys)
+
+    def exchange_data(self, role: str) -> None:
+        """An APS-secured ZCL Read Attributes (Basic: ZCLVersion) between the CHF and `role`, sent by whichever of
+        the two is not sealed (the CHF when neither is) with the link key it holds for the other: the air then
+        shows whether the receiver takes, and acknowledges, frames secured with that key."""
+        sender, receiver = ("chf", role) if "chf" not in self.sealed else (role, "chf")
+        try:
+            self._radios[sender].send_aps(self.eui_int(receiver), BASIC_CLUSTER, READ_ZCL_VERSION)
+        except DeliveryFailed:
+            pass  # no acknowledgement: what the capture shows is the verdict's evidence
+
     def device(self, role: str) -> HanDeviceEmulator:
         """The host half of a joining role (created on first use)."""
         if role not in self._devices:
-            if role not in self.radios or role == "chf":
+            if role not in self._radios or role == "chf":
                 raise BenchFault(f"role {role!r} is not an emulated HAN device on this bench")
-            self._devices[role] = HanDeviceEmulator(self.runtime.link(role), self.radios[role],
+            self._devices[role] = HanDeviceEmulator(self._runtime.link(role), self._radios[role],
                                                     self.provisioning.han(role), self.clock,
                                                     defects=self.defects.get(role, ()))
-        return self._devices[role]
+        return seal(role, self._devices[role], self.sealed, self.seal_log)
 
     def hht(self) -> HhtEmulator:
         """The host half of the installer's HHT (created on first use)."""
         if self._hht is None:
-            if "hht" not in self.radios:
+            if "hht" not in self._radios:
                 raise BenchFault("this bench has no emulated HHT")
-            self._hht = HhtEmulator(self.runtime.link("hht"), self.radios["hht"], self.provisioning.han("hht"),
+            self._hht = HhtEmulator(self._runtime.link("hht"), self._radios["hht"], self.provisioning.han("hht"),
                                     self.clock, defects=self.defects.get("hht", ()))
-        return self._hht
+        return seal("hht", self._hht, self.sealed, self.seal_log)
 
     def power_on_ch(self) -> float:
         """Power-cycle the CH (its CHF board): RAM state lost, flash kept; returns the power-on time (UTC s)."""
-        self.chf.link.call("power_cycle")
-        power_on = self.chf.link.call("interpan.allowed")["power_on_ms"] / 1000
+        self._chf.link.call("power_cycle")
+        power_on = self._chf.link.call("interpan.allowed")["power_on_ms"] / 1000
         self.pump()  # the CH acts on its power-on at once (e.g. requests its tunnels again)
         return power_on
 
@@ -162,7 +213,7 @@ class HanSession:
         self.smi.prenotify(self.eui(role), role, self.clock.now())
 
     def pump(self) -> None:
-        self.chf.pump()
+        self._chf.pump()
         for device in self._devices.values():
             device.pump()
         if self._hht is not None:
@@ -187,7 +238,7 @@ class HanSession:
         self._unfollow()
         for device in self._devices.values():
             device.stop_carriage()
-        self.chf.tunnels.close()
+        self._chf.tunnels.close()
         self.medium.capture = None
         self._close_radios()
         self.capture.close()
@@ -195,7 +246,7 @@ class HanSession:
     def _close_radios(self) -> None:
         if self.ncp_bench is not None:
             self.ncp_bench.close()
-        for radio in self.radios.values():
+        for radio in self._radios.values():
             if isinstance(radio, SimRadio):
                 self.medium.detach(radio)
             elif self.ncp_bench is None:        # EZSP radios on serial ports (the NCP bench closes its own)

@@ -1,5 +1,6 @@
-"""The conformance suites catch real non-conformance, case by case: with each named defect injected into the
-emulator playing the device under test, the cases that check the rule it breaks FAIL (never ERROR), and every
+"""The conformance suites catch real non-conformance, case by case and from outside: with each named defect
+injected into the emulator of role R, run sealed as the device under test (`--dut R`: the tests hold no handle on
+its insides, as with a real device), the cases that check the rule it breaks FAIL (never ERROR), and every
 conformance test case (each nodeid, parameters included) FAILs under at least one defect. A run with no defect
 passes everything, and a run with 10% radio loss FAILs nothing (lost frames are retried, or ERROR).
 
@@ -65,6 +66,7 @@ METER_UTRN = {
 # The tests (suite module or module::function, all its parameters) that check the rule each defect breaks.
 AFFECTS: dict[str, tuple[str, ...]] = {
     "chf:admit_unlisted": (f"{JOIN}::test_unlisted_device_refused",),
+    "chf:never_permit": (JOIN, f"{LOCAL}::test_joins_only_inside_the_hht_set_period"),
     "chf:skip_install_code_check": (f"{JOIN}::test_wrong_install_code_refused",),
     "chf:accept_foreign_ca": (f"{JOIN}::test_bad_certificate_refused",
                               f"{INTERPAN}::test_hht_with_invalid_credentials_refused"),
@@ -183,7 +185,8 @@ class Matrix:
 def matrix(tmp_path_factory) -> dict[str | None, Run]:
     """{defect: its run}, None: the clean run, LOSSY: the run under radio loss."""
     runs: list[tuple[str | None, tuple[str, ...], tuple[str, ...]]] = [
-        (None, (), ()), (LOSSY, (), LOSS_OPTIONS), *((d, AFFECTS.get(d, ()), ()) for d in DEFECTS)]
+        (None, (), ()), (LOSSY, (), LOSS_OPTIONS),
+        *((d, AFFECTS.get(d, ()), ("--dut", d.split(":")[0])) for d in DEFECTS)]
     runner = Matrix(tmp_path_factory.mktemp("defects"))
     started = time.monotonic()
     pool = ThreadPoolExecutor(max_workers=WORKERS)
@@ -236,3 +239,13 @@ def test_every_case_catches_a_defect(matrix):
     assert cases, f"no conformance test ran: {matrix[None].describe()}"
     caught = {n for d in DEFECTS for n, v in matrix[d].verdicts.items() if v == "FAIL"}
     assert cases - caught == set(), f"cases no defect makes FAIL: {sorted(cases - caught)}"
+
+
+def test_a_hub_that_admits_nobody_fails_every_join_test(matrix):
+    """`chf:never_permit`: every join test that judges the CHF FAILs, the refusal tests included (their positive
+    controls show the hub refuses everyone, not just the device it must refuse)."""
+    run = matrix["chf:never_permit"]
+    joins = {n: v for n, v in run.verdicts.items() if "/test_han_join.py::" in n and v != "SKIP"}
+    assert joins and set(joins.values()) == {"FAIL"}, f"{joins}\n{run.describe()}"
+    for name in ("test_unlisted_device_refused", "test_wrong_install_code_refused", "test_removed_device_cannot_join"):
+        assert any(name in n for n in joins), f"{name} did not run under chf:never_permit\n{run.describe()}"

@@ -3,6 +3,9 @@
 # The HAN side (permit joining, CBKE, inter-PAN) runs on the host half; it reads the log through `devlog.get`,
 # reports joins with `devlog.joined`, asks `interpan.allowed` for the 60-minute window, and learns of log changes
 # from `devlog.added` / `devlog.removed` events. Commands an HHT delivers locally arrive with `via` set.
+# Where the BAD can be read two ways, a bench policy (`policy.set`, /config.json "policy") says which reading the
+# CH follows: `join_period_source` "hht" (BAD 7.2.2.6.3 e read as written: devices an HHT adds may join during the
+# period of the HHT's own CCS01) or "device" (each device's own CCS01 sets its Join Time Period).
 import binascii
 
 from firmware import cosem
@@ -22,6 +25,7 @@ SUCCESS, HARDWARE_FAULT, TEMPORARY_FAILURE, OTHER_REASON = 0, 1, 2, 250
 DEFAULT_CAPACITY = 16
 RELAY_LOG_LIMIT = 20
 INTERPAN_WINDOW_S = 3600  # the CH accepts inter-PAN (HHT) for 60 minutes after power-on (BAD 7.2.2.6.3 a)
+POLICIES = {"join_period_source": ("hht", "device")}  # first value: the default (the BAD's reading)
 
 
 class Chf(GbcsRole):
@@ -35,6 +39,9 @@ class Chf(GbcsRole):
         state["wan_up"] = True
         state["outbox"] = []  # alerts held while the WAN is down (BAD 7.2.2.6.3 i)
         state["first_power_on_ms"] = None  # kept only when playing 'interpan_window_not_restarted'
+        state["hht_period_end_ms"] = None  # end of the Join Time Period of the HHT's own CCS01
+        configured = self.hal.config.get("policy") or {}
+        state["policy"] = dict((k, configured.get(k, v[0])) for k, v in POLICIES.items())
         state["relayed"] = []  # [ms, device EUI hex, message code, relayed?] per command for a HAN device
         return state
 
@@ -44,9 +51,31 @@ class Chf(GbcsRole):
     def methods(self):
         out = GbcsRole.methods(self)
         out.update({"devlog.get": self.devlog_get, "devlog.joined": self.devlog_joined, "wan.set": self.wan_set,
-                    "interpan.allowed": self.interpan_allowed, "relay.check": self.relay_check})
+                    "interpan.allowed": self.interpan_allowed, "policy.set": self.policy_set,
+                    "relay.check": self.relay_check})
         out["ota.transferred"] = self.ota_transferred
         return out
+
+    def policy_set(self, params):
+        """Bench policies: which reading of the BAD this CH follows where it can be read two ways."""
+        for name, value in params.items():
+            if value not in POLICIES.get(name, ()):
+                raise MethodError("bad_params", "policy %s=%s: not one of %s" % (name, value, POLICIES.get(name)))
+            self.state["policy"][name] = value
+        self.save()
+        return {"policy": self.state["policy"]}
+
+    def join_period_ms(self, entry):
+        """How long `entry` may join from now: its CCS01's Join Time Period, or under the 'hht' policy, for a
+        device an HHT adds, what is left of the period of the HHT's own CCS01."""
+        timeout = self.state["join_timeout"] * 1000
+        now = self.hal.clock.now_ms()
+        if self.via is not None and entry["eui"] == self.via.upper():
+            self.state["hht_period_end_ms"] = now + timeout
+        elif self.via is not None and self.state["policy"]["join_period_source"] == "hht" \
+                and self.state["hht_period_end_ms"] is not None:
+            timeout = max(0, self.state["hht_period_end_ms"] - now)
+        return timeout
 
     def handlers(self):
         return {CCS01: self.ccs01, CCS02: self.ccs02}
@@ -144,11 +173,12 @@ class Chf(GbcsRole):
             results.append((kind, code))
         if timeout is not None:
             self.state["join_timeout"] = timeout
+        period_ms = self.join_period_ms(added) if added is not None else 0
         self.save()
         if added is not None:
             self.alert_log_changed()
             self.hal.emit("devlog.added", {"eui": added["eui"], "ic": added["ic"],
-                                           "join_timeout": self.state["join_timeout"]})
+                                           "join_timeout": period_ms / 1000})
         return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)] * len(results),
                                           results)
 

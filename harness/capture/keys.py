@@ -1,7 +1,9 @@
 """Keys beside a capture so Wireshark and tshark can decrypt it.
 
 Writes `zigbee_pc_keys` (the Wireshark UAT file: copy it into the Wireshark profile, or point tshark at it) and a
-`<capture>.keys.txt` that lists the keys and gives the exact tshark command line. Keys are 16 octets, written as
+`<capture>.keys.txt` that lists the keys and gives the exact tshark command line. Keys labelled "network key ...",
+"inter-PAN ..." or otherwise (link keys) tell the capture verifier what each opens; inter-PAN keys are listed too,
+with a note that Wireshark cannot use them (see `INTERPAN_NOTE`). Keys are 16 octets, written as
 colon-separated hex in "Normal" byte order.
 """
 from __future__ import annotations
@@ -9,11 +11,35 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+from harness.errors import InputError
+
 UAT_NAME = "zigbee_pc_keys"
+INTERPAN_NOTE = ("Inter-PAN keys: Wireshark/tshark (checked with 4.0) do not decrypt APS-secured inter-PAN frames "
+                 "with them: the CCM* nonce of an inter-PAN frame takes its source from the MAC source address, and the dissector "
+                 "shows 'Extended Source: Unknown' and leaves the payload encrypted. The rig's capture verifier "
+                 "(harness.capture.verify) decrypts them with these keys.")
 
 
 def _hex(key: bytes) -> str:
     return ":".join(f"{b:02X}" for b in key)
+
+
+def read_uat(path: str | Path) -> dict[bytes, str]:
+    """The keys of a `zigbee_pc_keys` file (ours or one from a Wireshark profile): {key: label}."""
+    keys: dict[bytes, str] = {}
+    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        cells = [c.strip().strip('"') for c in line.split('","')]
+        try:
+            key = bytes.fromhex(cells[0].replace(":", ""))
+        except ValueError:
+            raise InputError(f"line {number}: key is not hex", field=str(path)) from None
+        if len(key) != 16:
+            raise InputError(f"line {number}: a Zigbee key is 16 octets", field=str(path))
+        keys.setdefault(key, cells[2] if len(cells) > 2 else "")
+    return keys
 
 
 def _record(key: bytes, label: str) -> str:
@@ -58,6 +84,8 @@ class CaptureKeys:
                                  + "".join(r + "\n" for r in records))
         lines = [f"Keys for {self.pcap_path.name} (802.15.4 with FCS, Zigbee PRO, security level 5 ENC-MIC-32).", ""]
         lines += [f"{_hex(k)}  {label}" for k, label in self._keys.items()]
+        if any(label.startswith("inter-PAN") for label in self._keys.values()):
+            lines += ["", INTERPAN_NOTE]
         lines += ["", "Wireshark: copy the file zigbee_pc_keys beside this one into your Wireshark profile directory,",
                   "or add the keys under Preferences > Protocols > ZigBee > Pre-configured Keys.", "",
                   "tshark (run in this directory):", self.tshark_command(), ""]

@@ -15,13 +15,13 @@ from typing import Callable
 from harness.dcc import set_clock
 from harness.dcc.core import Content, DccCore, Outgoing, Received
 from harness.dcc.errors import Reason, Rejected
+from harness.dcc.han import Clock
 from harness.dcc.smi import Smi, Status
 from harness.errors import ConformanceFailure, InputError
 from harness.gbcs import asn1
 from harness.gbcs.dlms import DlmsPayload
 from harness.gbcs.gbz import GbzPayload
 from harness.gbcs.payload import decode_body
-from rig.clock import Clock
 
 Transport = Callable[[bytes], "bytes | None"]
 Record = Callable[[str, str, bytes], None]

@@ -20,12 +20,12 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Callable
 
+from harness.dcc.han import Clock, Timer
 from harness.dcc.smi import Smi, Status, UnknownDevice
 from harness.errors import ConformanceFailure, InputError
 from harness.gbcs.asn1 import Tlv, decode as decode_asn1
 from harness.ota.image import OtaImage, parse
 from harness.smki.cpl import Cpl, CplEntry
-from rig.clock import Clock, Timer
 
 MAX_IMAGE = 750 * 1024            # octets (BAD: "750 kB"; read as KiB) [I]
 TRANSFER_ALLOWANCE = 7 * 86400.0  # seconds the DCC waits for a CH's transfer report before N23 (the rig's choice)

@@ -12,15 +12,14 @@ Commands go out through a `transport(bytes) -> bytes | None` (the CHF's WAN side
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Protocol
 
 from harness.dcc.core import DccCore, Outgoing
-from harness.dcc.smi import Smi, Status
+from harness.dcc.smi import Smi
 from harness.dcc.transcript import TranscriptEntry
 from harness.gbcs.dlms import Data, DlmsPayload, Spec
 from harness.errors import ConformanceFailure, InputError
 from harness.verdicts import from_device
-from rig.clock import Clock, Timer
 
 CCS01, CCS02, CS14 = 0x0001, 0x0002, 0x0018
 ALERT_LOG_CHANGED = 0x8F12
@@ -31,6 +30,19 @@ METERS = ("esme", "gsme")
 DEVICE_TYPE_CODES = {"gsme": 0, "esme": 1, "ppmid": 5, "hcalcs": 4, "ihd": 6, "cad": 7, "hht": 8, "gpf": 3}
 
 Transport = Callable[[bytes], "bytes | None"]
+
+
+class Timer(Protocol):
+    def cancel(self) -> None: ...
+
+
+class Clock(Protocol):
+    """What the HAN services ask of the run's clock (`rig.clock` provides it; the DCC core does not depend on
+    the rig)."""
+
+    def now(self) -> float: ...
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> Timer: ...
 
 
 @dataclass
@@ -149,8 +161,7 @@ class HanServices:
             return ServiceResponse(False, f"CCS01 results {results}", command)
         now = self.clock.now()
         record.chf = chf
-        if record.status is not Status.COMMISSIONED:  # AC 4.4: re-adding a Commissioned device never downgrades it
-            self.smi.set_status(device, Status.WHITELISTED, now)
+        self.smi.whitelisted(device, now)
         if record.device_type in METERS:
             self.smi.raise_alert("N16", device, now, "device identity confirmation")
         old = self.watches.pop(device, None)
@@ -168,11 +179,11 @@ class HanServices:
         if not results or any(r != 0 for _, r in results):
             return ServiceResponse(False, f"CCS01 results {results}", command)
         self.smi.get(device).chf = command.header.recipient
-        self.smi.set_status(device, Status.WHITELISTED, self.clock.now())
+        self.smi.whitelisted(device, self.clock.now())
         return ServiceResponse(True, "whitelisted", command)
 
     def remove_device(self, chf: bytes, device: bytes) -> ServiceResponse:
-        """SRV 8.11 (remove): CCS02; on success Whitelisted (or INC) back to Pending."""
+        """SRV 8.11 (remove): CCS02; on success a Whitelisted device is Pending again (no other status changes)."""
         command, results = self._exchange(chf, CCS02, lambda c: unregister_device_payload(c, device), "CCS02")
         if results is None:
             return ServiceResponse(False, "no CCS02 response", command)
@@ -181,7 +192,7 @@ class HanServices:
         watch = self.watches.pop(device, None)
         if watch:
             watch.timer.cancel()
-        self.smi.set_status(device, Status.PENDING, self.clock.now())
+        self.smi.removed_from_log(device, self.clock.now())
         return ServiceResponse(True, "removed", command)
 
     def on_alert(self, data: bytes) -> None:
@@ -216,8 +227,7 @@ class HanServices:
         watch = self.watches.pop(device)
         watch.timer.cancel()
         now = self.clock.now()
-        if self.smi.status(device) is not Status.COMMISSIONED:  # AC 4.4: never downgraded
-            self.smi.set_status(device, Status.INSTALLED_NOT_COMMISSIONED, now)
+        self.smi.joined(device, now)
         self.smi.raise_alert("N24", device, now, "CHF whitelist update successful")
 
     def _deadline(self, device: bytes) -> None:

@@ -2,12 +2,17 @@
 
 Statuses and the transitions the HAN services drive come from BAD 7.1.1 and 7.2.1.6.7 (gb-processes.md 2.1).
 Every status change and every DCC alert (N-code) is recorded with the virtual time, so a conformance test can
-check not only the end state but when it was reached.
+check not only the end state but when it was reached. Only Smart Meters and Type 1 Devices have a status (BAD
+7.1.1.6.2): Type 2 Devices (IHD, CAD) and the HHT are recorded without one, and the HAN transitions leave them so.
 """
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+
+
+# Device types with an SMI status: Smart Meters and Type 1 Devices (gb-processes.md 2.1, Table of statuses).
+STATUS_TYPES = ("esme", "gsme", "ppmid", "hcalcs")
 
 
 class Status(enum.Enum):
@@ -23,7 +28,7 @@ class Status(enum.Enum):
 class DeviceRecord:
     eui: bytes
     device_type: str
-    status: Status = Status.PENDING
+    status: Status | None = Status.PENDING
     chf: bytes | None = None
     history: list[tuple[float, Status]] = field(default_factory=list)
 
@@ -50,9 +55,11 @@ class Smi:
         self.alerts: list[DccAlert] = []
 
     def prenotify(self, eui: bytes, device_type: str, now: float) -> DeviceRecord:
-        """SRV 12.2 outcome: the device is Pending (BAD 7.1.1.6.2)."""
-        record = DeviceRecord(bytes(eui), device_type)
-        record.history.append((now, Status.PENDING))
+        """SRV 12.2 outcome: a meter or Type 1 Device is Pending; any other is added with no status (BAD 7.1.1.6.2)."""
+        status = Status.PENDING if device_type in STATUS_TYPES else None
+        record = DeviceRecord(bytes(eui), device_type, status)
+        if status is not None:
+            record.history.append((now, status))
         self.devices[record.eui] = record
         return record
 
@@ -62,7 +69,7 @@ class Smi:
         except KeyError:
             raise UnknownDevice(bytes(eui).hex().upper()) from None
 
-    def status(self, eui: bytes) -> Status:
+    def status(self, eui: bytes) -> Status | None:
         return self.get(eui).status
 
     def set_status(self, eui: bytes, status: Status, now: float) -> None:
@@ -70,6 +77,25 @@ class Smi:
         if record.status is not status:
             record.status = status
             record.history.append((now, status))
+
+    def _transition(self, eui: bytes, allowed_from: tuple[Status, ...], to: Status, now: float) -> bool:
+        record = self.get(eui)
+        if record.status not in allowed_from:
+            return False
+        self.set_status(eui, to, now)
+        return True
+
+    def whitelisted(self, eui: bytes, now: float) -> bool:
+        """Successful CCS01 response: Pending -> Whitelisted (BAD 7.2.1.6.7, AC 4.3(c)). Whether it changed."""
+        return self._transition(eui, (Status.PENDING,), Status.WHITELISTED, now)
+
+    def joined(self, eui: bytes, now: float) -> bool:
+        """Second CS14 in time: Whitelisted -> Installed not Commissioned (AC 4.4; never a downgrade)."""
+        return self._transition(eui, (Status.WHITELISTED,), Status.INSTALLED_NOT_COMMISSIONED, now)
+
+    def removed_from_log(self, eui: bytes, now: float) -> bool:
+        """Successful CCS02 response: Whitelisted -> Pending, and from no other status (BAD 7.6.2.7)."""
+        return self._transition(eui, (Status.WHITELISTED,), Status.PENDING, now)
 
     def raise_alert(self, code: str, eui: bytes, now: float, detail: str = "") -> DccAlert:
         alert = DccAlert(code, bytes(eui), now, detail)

@@ -69,6 +69,7 @@ class SimRadio:
         self._scan: list[BeaconInfo] | None = None
         self._joining: dict | None = None
         self._rng = random.Random(eui64)
+        self.capture_keys = True    # False: the keys this node holds stay out of the capture's keys file
         medium.attach(self)
 
     # ---- network management -------------------------------------------------------------------------------
@@ -242,6 +243,7 @@ class SimRadio:
         if len(key) != 16:
             raise ValueError("link keys are 16 octets")
         self._interpan_keys[partner] = bytes(key)
+        self._capture_key(key, f"inter-PAN link key {self.eui64:016X}<->{partner:016X}")
 
     def on_message(self, callback: Callable[[Message], None] | None) -> None:
         self._on_message = callback
@@ -530,7 +532,7 @@ class SimRadio:
 
     def _capture_key(self, key: bytes, label: str) -> None:
         add = getattr(self.medium.capture, "key", None)
-        if add is not None:
+        if add is not None and self.capture_keys:
             add(bytes(key), label)
 
     def _next_mac(self) -> int:

@@ -237,9 +237,9 @@ def test_placeholder_certificate_file(tmp_path):
 
 
 def test_zse_certificate_of_another_device(tmp_path):
-    from harness.zse.test_ca import TestCA
+    from harness.zse.bench_ca import BenchCA
 
-    ca = TestCA(2)
+    ca = BenchCA(2)
     (tmp_path / "other.cert").write_text(ca.issue(bytes.fromhex("000D6F0000000001")).cert_bytes.hex())
     (tmp_path / "own.cert").write_bytes(ca.issue(bytes.fromhex("000D6F000ABCDEF0")).cert_bytes)
     err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME + 'certificates = { zse = "other.cert" }\n')

@@ -13,7 +13,7 @@ from firmware import linkproto
 from harness.errors import BoardLost, InputError
 from rig.boardlink import BoardError, BoardLink, HelloMismatch, LinkTimeout, follow_clock
 from rig.boardlink.link import DEFAULT_TIMEOUT
-from rig.boardlink.ptyboard import PtyBoard
+from ptyboard import PtyBoard
 from rig.boards.sim import micropython_executable
 from rig.clock import VirtualClock
 

@@ -14,8 +14,8 @@ from emulators.provision import SUPPLIER
 from harness.dcc import mpxn, set_clock
 from harness.dcc.devices import alert_code
 from harness.dcc.smi import Status
-from han_steps import JOIN_PERIOD, JOIN_TIMEOUT, commission, commissioned, install, per_device
-from hht_steps import connect_hht
+from device_steps import JOIN_PERIOD, JOIN_TIMEOUT, commission, commissioned, install, per_device
+from hht_steps import connect, deliver
 
 
 @pytest.mark.scenario(23)
@@ -57,7 +57,7 @@ def test_rejoin_does_not_downgrade_a_commissioned_device(han):
     # Action: the ESME leaves the HAN, is added to the CHF Device Log again (SRV 8.11) and rejoins
     han.device("esme").radio.leave()
     added = han.dcc.add_device(han.chf_eui, eui, han.provisioning.install_code("esme"), JOIN_PERIOD)
-    outcome = han.device("esme").join(han.chf.identity.eui_int, timeout=JOIN_TIMEOUT)
+    outcome = han.device("esme").join(han.eui_int("chf"), timeout=JOIN_TIMEOUT)
     han.run_for(5)
 
     assert added.ok and outcome.joined, f"the rejoin did not happen: {added.detail} / {outcome.detail}"
@@ -97,15 +97,15 @@ def test_meter_installed_without_the_wan_is_commissioned_once_it_arrives(han, ev
     # ESME joins the HAN.
     han.commission_ch()
     han.chf.set_wan(False)
-    beacon = connect_hht(han, evidence)
-    hht, chf = han.hht(), han.chf.identity.eui_int
+    connect(han, evidence, han.power_on_ch())
     responses = {}
     for role in ("hht", "esme"):
         han.prenotify(role)
         command = han.dcc.local_add_device(han.chf_eui, han.eui(role), han.provisioning.install_code(role), 120)
-        responses[role] = hht.deliver_locally(chf, beacon, command.data)
+        responses[role] = deliver(han, command.data)
         assert responses[role] is not None, f"precondition: the CH did not answer the {role}'s CCS01"
-    assert han.device("esme").join(chf, timeout=JOIN_TIMEOUT).joined, "precondition: the ESME did not join"
+    assert han.device("esme").join(han.eui_int("chf"), timeout=JOIN_TIMEOUT).joined, \
+        "precondition: the ESME did not join"
     han.run_for(10)
 
     # Actions: the WAN arrives; the HHT's CCS01 responses come back (SRV 8.13); the supplier sends SRV 8.1.1

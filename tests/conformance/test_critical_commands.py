@@ -17,7 +17,7 @@ from emulators.provision import ACB, SUPPLIER
 from harness.dcc.devices import CS03A1, CS03A2, CS03C, CS04AC, status_code, unjoin_payload
 from harness.gbcs.apdu import CRA_RESPONSE, Message
 from harness.smki.roles import DEFAULT_PARTIES
-from han_steps import install, per_device
+from device_steps import install, per_device
 
 SUPPLIER2 = bytes.fromhex(DEFAULT_PARTIES["supplier2"][1])  # a supplier in none of the device's trust anchor cells
 OK, NOT_IN_LOG = 0, 1

@@ -14,7 +14,7 @@ from emulators.chf_tunnels import BUSY_RETRY
 from emulators.provision import SUPPLIER
 from harness.dcc.devices import CS04AC, unjoin_payload
 from harness.zigbee import tunnel
-from han_steps import install
+from device_steps import install
 
 PARTNER = bytes.fromhex("00DB1234567890A4")
 

@@ -1,25 +1,19 @@
 """Install and Leave: the installer's HHT reaches the CH over inter-PAN (BAD 7.2.2.6.3 a-c).
 
-Topology: the CH (its CHF) is the device under test, or the HHT is; the rig emulates the other. Actions are CH
-power-ons, clock advances (virtual: an hour passes at once), beacon scans and inter-PAN key establishment. Each
-check quotes the step it enforces; every attempt's time and the CH's power-on time go to the evidence.
+Topology: the CH (its CHF) and the HHT; each test's `dut` marker says which it can judge, the rig emulates the
+other. Actions are CH power-ons, clock advances (virtual: an hour passes at once) and the installer having the HHT
+connect to the CH. Checks read the air only; every attempt's time and the CH's power-on time go to the evidence.
 """
 from __future__ import annotations
 
 import pytest
 
+from harness.errors import BenchFault
 from harness.zse import ke
 from harness.zse import ke_frames as kf
-from harness.zse.test_ca import TestCA
-from hht_steps import attempt
-
-WINDOW = 60 * 60  # "CH opens inter-PAN for 60 minutes after power-on"
-
-
-def ch_answers(han) -> list:
-    """KE frames the CH sent to the HHT."""
-    hht = han.provisioning.han("hht").eui_int
-    return [f for f in han.chf.ke_log if f.direction == "tx" and f.peer == hht]
+from harness.zse.bench_ca import BenchCA
+from hht_steps import WINDOW, connect, interpan_established
+from han_steps import terminated
 
 
 @pytest.mark.scenario(34)
@@ -29,13 +23,11 @@ def ch_answers(han) -> list:
 def test_interpan_cbke_within_the_window(han, evidence):
     power_on = han.power_on_ch()
     han.run_for(10 * 60)
-    outcome = attempt(han, evidence, power_on)
+    connect(han, evidence, power_on)
 
-    # "HHT discovers CHFs in range" (checked in attempt) and "HHT↔CHF CBKE over inter-PAN" within 60 minutes
-    assert outcome.established, f"inter-PAN key establishment failed {han.clock.now() - power_on:.0f} s after " \
-                                f"power-on: {outcome.detail}"
-    assert han.chf.interpan_keys.get(han.provisioning.han("hht").eui_int) == outcome.key, \
-        "the CH does not hold the key the HHT derived"
+    # "HHT discovers CHFs in range" and "HHT↔CHF CBKE over inter-PAN" within 60 minutes of the CH's power-on
+    done = interpan_established(han.air(), han.eui_int("chf"), han.eui_int("hht"))
+    assert done.time - power_on <= WINDOW
 
 
 @pytest.mark.scenario(35)
@@ -43,13 +35,28 @@ def test_interpan_cbke_within_the_window(han, evidence):
 @pytest.mark.roles("chf", "hht")
 @pytest.mark.dut("chf")
 def test_interpan_refused_after_the_window(han, evidence):
+    chf, hht = han.eui_int("chf"), han.eui_int("hht")
     power_on = han.power_on_ch()
-    han.run_for(WINDOW + 60)
-    outcome = attempt(han, evidence, power_on)
+    # Actions: the HHT connects just before the 60 minutes are up (answered: the positive control), then just after.
+    han.run_for(WINDOW - 5)
+    connect(han, evidence, power_on)
+    han.run_for(max(0.0, power_on + WINDOW + 1 - han.clock.now()))
+    connect(han, evidence, power_on)
 
-    # "Inter-PAN attempt after 60 min (+ε) → refused"
-    assert not outcome.established, "the CH completed inter-PAN key establishment after its 60-minute window"
-    assert not ch_answers(han), "the CH answered inter-PAN key establishment after its 60-minute window"
+    air = han.air()
+    initiates = air.filter(layer="ke", src=hht, dst=chf, command="initiate_ke_request").all()
+    inside = [p for p in initiates if p.time - power_on <= WINDOW]
+    outside = [p for p in initiates if p.time - power_on > WINDOW]
+    if not inside or not outside:
+        offsets = [round(p.time - power_on, 3) for p in initiates]
+        raise BenchFault(f"the rig did not place attempts on both sides of the window: {offsets}")
+    # "CH opens inter-PAN for 60 minutes after power-on": an Initiate at or before 60:00 is answered
+    air.after(inside[0]).filter(layer="ke", src=chf, dst=hht, command="initiate_ke_response").before(outside[0]) \
+        .must_next()
+    # "Inter-PAN attempt after 60 min (+ε) → refused": no answer at all to an Initiate after 60:00
+    air.after(outside[0]).filter(layer="ke", src=chf, dst=hht).must_not_next()
+    evidence.append("interpan.txt", f"answered at +{inside[-1].time - power_on:.3f} s; "
+                                    f"refused at +{outside[0].time - power_on:.3f} s (window {WINDOW} s)")
 
 
 @pytest.mark.scenario(36)
@@ -57,18 +64,26 @@ def test_interpan_refused_after_the_window(han, evidence):
 @pytest.mark.roles("chf", "hht")
 @pytest.mark.dut("chf")
 def test_window_restarts_at_each_power_on(han, evidence):
-    han.power_on_ch()
+    chf, hht = han.eui_int("chf"), han.eui_int("hht")
+    first = han.power_on_ch()
     han.run_for(WINDOW + 60)
+    connect(han, evidence, first)              # the first window has closed: refused
+    refused_until = han.clock.now()
     power_on = han.power_on_ch()  # the CH is power-cycled after its first window has closed
     han.run_for(5 * 60)
-    outcome = attempt(han, evidence, power_on)
+    connect(han, evidence, power_on)
 
+    # The first window had closed: the attempt before the power cycle got no answer (so what follows is the restart)
+    air = han.air()
+    before = air.filter(layer="ke", src=hht, dst=chf, command="initiate_ke_request").must_next()
+    air.filter(lambda p: p.time <= refused_until, layer="ke", src=chf, dst=hht).must_not_next()
+    air.after(before)
     # "After a CH power cycle the window is measured from the new power-on"
-    assert outcome.established, f"refused 5 minutes after a power-on: {outcome.detail}"
+    interpan_established(air, chf, hht)
 
 
 def _foreign(han, role: str) -> ke.Credentials:
-    issued = TestCA(2, seed="a CA nobody on this bench trusts", issuer=b"FOREIGN1").issue(han.eui(role))
+    issued = BenchCA(2, seed="a CA nobody on this bench trusts", issuer=b"FOREIGN1").issue(han.eui(role))
     return ke.Credentials(2, issued.cert_bytes, issued.private_key, han.provisioning.ca.public_key)
 
 
@@ -77,17 +92,20 @@ def _foreign(han, role: str) -> ke.Credentials:
 @pytest.mark.roles("chf", "hht")
 @pytest.mark.dut("chf")
 def test_hht_with_invalid_credentials_refused(han, evidence):
+    chf, hht = han.eui_int("chf"), han.eui_int("hht")
     power_on = han.power_on_ch()
+    genuine = han.hht().credentials
     han.hht().credentials = _foreign(han, "hht")
-    outcome = attempt(han, evidence, power_on)
+    connect(han, evidence, power_on)
+    han.hht().credentials = genuine
+    connect(han, evidence, power_on)
 
     # "HHT with invalid credentials → inter-PAN CBKE fails, no command accepted": the CH terminates at once
-    answers = ch_answers(han)
-    assert answers, "the CH never answered the Initiate Key Establishment Request"
-    assert answers[0].terminate_status == kf.Status.UNKNOWN_ISSUER, \
-        f"the CH answered {answers[0].command}, expected Terminate UNKNOWN_ISSUER"
-    assert not outcome.established
-    assert han.provisioning.han("hht").eui_int not in han.chf.interpan_keys
+    air = han.air()
+    air.filter(layer="ke", src=hht, dst=chf, command="initiate_ke_request").must_next()
+    terminated(air, chf, hht, kf.Status.UNKNOWN_ISSUER)
+    # Positive control: with its genuine credentials the same HHT establishes the key
+    interpan_established(air, chf, hht)
 
 
 @pytest.mark.scenario(38)
@@ -95,13 +113,18 @@ def test_hht_with_invalid_credentials_refused(han, evidence):
 @pytest.mark.roles("chf", "hht")
 @pytest.mark.dut("hht")
 def test_hht_refuses_a_ch_with_invalid_credentials(han, evidence):
+    chf, hht = han.eui_int("chf"), han.eui_int("hht")
     power_on = han.power_on_ch()
+    genuine = han.chf.credentials
     han.chf.credentials = _foreign(han, "chf")
-    outcome = attempt(han, evidence, power_on)
+    connect(han, evidence, power_on)
+    han.chf.credentials = genuine
+    connect(han, evidence, power_on)
 
-    # The HHT must not establish a key with a CH whose certificate it cannot trust: Terminate UNKNOWN_ISSUER.
-    assert ch_answers(han), "the CH never answered the HHT's Initiate, so the HHT's certificate check went untested"
-    sent = [f for f in han.hht().ke_log if f.direction == "tx"]
-    assert len(sent) >= 2 and sent[1].terminate_status == kf.Status.UNKNOWN_ISSUER, \
-        f"the HHT answered {sent[1].command if len(sent) > 1 else 'nothing'}, expected Terminate UNKNOWN_ISSUER"
-    assert not outcome.established
+    # The HHT must not establish a key with a CH whose certificate it cannot trust: Terminate UNKNOWN_ISSUER as its
+    # answer to the CH's Initiate response
+    air = han.air()
+    air.filter(layer="ke", src=chf, dst=hht, command="initiate_ke_response").must_next()
+    terminated(air, hht, chf, kf.Status.UNKNOWN_ISSUER)
+    # Positive control: with the CH's genuine certificate the HHT completes key establishment
+    interpan_established(air, chf, hht)

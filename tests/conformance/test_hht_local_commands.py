@@ -1,29 +1,23 @@
 """Install and Leave: commands the HHT delivers locally to the CH over inter-PAN (BAD 7.2.2.6.2-4).
 
-Topology: the CH (its CHF) is the device under test; the rig's DCC core prepares CCS01 commands for local
-delivery, the emulated HHT carries them over inter-PAN secured with the inter-PAN CBKE key, and returns the
-responses (SRV 8.13). Each check quotes the step it enforces.
+Topology: the CH (its CHF) and the HHT; the rig's DCC core prepares CCS01 commands for local delivery, the HHT
+carries them over inter-PAN secured with the inter-PAN CBKE key and returns the responses (SRV 8.13). Checks
+read the air, the responses through the DCC core and the CS14 alerts the CH raises over its WAN; each quotes the
+step it enforces, and each refusal stands beside its positive control.
 """
 from __future__ import annotations
 
 import pytest
 
-from hht_steps import connect_hht
-from rig.radios.protocol import DeliveryFailed
-
-BASIC_CLUSTER = 0x0000
-READ_ZCL_VERSION = bytes([0x00, 0x01, 0x00, 0x00, 0x00])  # ZCL Read Attributes: ZCLVersion
-
-JOIN_PERIOD = 90
+from han_steps import admitted, cs14_listing, join, key_established, new_key_in_use, not_admitted
+from hht_steps import answers_on_air, connect, deliver, local_ccs01
 
 
-def log_euis(han) -> list[bytes]:
-    return [bytes.fromhex(e["eui"]) for e in han.chf.link.call("devlog.get")["log"]]
-
-
-def local_ccs01(han, role: str, period: int = JOIN_PERIOD):
-    """SRV 8.11 for `role`, flagged for local delivery: the command the HHT will carry."""
-    return han.dcc.local_add_device(han.chf_eui, han.eui(role), han.provisioning.install_code(role), period)
+def prepare(han, evidence, *roles: str) -> None:
+    """CH power-on, the HHT connects; SRV 12.2 for `roles`."""
+    connect(han, evidence, han.power_on_ch())
+    for role in roles:
+        han.prenotify(role)
 
 
 @pytest.mark.scenario(37)
@@ -31,26 +25,29 @@ def local_ccs01(han, role: str, period: int = JOIN_PERIOD):
 @pytest.mark.roles("chf", "hht", "esme")
 @pytest.mark.dut("chf")
 def test_hht_must_add_itself_first(han, evidence):
-    beacon = connect_hht(han, evidence)
-    for role in ("hht", "esme"):
-        han.prenotify(role)
-    hht, chf = han.hht(), han.chf.identity.eui_int
+    prepare(han, evidence, "hht", "esme")
 
     # Actions: the HHT first delivers a device's CCS01, then its own, then (a fresh) device CCS01.
-    early = hht.deliver_locally(chf, beacon, local_ccs01(han, "esme").data)
-    log_after_early = log_euis(han)
-    own = hht.deliver_locally(chf, beacon, local_ccs01(han, "hht").data)
-    later = hht.deliver_locally(chf, beacon, local_ccs01(han, "esme").data)
+    early = deliver(han, local_ccs01(han, "esme"))
+    early_done = han.clock.now()
+    own = deliver(han, local_ccs01(han, "hht"))
+    later = deliver(han, local_ccs01(han, "esme"))
+    han.run_for(1)
 
-    # "HHT sends device CCS01 before its own → refused"
-    assert early is None, "the CH answered a device CCS01 delivered before the HHT had added itself"
-    assert han.eui("esme") not in log_after_early, "the CH added a device before the HHT had added itself"
+    # "HHT sends device CCS01 before its own → refused": no response on the air, the log does not change
+    (_, early_answer), (_, own_answer), (_, later_answer) = answers_on_air(han.air(), han.eui_int("chf"),
+                                                                          han.eui_int("hht"))
+    assert early is None and early_answer is None, \
+        f"the CH answered a device CCS01 delivered before the HHT had added itself (frame #{early_answer.number})"
+    assert not [t for t in cs14_listing(han, "esme") if t <= early_done], \
+        "the CH added a device before the HHT had added itself (a CS14 lists it)"
     # "First command = CCS01 adding the HHT itself ⇒ CHF stores HHT credentials ⇒ CCS01 Response to HHT"
-    assert own is not None, "the CH did not answer the HHT's own CCS01"
+    assert own is not None and own_answer is not None, "the CH did not answer the HHT's own CCS01"
     assert han.dcc.return_local_response(han.eui("hht"), own).ok, "the HHT's CCS01 response reports a failure"
     # "For each device: HHT sends CCS01 ⇒ CHF adds creds ⇒ CCS01 Response"
-    assert later is not None and han.dcc.return_local_response(han.eui("esme"), later).ok
-    assert {han.eui("hht"), han.eui("esme")} <= set(log_euis(han))
+    assert later is not None and later_answer is not None, "the CH did not answer the device CCS01"
+    assert han.dcc.return_local_response(han.eui("esme"), later).ok
+    assert cs14_listing(han, "hht") and cs14_listing(han, "esme"), "no CS14 lists the HHT and the device"
 
 
 @pytest.mark.scenario(40)
@@ -58,48 +55,62 @@ def test_hht_must_add_itself_first(han, evidence):
 @pytest.mark.roles("chf", "hht")
 @pytest.mark.dut("chf")
 def test_replayed_local_command_refused(han, evidence):
-    beacon = connect_hht(han, evidence)
-    han.prenotify("hht")
-    hht, chf = han.hht(), han.chf.identity.eui_int
-    command = local_ccs01(han, "hht").data
+    prepare(han, evidence, "hht")
+    command = local_ccs01(han, "hht")
 
     # Actions: the HHT delivers its CCS01, then the very same bytes again.
-    first = hht.deliver_locally(chf, beacon, command)
-    replay = hht.deliver_locally(chf, beacon, command)
+    first = deliver(han, command)
+    replay = deliver(han, command)
 
-    assert first is not None, "the CH did not answer the HHT's CCS01"
+    (_, first_answer), (_, replay_answer) = answers_on_air(han.air(), han.eui_int("chf"), han.eui_int("hht"))
+    # Positive control: the command itself is accepted and answered
+    assert first is not None and first_answer is not None, "the CH did not answer the HHT's CCS01"
+    assert han.dcc.return_local_response(han.eui("hht"), first).ok
     # "Replay of an already-executed locally delivered command → rejected"
-    assert replay is None, "the CH executed a replayed command (its Originator Counter was not above the last)"
+    assert replay is None and replay_answer is None, \
+        "the CH executed a replayed command (its Originator Counter was not above the last)"
 
 
 @pytest.mark.scenario(41)
 @pytest.mark.clause("BAD 7.2.2.6.3 (e-f)")
-@pytest.mark.roles("chf", "hht", "esme", "gsme")
+@pytest.mark.roles("chf", "hht", "esme", "gsme", "ppmid")
 @pytest.mark.dut("chf", "hht")
-def test_joins_only_inside_the_hht_set_period(han, evidence):
-    beacon = connect_hht(han, evidence)
-    for role in ("hht", "esme", "gsme"):
-        han.prenotify(role)
-    hht, chf = han.hht(), han.chf.identity.eui_int
+@pytest.mark.parametrize("source", [pytest.param("hht", marks=pytest.mark.policy(join_period_source="hht")),
+                                    pytest.param("device", marks=pytest.mark.policy(join_period_source="device"))])
+def test_joins_only_inside_the_hht_set_period(han, evidence, source):
+    """Which period bounds the joins of the devices an HHT adds is read two ways, so it is a bench policy: 'hht'
+    (the BAD as written: the period of the HHT's own CCS01, here 120 s) or 'device' (each device's CCS01: 60 s for
+    the ESME, 600 s for the PPMID). Each case checks a join its reading admits and one it refuses."""
+    prepare(han, evidence, "hht", "esme", "gsme", "ppmid")
+    chf, hht = han.eui_int("chf"), han.eui_int("hht")
 
-    # Actions: the HHT adds itself and joins the HAN; it adds the GSME and the ESME with a 60 s period; the GSME
-    # joins at once, the ESME only after its period has run out.
-    assert hht.deliver_locally(chf, beacon, local_ccs01(han, "hht", period=120).data) is not None
-    hht_join = hht.join(chf)
-    assert hht.deliver_locally(chf, beacon, local_ccs01(han, "gsme", period=60).data) is not None
-    assert hht.deliver_locally(chf, beacon, local_ccs01(han, "esme", period=60).data) is not None
-    inside = han.device("gsme").join(chf, timeout=20)
-    han.run_for(65)
-    outside = han.device("esme").join(chf, timeout=20)
+    # Actions: the HHT adds itself (120 s) and joins the HAN; it adds the GSME and the ESME (60 s) and the PPMID
+    # (600 s). The GSME joins at once; the ESME 65 s after its CCS01; the PPMID after the HHT's 120 s.
+    assert deliver(han, local_ccs01(han, "hht", period=120)) is not None, "the CH did not answer the HHT's CCS01"
+    hht_added = han.clock.now()
+    han.hht().join(chf)
+    han.exchange_data("hht")
+    for role, period in (("gsme", 60), ("esme", 60), ("ppmid", 600)):
+        assert deliver(han, local_ccs01(han, role, period=period)) is not None, f"the CH did not answer the " \
+                                                                                 f"{role}'s CCS01"
+    devices_added = han.clock.now()
+    join(han, "gsme", timeout=20)
+    han.run_for(devices_added + 65 - han.clock.now())
+    join(han, "esme", timeout=20)
+    han.run_for(hht_added + 125 - han.clock.now())
+    join(han, "ppmid", timeout=20)
 
     # "CHF permits joining for the period specified in the HHT's CCS01; HHT joins the HAN like any device (incl.
-    # CBKE)": the new link key protects what the CH sends it afterwards
-    assert hht_join.joined, f"the HHT did not join the HAN: {hht_join.stage}: {hht_join.detail}"
-    try:
-        han.radios["chf"].send_aps(han.provisioning.han("hht").eui_int, BASIC_CLUSTER, READ_ZCL_VERSION)
-    except DeliveryFailed as exc:
-        raise AssertionError(f"the HHT does not take frames secured with its CBKE link key: {exc}") from exc
-    # "Device joins inside the HHT-set permit period"
-    assert inside.joined, f"a device whitelisted by the HHT could not join inside its period: {inside.detail}"
+    # CBKE)": the new link key protects what the two send each other afterwards
+    air = han.air()
+    admitted(air, chf, hht)
+    key_established(air, chf, hht)
+    new_key_in_use(air, chf, hht, han.provisioning.han("hht").link_key)
+    # "Device joins inside the HHT-set permit period" (inside both readings: the positive control)
+    for role in ("gsme",) + (("esme",) if source == "hht" else ("ppmid",)):
+        air.rewind()
+        admitted(air, chf, han.eui_int(role))
+        key_established(air, chf, han.eui_int(role))
     # "… outside it → refused"
-    assert not outside.joined, "a device joined after the Join Time Period its CCS01 set"
+    refused = "ppmid" if source == "hht" else "esme"
+    not_admitted(air.rewind(), chf, han.eui_int(refused))

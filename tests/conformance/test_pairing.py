@@ -16,7 +16,7 @@ from harness.dcc.devices import CS03A1, CS03A2, CS03B, CS03C, status_code
 from harness.dcc.smi import Status
 from harness.errors import InputError
 from harness.gbcs import asn1
-from han_steps import commissioned
+from device_steps import commissioned
 
 GCS62, BACKUP_ALERT = 0x00B2, 0x8071
 OK, NOT_IN_LOG = 0, 1

@@ -31,15 +31,16 @@ def test_next_test_runs_on_the_recovered_board(han):
 '''
 
 
-def run_suite(pytester: pytest.Pytester, bench: str, suite: str) -> tuple[list[dict], pytest.RunResult]:
-    """Run `suite` as a conformance test file on the bench file `bench`: (run.json's tests, pytest's result)."""
+def run_suite(pytester: pytest.Pytester, bench: str, suite: str, *args: str) -> tuple[list[dict], pytest.RunResult]:
+    """Run `suite` as a conformance test file on the bench file `bench` (more pytest `args` if given):
+    (run.json's tests, pytest's result)."""
     pytester.makeini("[pytest]\n")
     (pytester.path / "bench.toml").write_text(bench)
     (pytester.path / "tests" / "conformance").mkdir(parents=True)
     (pytester.path / "tests" / "conformance" / "test_suite.py").write_text(suite)
     results = pytester.path / "out"
     result = pytester.runpytest_subprocess("-p", "harness.pytest_plugin", "--bench", "bench.toml",
-                                           "--results", str(results))
+                                           "--results", str(results), *args)
     return json.loads((results / "run.json").read_text())["tests"], result
 
 

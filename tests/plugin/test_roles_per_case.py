@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from harness.pytest_plugin import _marker_args, not_applicable
+from harness.plugin.markers import marker_args, not_applicable
 from harness.shared import PROJECT_ROOT
 from rig.bench.benchfile import load_bench
 from rig.bench.model import SIM, Emulator, Radio
@@ -23,11 +23,11 @@ def two_boards_on_sim():
 def test_two_board_topology_runs_every_case_its_roles_allow(pytester):
     bench = two_boards_on_sim()
     items, _ = pytester.inline_genitems(str(SUITE), "-p", "harness.pytest_plugin", "-o", f"conformance_paths={SUITE}")
-    runs = {item.nodeid.split("::", 1)[1]: not_applicable(bench, _marker_args(item, "roles"),
-                                                          _marker_args(item, "dut")) is None for item in items}
+    runs = {item.nodeid.split("::", 1)[1]: not_applicable(bench, marker_args(item, "roles"),
+                                                          marker_args(item, "dut")) is None for item in items}
     assert set(bench.roles) == {"chf", "esme"}
     for name, runnable in runs.items():
-        roles = set(_marker_args(next(i for i in items if i.nodeid.endswith("::" + name)), "roles"))
+        roles = set(marker_args(next(i for i in items if i.nodeid.endswith("::" + name)), "roles"))
         assert runnable == (roles <= {"chf", "esme"}), name
     esme_cases = [name for name in runs if name.endswith("[esme]")]
     assert esme_cases and all(runs[name] for name in esme_cases), {n: runs[n] for n in esme_cases}

@@ -132,7 +132,7 @@ def test_summary_table() -> None:
 def test_not_applicable() -> None:
     from types import SimpleNamespace
 
-    from harness.pytest_plugin import not_applicable
+    from harness.plugin.markers import not_applicable
 
     bench = SimpleNamespace(name="lab", roles={"chf": SimpleNamespace(kind="emulator"),
                                                "esme": SimpleNamespace(kind="dut")})

@@ -1,4 +1,4 @@
-"""Certificates (both formats), ECQV reconstruction, the test CA and its deliberately bad certificates."""
+"""Certificates (both formats), ECQV reconstruction, the bench CA and its deliberately bad certificates."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ import pytest
 
 from harness.errors import InputError
 from harness.zse import certificate, ecqv
-from harness.zse.test_ca import FLAWS, TestCA
+from harness.zse.bench_ca import FLAWS, BenchCA
 
 
 @pytest.fixture
@@ -51,20 +51,20 @@ def test_decode_rejects_bad_lengths():
 
 
 @pytest.mark.parametrize("suite", [1, 2])
-def test_test_ca_issues_good_certificates(suite):
-    ca = TestCA(suite, seed="unit")
+def test_bench_ca_issues_good_certificates(suite):
+    ca = BenchCA(suite, seed="unit")
     ident = ca.issue(bytes.fromhex("0011223344556677"))
     cert = certificate.decode(ident.cert_bytes)
     assert cert.subject == bytes.fromhex("0011223344556677") and cert.issuer == ca.issuer
     assert ecqv.reconstruct(cert, ca.public_point) == ident.public_key
     assert ca.curve.mul(ident.private_key, ca.curve.g) == ident.public_key
-    again = TestCA(suite, seed="unit").issue(bytes.fromhex("0011223344556677"))
+    again = BenchCA(suite, seed="unit").issue(bytes.fromhex("0011223344556677"))
     assert again == ident                                            # deterministic from the seed
-    assert TestCA(suite, seed="other").public_key != ca.public_key
+    assert BenchCA(suite, seed="other").public_key != ca.public_key
 
 
-def test_test_ca_flaws():
-    ca = TestCA(2, seed="flaws")
+def test_bench_ca_flaws():
+    ca = BenchCA(2, seed="flaws")
     eui = bytes.fromhex("0011223344556677")
     made = {flaw: certificate.decode(ca.issue(eui, flaw=flaw).cert_bytes) for flaw in FLAWS}
     assert made["wrong_issuer"].issuer != ca.issuer
@@ -81,4 +81,4 @@ def test_test_ca_flaws():
         ecqv.reconstruct(made["bad_point"], ca.public_point)
     assert err.value.field == "reconstruction"
     with pytest.raises(ValueError):
-        TestCA(1).issue(eui, flaw="expired")
+        BenchCA(1).issue(eui, flaw="expired")

@@ -11,7 +11,7 @@ from harness.zse import ke_frames as kf
 from harness.zse.ke import Config, Credentials, Initiator, Responder
 from harness.zse.ke_frames import Status
 from harness.zse.suites import SUITE1, SUITE2, negotiate
-from harness.zse.test_ca import TEST_ISSUER, TestCA
+from harness.zse.bench_ca import BENCH_ISSUER, BenchCA
 
 EUI_U = bytes.fromhex("0A0B0C0D0E0F1012")
 EUI_V = bytes.fromhex("0A0B0C0D0E0F1011")
@@ -83,7 +83,7 @@ def test_annex_exchange_through_state_machines(vectors):
 
 def _pair(suite: int, *, flaw_u=None, flaw_v=None, config_u=None, config_v=None, ca_v=None, suites_v=None,
           partner_suites=None):
-    ca = TestCA(suite, seed=b"ke tests")
+    ca = BenchCA(suite, seed=b"ke tests")
     ident_u = ca.issue(EUI_U, flaw=flaw_u)
     ident_v = (ca_v or ca).issue(EUI_V, flaw=flaw_v)
     ini = Initiator(EUI_U, EUI_V, [Credentials(suite, ident_u.cert_bytes, ident_u.private_key, ca.public_key)],
@@ -131,21 +131,21 @@ def test_responder_rejects_bad_initiator_certificate(flaw, status):
                                          ("wrong_subject", Status.INVALID_CERTIFICATE),
                                          ("bad_point", Status.INVALID_CERTIFICATE)])
 def test_initiator_rejects_bad_responder_certificate(flaw, status):
-    ini, rsp = _pair(1, flaw_v=flaw, config_v=Config(trusted_issuers=(TEST_ISSUER,)))
+    ini, rsp = _pair(1, flaw_v=flaw, config_v=Config(trusted_issuers=(BENCH_ISSUER,)))
     log = run(ini, rsp)
     _assert_failed(ini, rsp, log, status, sender="initiator")
 
 
 def test_unknown_ca_is_unknown_issuer():
-    ini, rsp = _pair(1, ca_v=TestCA(1, seed=b"rogue", issuer=b"ROGUECA!"),
-                     config_v=Config(trusted_issuers=(TEST_ISSUER,)))
+    ini, rsp = _pair(1, ca_v=BenchCA(1, seed=b"rogue", issuer=b"ROGUECA!"),
+                     config_v=Config(trusted_issuers=(BENCH_ISSUER,)))
     _assert_failed(ini, rsp, run(ini, rsp), Status.UNKNOWN_ISSUER, sender="initiator")
 
 
 def test_extra_trusted_issuer_is_accepted_but_key_must_still_verify():
-    rogue = TestCA(1, seed=b"rogue", issuer=b"ROGUECA!")
+    rogue = BenchCA(1, seed=b"rogue", issuer=b"ROGUECA!")
     ini, rsp = _pair(1, ca_v=rogue, config_u=Config(trusted_issuers=(b"ROGUECA!",)),
-                     config_v=Config(trusted_issuers=(TEST_ISSUER,)))
+                     config_v=Config(trusted_issuers=(BENCH_ISSUER,)))
     log = run(ini, rsp)   # issuer trusted, but reconstructed with our CA key: the MACs cannot match
     _assert_failed(ini, rsp, log, Status.BAD_KEY_CONFIRM)
 
@@ -285,7 +285,7 @@ def test_certificate_field_lengths_checked():
 def test_ke_server_one_session_at_a_time():
     from harness.zse.ke_server import KeServer
 
-    ca = TestCA(1, seed=b"server")
+    ca = BenchCA(1, seed=b"server")
     ident_v = ca.issue(EUI_V)
     server = KeServer(EUI_V, [Credentials(1, ident_v.cert_bytes, ident_v.private_key, ca.public_key)],
                       busy_wait_time=45)

@@ -9,9 +9,9 @@ from harness.zse import certificate, ecqv
 from harness.zse import frame_security as fs
 from harness.zse import ke_frames as kf
 from harness.zse.ke import Credentials, Initiator, Responder
-from harness.zse.test_ca import TestCA
+from harness.zse.bench_ca import BenchCA
 
-CA = TestCA(1, seed=b"fuzz")
+CA = BenchCA(1, seed=b"fuzz")
 EUI_U, EUI_V = bytes(range(1, 9)), bytes(range(11, 19))
 ID_U, ID_V = CA.issue(EUI_U), CA.issue(EUI_V)
 
@@ -49,7 +49,7 @@ def test_ke_frame_decode(raw):
         assert kf.decode(frame.encode()) == frame
 
 
-CA2 = TestCA(2, seed=b"fuzz")
+CA2 = BenchCA(2, seed=b"fuzz")
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,4 +1,5 @@
-"""A rig test CA that issues ECQV implicit certificates, deterministically from a seed, including bad ones.
+"""The bench CA: the rig's own certificate authority for its emulated devices. It issues ECQV implicit
+certificates deterministically from a seed, including deliberately bad ones (for the refusal tests).
 
 Issuance (SEC 4, CA-generated key pair): k random, P = k·G, cert = tbs || P, e = MMO(cert),
 device private key d = e·k + d_CA mod n; then ECQV gives d·G = e·P + Q_CA.
@@ -14,8 +15,8 @@ from harness.zse.curves import Point
 from harness.zse.ecqv import cert_hash
 from harness.zse.suites import suite as get_suite
 
-TEST_ISSUER = b"RIGTSTCA"
-# Deliberate flaws `TestCA.issue` can build in.
+BENCH_ISSUER = b"RIGTSTCA"
+# Deliberate flaws `BenchCA.issue` can build in.
 FLAWS = ("wrong_issuer", "wrong_subject", "expired", "wrong_key_usage", "bad_point", "wrong_type", "wrong_curve",
          "wrong_hash")
 
@@ -33,12 +34,10 @@ class Identity:
         return self.certificate.encode()
 
 
-class TestCA:
+class BenchCA:
     """Certificate authority for suite 1 or 2 with a key derived from `seed`."""
 
-    __test__ = False  # not a pytest test class
-
-    def __init__(self, suite: int, seed: bytes | str = b"rig test CA", issuer: bytes = TEST_ISSUER):
+    def __init__(self, suite: int, seed: bytes | str = b"rig test CA", issuer: bytes = BENCH_ISSUER):
         self.suite = get_suite(suite)
         self.curve = self.suite.curve
         self.issuer = bytes(issuer)
