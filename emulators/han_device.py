@@ -69,6 +69,11 @@ class HanDeviceEmulator(InitiatorNode):
                 self.tunnel.others.append(self._ota.on_message)
         return self._ota
 
+    def apply_load(self, watts: int) -> None:
+        """Bench action: the consumer's load on the meter's supply (gas flow as power on a GSME); on a real meter a
+        load bank or the operator applies it."""
+        self.link.call("stim.load", watts=watts)
+
     def join(self, chf_eui: int, *, link_key: bytes | None = None, timeout: float = 30.0) -> JoinOutcome:
         """Join the HAN of the CH `chf_eui` and run CBKE with its trust centre."""
         self.stop_carriage()  # joining reads the radio's queue: the old tunnel stops listening

@@ -15,55 +15,54 @@ from emulators.provision import SUPPLIER
 from harness.dcc import prepayment as pp
 from harness.dcc.devices import LOCAL_TOP_UP_ALERT
 from harness.gbcs.utrn import ValueClass, generate, utrn_secret
-from han_steps import commission, install, per_device
+from device_steps import commission, install
 
 CARRIAGE = 120.0  # seconds for what the meter sends unasked to reach the DCC (a GSME sends when it wakes)
 
 
 class MeterUi:
-    """The meter's human interface (keypad, buttons, display, supply state) as the consumer uses it.
+    """The meter's human interface (keypad with its buttons, display, supply state) as the consumer uses it, through
+    the role's UI adapter (`harness.ui`): the board's keypad on an emulator, the engineer at the bench on a real
+    meter. The meter's buttons are its keypad keys "A" (emergency credit) and "B" (enable supply)."""
 
-    There is no UI adapter in harness/ yet: this is the suite's one place that reaches the meter's interface, through
-    the board link methods the meter publishes for it (keypad.press, ui.press, ui.supply_state; see
-    firmware/roles/supply.py). A real meter needs an operator (or a UI robot) in their place.
-    """
+    BUTTONS = {"emergency": "A", "enable": "B"}
 
-    def __init__(self, link, evidence):
-        self.link = link
+    def __init__(self, ui, evidence):
+        self.ui = ui
         self.evidence = evidence
 
     def enter(self, text: str) -> str:
         """Type `text` then '#' on the keypad; what the display shows afterwards."""
-        display = self.link.call("keypad.press", keys=text + "#")["display"]
+        self.ui.press(text + "#")
+        display = self.ui.display()
         self.evidence.append("prepayment.txt", f"keypad {text}# -> {display}")
         return display
 
     def display(self) -> str:
         """The idle screen (with the balance): '*' clears any entry or message first."""
-        return self.link.call("keypad.press", keys="*")["display"]
+        self.ui.press("*")
+        return self.ui.display()
 
     def press(self, button: str) -> str:
         """Press the meter's `button` ("enable" or "emergency"); what the display shows afterwards."""
-        display = self.link.call("ui.press", button=button)["display"]
+        self.ui.press(self.BUTTONS[button])
+        display = self.ui.display()
         self.evidence.append("prepayment.txt", f"button {button} -> {display}")
         return display
 
     def supply_on(self) -> bool:
-        """Whether the meter shows its supply enabled."""
-        state = self.link.call("ui.supply_state")
-        self.evidence.append("prepayment.txt", f"supply state {state}")
-        return bool(state["on"])
+        """Whether the meter's supply is on (relay closed, valve open)."""
+        return self.ui.supply()
 
 
 class Meter:
     """The commissioned meter under test as the supplier (through the DCC) and the consumer see it."""
 
-    def __init__(self, han, bench, role: str, evidence):
+    def __init__(self, han, ui, role: str, evidence):
         self.han = han
         self.role = role
         self.eui = han.eui(role)
-        self.ui = MeterUi(bench.link(role), evidence)
-        self.stimulus = bench.link(role)  # physical stimuli the bench applies (the consumer's load)
+        self.ui = MeterUi(ui, evidence)
         self.evidence = evidence
         self.z = utrn_secret(han.provisioning.keystore, SUPPLIER, self.eui)
 
@@ -78,9 +77,10 @@ class Meter:
         return sent
 
 
-@pytest.fixture(params=per_device("esme", "gsme"))
-def meter(request, han, bench, evidence):
-    return Meter(han, bench, request.param, evidence)
+@pytest.fixture(params=[pytest.param(d, marks=[pytest.mark.roles("chf", d), pytest.mark.dut(d), pytest.mark.ui(d)])
+                        for d in ("esme", "gsme")])
+def meter(request, han, ui, evidence):
+    return Meter(han, ui(request.param), request.param, evidence)
 
 
 def commissioned(meter: Meter) -> Meter:
@@ -177,7 +177,7 @@ def test_credit_runs_out_then_top_up_arms_and_the_consumer_enables(meter):
     han = meter.han
     assert accepted(meter.remote(lambda counter: meter.utrn(counter, 1))), "precondition: £1 top-up refused"
     # Action: the consumer uses 100 kW for six minutes (the bench's load on the meter), more than £1 of energy
-    meter.stimulus.call("stim.load", watts=100_000)
+    han.device(meter.role).apply_load(100_000)
     han.run_for(360)
     han.run_for(CARRIAGE)
 
