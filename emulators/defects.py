@@ -27,4 +27,9 @@ METER = {
     "utrn_ignore_limits": "credits above the maximum per top-up and beyond the maximum meter balance",
     "utrn_skip_check_digit": "accepts a UTRN whose check digit is wrong",
     "utrn_value_class_ignored": "credits a UTRN's value in pennies whatever its value class says",
+    "remote_utrn_no_replay_check": "credits a UTRN arriving by SRV 2.2 (CS01a/b) whose counter it has already "
+                                   "accepted from the keypad",
+    "no_local_top_up_response": "does not answer a UTRN applied on its keypad with the CS01a/b response",
+    "no_credit_added_alert": "raises no 0x810E Credit Added Locally alert for a UTRN applied on its keypad",
+    "supply_enabled_without_consumer": "enables an armed supply itself instead of waiting for the consumer",
 }

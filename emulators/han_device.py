@@ -80,6 +80,16 @@ class HanDeviceEmulator(InitiatorNode):
         self._ota.own_radio = False
         self.tunnel.others.append(self._ota.on_message)
 
+    def apply_load(self, watts: int) -> None:
+        """Bench action: the consumer's load on the meter's supply (gas flow as power on a GSME); on a real meter a
+        load bank or the operator applies it."""
+        self.link.call("stim.load", watts=watts)
+
+    def download_firmware(self, chf_eui: int, *, timeout: float = 1800.0) -> None:
+        """The meter fetches the image its CH offers over the ZCL OTA cluster (a real meter does so on its own when
+        notified); what the download shows is judged from the DCC (the receipt alert) and the air."""
+        self.ota().run(chf_eui, timeout=timeout)
+
     def join(self, chf_eui: int, *, link_key: bytes | None = None, timeout: float = 30.0) -> JoinOutcome:
         """Join the HAN of the CH `chf_eui` and run CBKE with its trust centre."""
         self.stop_carriage()  # joining reads the radio's queue: the old tunnel stops listening

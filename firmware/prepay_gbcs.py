@@ -17,8 +17,14 @@
 #           Response (0x0B): command 0x00 | status 0x00 success, 0xC0 refused.
 # [I] The command counter of CS01a/CS01b must be the UTRN's counter (gbcs.md 3.2); a UTRN whose counter differs is
 # refused like any other bad UTRN. PCS01/PCS02 come from a PPMID, processed only when it is in the meter's log.
-from firmware import credit
-from firmware.gbcs import dlms, gbz
+#
+# What a meter sends unasked (BAD 7.3.2.5.5): a UTRN applied locally (keypad or PPMID) is answered to its supplier
+# with the CS01a/CS01b response it would give the DCC, under the UTRN's counter, whatever the outcome; device
+# alerts go to the supplier as Generic Alerts, RTDS layouts: DLMS data-notification {long-unsigned alert code,
+# octet-string date-time} (GNCA-DLMS 810E), GBZ alert header with no component (GNCA-ZigBee 810E).
+# [I] 0x8Fxx alerts go as Generic Critical Alerts (signed), the others as Generic Non-Critical Alerts (MAC'd).
+from firmware import cosem, credit
+from firmware.gbcs import dlms, frame, gbz
 from firmware.gbcs.errors import ParseError
 from firmware.roles.gbcs_role import Refused
 from firmware.roles.prepay import zse_result
@@ -45,6 +51,10 @@ SELECT_EC = 0x00
 DEFAULT_RESPONSE = 0x0B
 STATUS_REFUSED = 0xC0
 MILLI = 1000
+GENERIC_CRITICAL_ALERT = 0x1000
+GENERIC_NON_CRITICAL_ALERT = 0x1001
+ORIGIN_METER = 0x01
+ZCL_EPOCH_S = 946684800  # 2000-01-01T00:00:00Z, the origin of GBZ alert timestamps
 
 
 def handlers(role):
@@ -87,6 +97,13 @@ def _action(req, expected, field):
 def _dlms_result(msg, ok):
     return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)],
                                       [(dlms.ACTION, 0 if ok else 1)])
+
+
+def _top_up_response(role, seq, result, origin):
+    """GBZ Consumer Top Up Response content for a top-up result."""
+    body = (bytes([zse_result(result["reason"])]) + _i32(result.get("amount", 0) * MILLI) + bytes([origin])
+            + _i32(role.account.combined() * MILLI))
+    return gbz.build(gbz.Gbz([gbz.Component(PREPAYMENT_CLUSTER, 0x09, seq, TOP_UP_RESPONSE, body)]))
 
 
 def cs01a(role, msg):
@@ -147,10 +164,7 @@ def gbz_top_up(role, msg):
     p = bytes(comp.payload)
     if len(p) < 2 or p[1] != len(p) - 2:
         raise ParseError("top up code length", "gbz_top_up", 0)
-    result = _top_up(role, msg, p[2:].decode())
-    body = (bytes([zse_result(result["reason"])]) + _i32(result.get("amount", 0) * MILLI) + bytes([p[0]])
-            + _i32(role.account.combined() * MILLI))
-    return gbz.build(gbz.Gbz([gbz.Component(PREPAYMENT_CLUSTER, 0x09, comp.seq, TOP_UP_RESPONSE, body)]))
+    return _top_up_response(role, comp.seq, _top_up(role, msg, p[2:].decode()), p[0])
 
 
 def gbz_select_ec(role, msg):
@@ -166,3 +180,45 @@ def gbz_select_ec(role, msg):
             status = STATUS_REFUSED
     return gbz.build(gbz.Gbz([gbz.Component(PREPAYMENT_CLUSTER, 0x08, comp.seq, DEFAULT_RESPONSE,
                                             bytes([SELECT_EC, status]))]))
+
+
+# ---------------------------------------------------------------------- what the meter sends unasked
+class _Origin:
+    """The command a local top-up is answered as: its supplier's CS01a/CS01b under the UTRN's counter."""
+
+    def __init__(self, supplier, counter, code):
+        self.originator = supplier
+        self.counter = counter.to_bytes(8, "big")
+        self.other_info = frame.build_other_info(code)
+        self.supp_cert = None
+
+
+def send_local_top_up_response(role, supplier, result):
+    """Send the CS01a/CS01b response of a UTRN applied locally (nothing when the UTRN gave no counter)."""
+    counter = result.get("counter")
+    if counter is None:
+        return None
+    origin = _Origin(supplier, counter, CS01B if role.name == "gsme" else CS01A)
+    if role.name == "gsme":
+        content = _top_up_response(role, 0, result, ORIGIN_METER if result["source"] == "keypad" else 0x02)
+    else:
+        content = _dlms_result(origin, result["accepted"])
+    data = role.gbcs.build_response(origin, content)
+    role.uplink({"hex": _hex(data), "code": CS01B if role.name == "gsme" else CS01A})
+    return data
+
+
+def alert_content(role, code, now_ms, counter):
+    """A Generic Alert's content for device alert `code` at `now_ms` (DLMS on an ESME, GBZ on a GSME)."""
+    if role.name == "gsme":
+        return gbz.build(gbz.Gbz([], alert_code=code, timestamp=now_ms // 1000 - ZCL_EPOCH_S))
+    body = (dlms.STRUCTURE, [(0x12, code), (dlms.OCTET_STRING, cosem.date_time(now_ms))])
+    return dlms.build_data_notification(dlms.invoke_id(counter), body)
+
+
+def send_device_alert(role, supplier, code):
+    """Device alert `code` to `supplier` as a Generic (Critical) Alert."""
+    critical = code >> 8 == 0x8F
+    content = alert_content(role, code, role.hal.clock.now_ms(), role.gbcs.alert_counter + 1)
+    return role.send_alert(supplier, GENERIC_CRITICAL_ALERT if critical else GENERIC_NON_CRITICAL_ALERT, content,
+                           critical)

@@ -43,6 +43,7 @@ LOCAL, UTRN = "test_hht_local_commands.py", "test_utrn_keypad.py"
 COMMISSION, CRITICAL = "test_commissioning.py", "test_critical_commands.py"
 CARRIAGE, PAIRING = "test_han_carriage.py", "test_pairing.py"
 OTA = "test_ota.py"
+PREPAY = "test_prepayment_and_supply.py"
 # Each device's own GBCS checks (firmware/roles/device_gbcs.py), played by the ESME, GSME and PPMID boards.
 DEVICE_GBCS = {
     "skip_krp_check": (f"{CRITICAL}::test_critical_command_without_a_valid_signature_is_refused",),
@@ -51,11 +52,17 @@ DEVICE_GBCS = {
     "unsigned_response": (CRITICAL, COMMISSION, PAIRING),
 }
 METER_UTRN = {
-    "utrn_no_replay_check": f"{UTRN}::test_same_utrn_twice_is_rejected",
-    "utrn_accept_bad_mac": f"{UTRN}::test_utrn_with_another_suppliers_key_is_rejected",
-    "utrn_ignore_limits": f"{UTRN}::test_utrn_beyond_the_credit_limits_is_rejected",
-    "utrn_skip_check_digit": f"{UTRN}::test_wrong_check_digit_is_rejected",
-    "utrn_value_class_ignored": f"{UTRN}::test_keypad_utrn_adds_credit",
+    "utrn_no_replay_check": (f"{UTRN}::test_same_utrn_twice_is_rejected",
+                             f"{PREPAY}::test_remote_utrn_typed_again_is_refused"),
+    "utrn_accept_bad_mac": (f"{UTRN}::test_utrn_with_another_suppliers_key_is_rejected",),
+    "utrn_ignore_limits": (f"{UTRN}::test_utrn_beyond_the_credit_limits_is_rejected",),
+    "utrn_skip_check_digit": (f"{UTRN}::test_wrong_check_digit_is_rejected",),
+    "utrn_value_class_ignored": (f"{UTRN}::test_keypad_utrn_adds_credit", f"{PREPAY}::test_remote_top_up_credits_once"),
+    "remote_utrn_no_replay_check": (f"{PREPAY}::test_utrn_typed_first_is_refused_by_srv_2_2",),
+    "no_local_top_up_response": (f"{PREPAY}::test_keypad_top_up_is_reported_to_the_supplier",),
+    "no_credit_added_alert": (f"{PREPAY}::test_keypad_top_up_is_reported_to_the_supplier",),
+    "supply_enabled_without_consumer": (
+        f"{PREPAY}::test_credit_runs_out_then_top_up_arms_and_the_consumer_enables",),
 }
 # The tests (suite module or module::function, all its parameters) that check the rule each defect breaks.
 AFFECTS: dict[str, tuple[str, ...]] = {
@@ -82,7 +89,7 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     **{f"{role}:accept_foreign_ca": (f"{JOIN}::test_device_refuses_foreign_chf_certificate",)
        for role in ("esme", "gsme", "ppmid")},
     **{f"{role}:keep_preconfigured_key": (f"{JOIN}::test_full_join",) for role in ("esme", "gsme", "ppmid")},
-    **{f"{role}:{name}": (test,) for role in ("esme", "gsme") for name, test in METER_UTRN.items()},
+    **{f"{role}:{name}": tests for role in ("esme", "gsme") for name, tests in METER_UTRN.items()},
     **{f"{role}:{name}": tests for role in ("esme", "gsme", "ppmid") for name, tests in DEVICE_GBCS.items()},
     "chf:no_join_cs14": (f"{JOIN}::test_full_join",
                          f"{COMMISSION}::test_rejoin_does_not_downgrade_a_commissioned_device"),

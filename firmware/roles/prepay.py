@@ -6,13 +6,14 @@
 # digits typed before it are the Privacy PIN), "B" enables an armed supply.
 # Configuration (/config.json): "utrn": supplier (EUI hex), supplier_pp (its prepayment KA public key, hex),
 # max_topup and credit_limit (pennies); "prepayment": factory values of the credit state (firmware.credit);
-# "price_p_per_kwh": the flat price standing in for the tariff; "han_devices": EUIs (hex) of the HAN devices in
-# this meter's device log allowed to top up and select EC [I: until the join commands keep that log on the board].
+# "price_p_per_kwh": the flat price standing in for the tariff.
 # Board link: credit.get (what the display shows); zse.top_up {"from", "utrn"} and zse.select_ec {"from"}, which
-# the host half calls for a PPMID's ZSE Consumer Top Up / Select Available Emergency Credit (or PCS01/PCS02 on a
-# GSME); a sender not in the device log gets {"processed": false} and nothing else happens.
-# GBCS handlers (SRV 2.2, 2.5, 1.6, 2.1, 2.3, 1.5, 3.5) call remote_top_up, remote_ec, set_payment_mode,
-# configure_prepayment, set_debt, adjust_balance, reset_balance, set_privacy_pin.
+# the host half calls for a PPMID's ZSE Consumer Top Up / Select Available Emergency Credit; a sender not in the
+# meter's device log (CS03 joins) gets {"processed": false} and nothing else happens.
+# GBCS (firmware.prepay_gbcs): CS01a/CS01b, ECS09/GCS06, ECS42/ECS43, PCS01/PCS02 are handled; a local top-up is
+# answered to the supplier with the CS01a/CS01b response, and device alerts go as Generic Alerts. Further
+# handlers (SRV 1.6, 2.1, 2.3, 1.5, 3.5) would call set_payment_mode, configure_prepayment, set_debt,
+# adjust_balance, reset_balance, set_privacy_pin.
 # The balance, debt, thresholds and the UTRN counter cache persist on flash.
 import binascii
 
@@ -37,6 +38,16 @@ def pounds(pennies):
     sign = "-" if pennies < 0 else ""
     pennies = abs(pennies)
     return "%s%d.%02d" % (sign, pennies // 100, pennies % 100)
+
+
+def counter_of(meter, entry):
+    """The full counter of a UTRN (None when it does not decode)."""
+    from firmware.utrn import UtrnRejected, decode
+
+    try:
+        return meter.counter_of(decode(entry))
+    except UtrnRejected:
+        return None
 
 
 def zse_result(reason):
@@ -77,6 +88,28 @@ class PrepayMeter(SupplyRole):
         out = SupplyRole.methods(self)
         out.update({"credit.get": self.credit_get, "zse.top_up": self.zse_top_up, "zse.select_ec": self.zse_select_ec})
         return out
+
+    def handlers(self):
+        from firmware import prepay_gbcs  # loaded on the first command: a board's heap is small
+
+        out = SupplyRole.handlers(self)
+        out.update(prepay_gbcs.handlers(self))
+        return out
+
+    def supplier(self):
+        """The supplier's EUI (bytes) when this meter can talk GBCS to it (its KA key is known), else None."""
+        cfg = self.hal.config.get("utrn")
+        if self.gbcs is None or not isinstance(cfg, dict):
+            return None
+        eui = binascii.unhexlify(cfg["supplier"])
+        party = self.gbcs.parties.get(eui)
+        return eui if party is not None and party.ka is not None else None
+
+    def send_device_alert(self, code):
+        if self.supplier() is not None:
+            from firmware import prepay_gbcs
+
+            prepay_gbcs.send_device_alert(self, self.supplier(), code)
 
     def credit_get(self, params):
         return self.account.snapshot()
@@ -176,9 +209,8 @@ class PrepayMeter(SupplyRole):
 
     # ------------------------------------------------------------------ the HAN (a PPMID)
     def han_allowed(self, eui):
-        if self.defect("han_device_log_unchecked"):
-            return True
-        return eui.upper() in [e.upper() for e in (self.hal.config.get("han_devices") or ())]
+        """`eui` (hex) is in this meter's device log."""
+        return self.defect("han_device_log_unchecked") or self.find(eui.upper()) is not None
 
     def zse_top_up(self, params):
         sender = param(params, "from", str)
@@ -225,15 +257,29 @@ class PrepayMeter(SupplyRole):
             tok = meter.accept(entry, self.account.s["balance"], check_mac=not self.defect("utrn_accept_bad_mac"))
         except UtrnRejected as e:
             self.hal.display.show("UTRN REJECTED " + e.reason)
-            result = {"accepted": False, "reason": e.reason, "source": source}
-            self.hal.emit("topup", result)
-            return result
+            result = {"accepted": False, "reason": e.reason, "source": source, "counter": counter_of(meter, entry)}
+            return self.top_up_done(result)
         amount = tok.value if self.defect("utrn_value_class_ignored") else tok.pennies()
         self.state["utrn_cache"] = meter.cache
         self.state["utrn_last"] = meter.last_counter
-        self.credit_apply(lambda: self.account.top_up(amount, self.now(), local=source != "remote")[2])
+        local = source != "remote"
+        self.credit_apply(lambda: self.top_up_alerts(self.account.top_up(amount, self.now(), local=local)[2]))
         self.hal.display.show("CREDIT +%s BAL %s" % (pounds(amount), pounds(self.account.s["balance"])))
         result = {"accepted": True, "reason": None, "amount": amount, "balance": self.account.s["balance"],
                   "counter": tok.counter, "source": source}
+        return self.top_up_done(result)
+
+    def top_up_alerts(self, alerts):
+        if self.defect("no_credit_added_alert"):
+            return [a for a in alerts if a != credit.CREDIT_ADDED_LOCALLY]
+        return alerts
+
+    def top_up_done(self, result):
+        """A `topup` event; a local top-up is also answered to the supplier (CS01a/CS01b response)."""
         self.hal.emit("topup", result)
+        if result["source"] != "remote" and self.supplier() is not None \
+                and not self.defect("no_local_top_up_response"):
+            from firmware import prepay_gbcs
+
+            prepay_gbcs.send_local_top_up_response(self, self.supplier(), result)
         return result

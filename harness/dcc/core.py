@@ -170,8 +170,10 @@ class DccCore:
 
     def receive_unsolicited(self, data: bytes, codes: Iterable[int]) -> Received | None:
         """A response no command is outstanding for, whose message code is in `codes` (a top-up entered on the
-        meter answers with a CS01a/b response): verified like an alert (signature or MAC, counter above the last
-        from that device). None when it is not such a response; Rejected when it fails verification."""
+        meter answers with a CS01a/b response): verified like an alert (signature or MAC). Its counter is the
+        UTRN's (the supplier's series, not the device's alert series), so it is checked only against the same
+        response seen before, never against alert counters. None when it is not such a response; Rejected when it
+        fails verification."""
         try:
             message = Message.decode(data)
         except InputError:
@@ -180,7 +182,13 @@ class DccCore:
         recipient = self.parties.get(header.recipient)
         if header.cra != CRA_RESPONSE or header.message_code not in set(codes) or recipient is None:
             return None
-        return self._alert(message, recipient)
+        key = (header.counter, header.originator, recipient.eui)
+        self._verify_origin(message, recipient)
+        if key in self._answered:
+            raise Rejected(Reason.REPLAYED_COUNTER, f"response under counter {header.counter:016X} was already "
+                           "received", field="transaction_id.counter")
+        self._answered.add(key)
+        return Received(message)
 
     def _response(self, message: Message, recipient: RemoteParty) -> Received:
         header = message.grouping
@@ -220,16 +228,20 @@ class DccCore:
 
     def _alert(self, message: Message, recipient: RemoteParty) -> Received:
         header = message.grouping
-        if header.signature:
+        self._verify_origin(message, recipient)
+        if not self.counters.accept(header.originator, header.counter):
+            raise Rejected(Reason.REPLAYED_COUNTER, f"alert counter {header.counter:016X} is not above the last one "
+                           f"from {header.originator.hex().upper()}", field="transaction_id.counter")
+        return Received(message)
+
+    def _verify_origin(self, message: Message, recipient: RemoteParty) -> None:
+        """The device's signature or MAC on a message it sent unasked."""
+        if message.grouping.signature:
             self._check_signature(message)
         elif message.mac is None:
             raise Rejected(Reason.BAD_SIGNATURE, "alert is neither signed nor MAC'd", field="signature")
         if message.mac is not None:
             self._check_mac(message, recipient)
-        if not self.counters.accept(header.originator, header.counter):
-            raise Rejected(Reason.REPLAYED_COUNTER, f"alert counter {header.counter:016X} is not above the last one "
-                           f"from {header.originator.hex().upper()}", field="transaction_id.counter")
-        return Received(message)
 
     def _check_signature(self, message: Message) -> None:
         header = message.grouping

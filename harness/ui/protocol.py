@@ -1,6 +1,6 @@
 """The UI adapter interface: what a test may do with a device's human interface, and nothing more.
 
-`press(keys)` types on the keypad (digits, '*' clears, '#' submits), `display()` is the text the display shows
+`press(keys)` types on the keypad (digits, '*' clears, '#' submits, the buttons A-D), `display()` is the text the display shows
 now, `supply()` is whether the supply relay (ESME) or valve (GSME) is closed/open, i.e. the supply is on.
 Implementations: `harness.ui.board.BoardUi` (an emulated board, over its board link) and
 `harness.ui.operator.OperatorUi` (a real device: the rig asks the engineer at the bench), side by side; a vendor
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 ENTRY_POINT_GROUP = "gb_han_rig.ui"
-KEYS = "0123456789*#"
+KEYS = "0123456789*#ABCD"  # a GB meter's keypad: digits, * clears, # submits, buttons A-D
 
 
 @runtime_checkable

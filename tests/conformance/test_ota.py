@@ -56,7 +56,7 @@ class Firmware:
         before = len(self.han.devices.alerts)
         response = self.services.update_firmware(SUPPLIER, image, 0x200, [self.eui])
         assert response.ok, f"precondition: SRV 11.1 refused: {response.detail} {response.failed}"
-        self.han.device("esme").ota().run(self.han.chf.identity.eui_int, timeout=1800)
+        self.han.device("esme").download_firmware(self.han.eui_int("chf"), timeout=1800)
         self.han.run_for(10)
         return [a for a in self.han.devices.alerts[before:] if a.header.message_code == FDRA]
 

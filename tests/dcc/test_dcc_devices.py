@@ -67,6 +67,16 @@ def test_an_unsolicited_local_top_up_response_becomes_a_dcc_alert(bench_core, be
     assert len(smi.alerts_for(ESME)) == 1
 
 
+def test_a_local_top_up_response_does_not_move_the_devices_alert_counter(bench_core, bench_keys):
+    # The CS01 response carries the UTRN's counter (2^32 and up), not one of the meter's alert series: an alert
+    # the meter sends afterwards under its own (lower) alert counter is still accepted.
+    devices, _ = services(bench_core)
+    devices.on_message(local_top_up_response(bench_keys, 3 << 32))
+    devices.on_message(Device(bench_keys, ESME).alert(0x10, SUPPLIER, critical=False))
+    assert len(devices.unsolicited) == 1 and not devices.rejected
+    assert [a.header.counter for a in devices.alerts] == [0x10]
+
+
 def test_commission_device_is_refused_before_any_command_when_the_chf_is_not_commissioned(bench_core):
     smi = Smi()
     smi.prenotify(CHF, "chf", 0)

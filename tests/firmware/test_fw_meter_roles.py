@@ -29,7 +29,7 @@ def keys():
                        "ds_private": "11" * 32, "acb": "90B3D51F30000002", "parties": {}},
               "utrn": {"supplier": binascii.hexlify(SUPPLIER).decode(), "supplier_pp": binascii.hexlify(s_pub).decode(),
                        "max_topup": 50000, "credit_limit": 100000},
-              "han_devices": [PPMID], "price_p_per_kwh": 100,
+              "price_p_per_kwh": 100,
               "prepayment": {"low_credit_threshold": 300, "ec_threshold": 100, "ec_limit": 500}}
     return config, z
 
@@ -42,6 +42,7 @@ def meter(root, role="esme", **extra):
     hal = Hal(emit, root, config)
     hal.clock.set(T0)
     m = roles.load(role, hal)
+    m.state["devlog"].append({"eui": PPMID, "type": 5})  # as a CS03 join leaves it
     m.on_time(T0)
     del events[:]  # a fresh meter below its low-credit threshold has just said so
     return m, events

@@ -114,7 +114,8 @@ def utrn_for(keystore: Path, eui: str, counter10: int, pennies: int) -> str:
 
 
 def test_pcs01_from_the_ppmid_in_the_log_answers_like_the_rtds(rtds, tmp_path):
-    m, events = meter(tmp_path, rtds.keystore, "gsme", GSME, han_devices=[PPMID])
+    m, events = meter(tmp_path, rtds.keystore, "gsme", GSME)
+    m.state["devlog"].append({"eui": PPMID, "type": 5})  # as a CS03C join leaves it
     m.adjust_balance(2500)
     command = rtds("PCS01_NA_SUCCESS_COMMAND")
     # The RTDS UTRN (counter 0, 2025 pennies) verifies under no supplier key in the keystore: the same UTRN fields
@@ -126,7 +127,8 @@ def test_pcs01_from_the_ppmid_in_the_log_answers_like_the_rtds(rtds, tmp_path):
 
 
 def test_pcs01_from_a_ppmid_not_in_the_log_is_not_processed_at_all(rtds, tmp_path):
-    m, events = meter(tmp_path, rtds.keystore, "gsme", GSME, han_devices=["00DB1234567890FF"])
+    m, events = meter(tmp_path, rtds.keystore, "gsme", GSME)
+    m.state["devlog"].append({"eui": "00DB1234567890FF", "type": 5})
     with pytest.raises(Refused) as e:
         answer(m, rtds("PCS01_NA_SUCCESS_COMMAND"))
     assert e.value.reason == "not_in_device_log"

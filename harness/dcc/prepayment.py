@@ -1,0 +1,122 @@
+"""DCC services of prepayment (BAD 7.3.2): SRV 2.2 Top Up Device (CS01a to an ESME, CS01b to a GSME) whose command
+counter is the UTRN's counter, and reading what a meter reports on its own: the CS01a/b response of a UTRN applied
+locally (which the DCC turns into its alert) and its device alerts (Generic Alerts 0x1000/0x1001).
+
+Layouts (RTDS 2.2_CS01a, NA_GNCA-DLMS, NA_GNCA-ZigBee, NA_PCS01; gbcs.md 3.2):
+- CS01a: DLMS action, class 115 (token gateway) 0-0:19.40.0.255 method 1, octet-string of the 20 UTRN digits;
+  response: one action result, 0 success.
+- CS01b: GBZ, Prepayment cluster (0x0705) Consumer Top Up (0x04): originating device 0x00 | 0x14 | digits; response:
+  Consumer Top Up Response (0x03), result type 0x00 accepted.
+- Generic Alert: DLMS data-notification {long-unsigned alert code, octet-string COSEM date-time}, or a GBZ alert
+  header (alert code, UTC seconds since 2000-01-01) with no component.
+"""
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from harness.dcc.core import Outgoing, Received
+from harness.dcc.devices import DeviceServices
+from harness.errors import ConformanceFailure
+from harness.gbcs.dlms import Data, DlmsPayload, Spec
+from harness.gbcs.errors import PayloadError
+from harness.gbcs.gbz import LAST, Component, GbzPayload
+from harness.zigbee.prepayment import ZCL_EPOCH_UNIX, ConsumerTopUpResponse, OriginatingDevice, ResultType
+
+CS01A, CS01B = 0x0007, 0x0097
+GENERIC_ALERTS = (0x1000, 0x1001)
+UTRN_ALIGN = 1 << 32  # a UTRN counter has its low 32 bits zero
+TOKEN_GATEWAY_CLASS, TOKEN_GATEWAY_OBIS = 115, bytes.fromhex("0000132800FF")
+PREPAYMENT_CLUSTER, CONSUMER_TOP_UP, CONSUMER_TOP_UP_RESPONSE = 0x0705, 0x04, 0x03
+
+
+def cs01a_payload(counter: int, utrn: str) -> bytes:
+    return DlmsPayload(0xD9, 0x20000000 | (counter & 0xFFFFFF), b"",
+                       [Spec(3, TOKEN_GATEWAY_CLASS, TOKEN_GATEWAY_OBIS, 1)], [Data(0x09, utrn.encode())]).encode()
+
+
+def cs01b_payload(utrn: str) -> bytes:
+    body = bytes([OriginatingDevice.ESI, len(utrn)]) + utrn.encode()
+    return GbzPayload(1, [Component(LAST, PREPAYMENT_CLUSTER, 0x01, 0, CONSUMER_TOP_UP, body)]).encode()
+
+
+def top_up_accepted(message_code: int, payload: bytes) -> bool:
+    """Whether a CS01a/CS01b response says the UTRN was applied; ConformanceFailure for another layout."""
+    try:
+        if message_code == CS01A:
+            results = DlmsPayload.decode(payload).results
+            if len(results) != 1:
+                raise ConformanceFailure(f"CS01a response carries {len(results)} results, expected one")
+            return results[0][1] == 0
+        [comp] = GbzPayload.decode(payload).components
+        if (comp.cluster, comp.command) != (PREPAYMENT_CLUSTER, CONSUMER_TOP_UP_RESPONSE):
+            raise ConformanceFailure(f"CS01b response component is {comp.cluster:04X}/{comp.command:02X}, "
+                                     "not a Consumer Top Up Response")
+        return ConsumerTopUpResponse.decode(comp.zcl_payload).result in (
+            ResultType.ACCEPTED, ResultType.ACCEPTED_SUPPLY_ENABLED, ResultType.ACCEPTED_SUPPLY_DISABLED,
+            ResultType.ACCEPTED_SUPPLY_ARMED)
+    except (PayloadError, ValueError) as exc:
+        raise ConformanceFailure(f"CS01{'a' if message_code == CS01A else 'b'} response is malformed: {exc}") from None
+
+
+@dataclass(frozen=True)
+class TopUp:
+    """What SRV 2.2 sent and got: the UTRN, the command and the verified response (None when none came)."""
+
+    utrn: str
+    command: Outgoing
+    response: Received | None
+
+
+def top_up(services: DeviceServices, supplier: bytes, meter: bytes, meter_type: str,
+           make_utrn: Callable[[int], str]) -> TopUp:
+    """SRV 2.2: a UTRN made for the command's own counter (`make_utrn(counter)`) sent as CS01a / CS01b."""
+    made: list[str] = []
+
+    def payload(counter: int) -> bytes:
+        made.append(make_utrn(counter))
+        return cs01a_payload(counter, made[0]) if meter_type == "esme" else cs01b_payload(made[0])
+
+    code = CS01A if meter_type == "esme" else CS01B
+    command = services.core.command(supplier, meter, code, payload, align=UTRN_ALIGN)
+    services.transmit(command, "top up")
+    return TopUp(made[0], command, services.await_response(command))
+
+
+def resend(services: DeviceServices, supplier: bytes, meter: bytes, meter_type: str, utrn: str) -> TopUp:
+    """SRV 2.2 again with a UTRN already used, under a fresh command counter (as a replaying supplier would)."""
+    return top_up(services, supplier, meter, meter_type, lambda counter: utrn)
+
+
+@dataclass(frozen=True)
+class DeviceAlert:
+    code: int
+    time: float  # UTC seconds
+    critical: bool
+
+
+def device_alert(received: Received) -> DeviceAlert | None:
+    """The device alert a Generic Alert carries (None for another alert); ConformanceFailure for a bad layout."""
+    header = received.header
+    if header.message_code not in GENERIC_ALERTS:
+        return None
+    critical = header.message_code == 0x1000
+    try:
+        if header.payload[:2] == b"\x01\x09":
+            gbz = GbzPayload.decode(header.payload, alert=True)
+            return DeviceAlert(gbz.alert_code, gbz.alert_time + ZCL_EPOCH_UNIX, critical)
+        body = DlmsPayload.decode(header.payload).data[0]
+        code, when = body.value
+        return DeviceAlert(code.value, _cosem_seconds(when.value), critical)
+    except (PayloadError, ValueError, TypeError, AttributeError) as exc:
+        raise ConformanceFailure(f"Generic Alert content is malformed: {exc}") from None
+
+
+def _cosem_seconds(octets: bytes) -> float:
+    """UTC seconds of a 12-octet COSEM date-time (deviation taken as UTC)."""
+    if len(octets) != 12:
+        raise ValueError("a COSEM date-time is 12 octets")
+    year = int.from_bytes(octets[0:2], "big")
+    return calendar.timegm((year, octets[2], octets[3], octets[5], octets[6], octets[7], 0, 0, 0)) \
+        + (octets[8] / 100 if octets[8] != 0xFF else 0)

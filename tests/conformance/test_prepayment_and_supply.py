@@ -1,0 +1,199 @@
+"""Prepayment over the DCC (BAD 7.3.2.5.5): SRV 2.2 remote top-up credits once, the same UTRN is refused whichever
+way it comes second, and a UTRN typed on the meter is reported to the supplier (the CS01a/b response the DCC
+turns into its alert, and 0x810E "Credit Added Locally" with the UTC time).
+
+Topology: CHF and the meter (ESME or GSME) on the HAN, installed and commissioned; the meter is the device under
+test. The rig plays the supplier (UTRNs made with the bench SMKI's supplier prepayment key; SRV 2.2 through the DCC
+core) and the consumer (the meter's keypad and display). Checks read the DCC core (verified responses, alerts and
+the DCC's own alerts) and the meter's display.
+"""
+from __future__ import annotations
+
+import pytest
+
+from emulators.provision import SUPPLIER
+from harness.dcc import prepayment as pp
+from harness.dcc.devices import LOCAL_TOP_UP_ALERT
+from harness.gbcs.utrn import ValueClass, generate, utrn_secret
+from device_steps import commission, install
+
+CARRIAGE = 120.0  # seconds for what the meter sends unasked to reach the DCC (a GSME sends when it wakes)
+
+
+class MeterUi:
+    """The meter's human interface (keypad with its buttons, display, supply state) as the consumer uses it, through
+    the role's UI adapter (`harness.ui`): the board's keypad on an emulator, the engineer at the bench on a real
+    meter. The meter's buttons are its keypad keys "A" (emergency credit) and "B" (enable supply)."""
+
+    BUTTONS = {"emergency": "A", "enable": "B"}
+
+    def __init__(self, ui, evidence):
+        self.ui = ui
+        self.evidence = evidence
+
+    def enter(self, text: str) -> str:
+        """Type `text` then '#' on the keypad; what the display shows afterwards."""
+        self.ui.press(text + "#")
+        display = self.ui.display()
+        self.evidence.append("prepayment.txt", f"keypad {text}# -> {display}")
+        return display
+
+    def display(self) -> str:
+        """The idle screen (with the balance): '*' clears any entry or message first."""
+        self.ui.press("*")
+        return self.ui.display()
+
+    def press(self, button: str) -> str:
+        """Press the meter's `button` ("enable" or "emergency"); what the display shows afterwards."""
+        self.ui.press(self.BUTTONS[button])
+        display = self.ui.display()
+        self.evidence.append("prepayment.txt", f"button {button} -> {display}")
+        return display
+
+    def supply_on(self) -> bool:
+        """Whether the meter's supply is on (relay closed, valve open)."""
+        return self.ui.supply()
+
+
+class Meter:
+    """The commissioned meter under test as the supplier (through the DCC) and the consumer see it."""
+
+    def __init__(self, han, ui, role: str, evidence):
+        self.han = han
+        self.role = role
+        self.eui = han.eui(role)
+        self.ui = MeterUi(ui, evidence)
+        self.evidence = evidence
+        self.z = utrn_secret(han.provisioning.keystore, SUPPLIER, self.eui)
+
+    def utrn(self, counter: int, pounds: int) -> str:
+        return generate(self.z, SUPPLIER, self.eui, counter, pounds, ValueClass.POUNDS).text
+
+    def remote(self, make_utrn) -> pp.TopUp:
+        """SRV 2.2 with the UTRN `make_utrn(counter)` for the command's counter."""
+        sent = pp.top_up(self.han.devices, SUPPLIER, self.eui, self.role, make_utrn)
+        self.evidence.append("prepayment.txt", f"SRV 2.2 {sent.utrn} counter {sent.command.header.counter:016X}: "
+                                               f"{'response' if sent.response else 'no response'}")
+        return sent
+
+
+@pytest.fixture(params=[pytest.param(d, marks=[pytest.mark.roles("chf", d), pytest.mark.dut(d), pytest.mark.ui(d)])
+                        for d in ("esme", "gsme")])
+def meter(request, han, ui, evidence):
+    return Meter(han, ui(request.param), request.param, evidence)
+
+
+def commissioned(meter: Meter) -> Meter:
+    """Topology: the CH commissioned, the meter installed on its HAN and commissioned (SRV 8.1.1)."""
+    meter.han.commission_ch()
+    install(meter.han, meter.role)
+    answer = commission(meter.han, meter.role)
+    assert answer.ok, f"the {meter.role} was not commissioned: {answer.detail}"
+    return meter
+
+
+def accepted(sent: pp.TopUp) -> bool:
+    assert sent.response is not None, f"no verified CS01 response; refused by the DCC core: {sent}"
+    return pp.top_up_accepted(sent.command.header.message_code, sent.response.header.payload)
+
+
+@pytest.mark.scenario(68)
+@pytest.mark.clause("BAD 7.3.2.5.5; GBCS CS01a / CS01b")
+def test_remote_top_up_credits_once(meter):
+    commissioned(meter)
+    sent = meter.remote(lambda counter: meter.utrn(counter, 10))
+
+    # "Remote top-up: 2.2 → CS01a (ESME) / CS01b (GSME) … ⇒ add credit": the response says applied
+    assert accepted(sent), "the meter refused a valid UTRN sent by SRV 2.2"
+    # "meter balance increases" by the UTRN's £10
+    assert "10.00" in meter.ui.display(), f"the display shows {meter.ui.display()!r} after a £10 top-up"
+
+
+@pytest.mark.scenario(69)
+@pytest.mark.clause("BAD 7.3.2.5.5; GBCS 14 (UTRN counter cache)")
+def test_utrn_typed_first_is_refused_by_srv_2_2(meter):
+    commissioned(meter)
+    first = meter.remote(lambda counter: meter.utrn(counter, 5))
+    assert accepted(first), "precondition: the meter refused a first remote top-up"
+    # The supplier's next UTRN (counter one step on) is typed on the keypad first ...
+    counter = first.command.header.counter + pp.UTRN_ALIGN
+    token = meter.utrn(counter, 7)
+    display = meter.ui.enter(token)
+    # positive control: the keypad entry credits £7 (£12 in all)
+    assert "12.00" in meter.ui.display() or "12.00" in display, f"the keypad UTRN was not credited: {display!r}"
+    meter.han.run_for(CARRIAGE)  # its CS01 report reaches the DCC before the supplier sends the same UTRN
+
+    def same_utrn(reserved: int) -> str:
+        assert reserved == counter, f"rig: the DCC reserved counter {reserved:016X}, expected {counter:016X}"
+        return token
+
+    # ... then arrives by SRV 2.2 under its own counter: "Same UTRN re-applied (remote, keypad …) → rejected"
+    again = meter.remote(same_utrn)
+    assert not accepted(again), "the meter credited by SRV 2.2 a UTRN already applied on its keypad"
+    assert "12.00" in meter.ui.display(), f"the balance changed: {meter.ui.display()!r}"
+
+
+@pytest.mark.scenario(69)
+@pytest.mark.clause("BAD 7.3.2.5.5; GBCS 14 (UTRN counter cache)")
+def test_remote_utrn_typed_again_is_refused(meter):
+    commissioned(meter)
+    sent = meter.remote(lambda counter: meter.utrn(counter, 3))
+    assert accepted(sent), "precondition: the meter refused a remote top-up"
+    display = meter.ui.enter(sent.utrn)
+
+    # "Same UTRN re-applied … → rejected by Originator Counter"
+    assert "REJECTED" in display, f"the keypad accepted a UTRN applied by SRV 2.2: {display!r}"
+    assert "3.00" in meter.ui.display() and "6.00" not in meter.ui.display(), f"balance changed: {meter.ui.display()!r}"
+
+
+@pytest.mark.scenario(73)
+@pytest.mark.clause("BAD 7.3.2.5.5 (Consumer UTRN at meter: CS01a/b Response → DCC Alert, 0x810E with UTC time)")
+def test_keypad_top_up_is_reported_to_the_supplier(meter):
+    commissioned(meter)
+    han = meter.han
+    typed_at = han.clock.now()
+    meter.ui.enter(meter.utrn(1 << 32, 10))
+    han.run_for(CARRIAGE)
+
+    # "success: balance up, CS01a/b Response → DCC → DCC Alert to Supplier"
+    reports = [r for r in han.devices.unsolicited if r.header.originator == meter.eui]
+    assert reports, f"no CS01 response reached the DCC for the keypad top-up; refused: {han.devices.rejected}"
+    assert pp.top_up_accepted(reports[0].header.message_code, reports[0].header.payload), \
+        "the CS01 response says the UTRN was not applied"
+    assert reports[0].header.counter == 1 << 32, "the CS01 response does not carry the UTRN's counter"
+    assert han.smi.alerts_for(meter.eui, LOCAL_TOP_UP_ALERT), "the DCC raised no alert for the local top-up"
+    # "plus 0x810E 'Credit Added Locally' with UTC timestamp"
+    alerts = [pp.device_alert(a) for a in han.devices.alerts if a.header.originator == meter.eui]
+    added = [a for a in alerts if a is not None and a.code == 0x810E]
+    assert added, f"no 0x810E alert; device alerts seen: {[hex(a.code) for a in alerts if a]}"
+    assert abs(added[0].time - typed_at) <= 5.0, f"0x810E says {added[0].time}, the UTRN was typed at {typed_at}"
+
+
+@pytest.mark.scenario(77, 95)
+@pytest.mark.clause("BAD 7.3.2.5.3 (disablement: Disabled + 0x8F0F); BAD 7.5.4.6.1 (Armed + 0x8F32, the consumer "
+                    "enables)")
+def test_credit_runs_out_then_top_up_arms_and_the_consumer_enables(meter):
+    commissioned(meter)
+    han = meter.han
+    assert accepted(meter.remote(lambda counter: meter.utrn(counter, 1))), "precondition: £1 top-up refused"
+    # Action: the consumer uses 100 kW for six minutes (the bench's load on the meter), more than £1 of energy
+    han.device(meter.role).apply_load(100_000)
+    han.run_for(360)
+    han.run_for(CARRIAGE)
+
+    def codes() -> list[int]:
+        alerts = [pp.device_alert(a) for a in han.devices.alerts if a.header.originator == meter.eui]
+        return [a.code for a in alerts if a is not None]
+
+    # "Disablement: combined credit < Disablement Threshold → disable supply, UI alert, 0x8F0F"
+    assert not meter.ui.supply_on(), "the supply is still on with the credit used up"
+    assert 0x8F0F in codes(), f"no 0x8F0F alert; device alerts: {[hex(c) for c in codes()]}"
+    # A top-up restores the credit: the supply is armed (0x8F32), not enabled
+    assert accepted(meter.remote(lambda counter: meter.utrn(counter, 10))), "the £10 top-up was refused"
+    han.run_for(CARRIAGE)
+    assert 0x8F32 in codes(), f"no 0x8F32 Supply Armed alert; device alerts: {[hex(c) for c in codes()]}"
+    # "Enable (local): consumer at meter UI … after Arm": not before the consumer acts ...
+    assert not meter.ui.supply_on(), "the supply came back on without the consumer"
+    # ... and on the consumer's press
+    meter.ui.press("enable")
+    assert meter.ui.supply_on(), "the armed supply did not come on when the consumer enabled it"

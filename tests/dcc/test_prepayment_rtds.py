@@ -1,0 +1,53 @@
+"""DCC prepayment services (harness/dcc/prepayment.py) against the RTDS: the CS01a/CS01b payloads it builds, the
+top-up responses and the Generic Alerts it reads."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.dcc import prepayment as pp
+from harness.dcc.core import Received
+from harness.errors import ConformanceFailure
+from harness.gbcs.apdu import Message
+
+
+@pytest.fixture
+def rtds(shared):
+    folder = shared("rtds", "RTDS-4.5.0")
+
+    def message(name: str) -> Message:
+        path = next(folder.glob(f"*/{name}_GBCS.HEX"))
+        return Message.decode(bytes.fromhex("".join(path.read_text().split())))
+
+    return message
+
+
+def test_cs01a_payload_is_the_rtds_command(rtds):
+    command = rtds("CS01a_2.2_SUCCESS_COMMAND").grouping
+    assert command.counter == 3 << 32  # the UTRN's counter is the command's
+    assert pp.cs01a_payload(command.counter, "73946144332040217315") == command.payload
+
+
+def test_cs01b_payload_carries_the_utrn_as_the_gbcs_brief_says(rtds):
+    # gbcs.md 3.2: GBZ, Prepayment cluster 0x0705, command 0x04 Consumer Top Up, `00 14 <digits>`
+    payload = pp.cs01b_payload("73950067887105178605")
+    assert payload == bytes.fromhex("0109 01 01 0705 0019 01 00 04 00 14".replace(" ", "")) + b"73950067887105178605"
+
+
+def test_top_up_responses_read_like_the_rtds(rtds):
+    assert pp.top_up_accepted(pp.CS01A, rtds("CS01a_2.2_SUCCESS_RESPONSE").grouping.payload)
+    assert not pp.top_up_accepted(pp.CS01A, rtds("CS01a_2.2_ERROR_RESPONSE").grouping.payload)
+    assert pp.top_up_accepted(pp.CS01B, rtds("PCS01_NA_SUCCESS_RESPONSE").grouping.payload)
+    with pytest.raises(ConformanceFailure):
+        pp.top_up_accepted(pp.CS01B, rtds("GCS06_2.5_SUCCESS_RESPONSE").grouping.payload)
+
+
+def test_generic_alerts_read_like_the_rtds(rtds):
+    dlms = pp.device_alert(Received(rtds("GNCA-DLMS_NA_810E_ALERT")))
+    gbz = pp.device_alert(Received(rtds("GNCA-ZigBee_NA_810E_ALERT")))
+    critical = pp.device_alert(Received(rtds("GCA-ZigBee_NA_8F30_ALERT")))
+    assert (dlms.code, dlms.critical, dlms.time) == (0x810E, False, 1420070400.0)  # 2015-01-01T00:00:00Z
+    assert (gbz.code, gbz.time) == (0x810E, 0x1C374A80 + 946684800)
+    assert (critical.code, critical.critical) == (0x8F30, True)
+    assert pp.device_alert(Received(rtds("CS14_NA_8F12_ALERT"))) is None
