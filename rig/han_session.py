@@ -12,8 +12,9 @@ bench each role's radio is instead an `EzspRadio` (bellows) driving an emulated 
 same medium; virtual time then moves only when every NCP and host is idle (`rig.radios.ncp_bench`). With EZSP
 radios on serial ports the session runs in real time: the bench's clock ticks, radio callbacks are handed out from
 `run_for`'s loop and the radios' own waits, and each NCP is checked against the bench file's EUI-64 and started from
-a known state (no network, empty key tables); the medium then carries nothing (the air is real). Board events are
-pumped whenever the clock moves, so alerts reach the DCC core at the virtual time the CHF raised them.
+a known state (no network, empty key tables); the medium then carries nothing (the air is real). There a session
+given a `wall_limit` refuses (`LongWait`, before waiting) a wait that takes its waits past that many seconds. Board
+events are pumped whenever the clock moves, so alerts reach the DCC core at the virtual time the CHF raised them.
 
 Sealed roles (`sealed`, the devices under test of a `rig run --dut ROLE`): the session's public handles on them
 (`chf`, `device()`, `hht()`, `radios`, `runtime`) are `rig.seal` stand-ins, their radios keep their keys out of the
@@ -38,7 +39,7 @@ from harness.dcc.counters import CounterStore
 from harness.dcc.devices import DeviceServices
 from harness.dcc.han import HanServices
 from harness.dcc.smi import Smi, Status
-from harness.errors import BenchFault
+from harness.errors import BenchFault, LongWait
 from rig.bench.model import EZSP, EZSP_SIM, Bench
 from rig.bench.runtime import BenchRuntime
 from rig.clock import VirtualClock
@@ -71,7 +72,8 @@ class HanSession:
 
     def __init__(self, runtime: BenchRuntime, provisioning: Provisioning, workdir: Path, *,
                  defects: dict[str, tuple[str, ...]] | None = None, seed: int = 1,
-                 impairments: Impairments | None = None, sealed: set[str] | frozenset[str] = frozenset()):
+                 impairments: Impairments | None = None, sealed: set[str] | frozenset[str] = frozenset(),
+                 wall_limit: float | None = None):
         reason = unsupported(runtime.bench)
         if reason:
             raise BenchFault(reason)
@@ -79,6 +81,8 @@ class HanSession:
         self._runtime = runtime
         self.sealed = set(sealed)
         self.seal_log = SealLog()
+        self.wall_limit = wall_limit if self.real_time else None
+        self.waited = 0.0    # seconds of run_for waits so far
         self.clock = runtime.clock
         self.provisioning = provisioning
         self.workdir = Path(workdir)
@@ -220,7 +224,12 @@ class HanSession:
             self._hht.pump()
 
     def run_for(self, seconds: float) -> None:
-        """Let `seconds` of virtual time pass; timers (join deadlines, KE timeouts, frames) fire on the way."""
+        """Let `seconds` of virtual time pass; timers (join deadlines, KE timeouts, frames) fire on the way.
+        In real time, `LongWait` (before waiting) when the session's waits would come to more than its wall_limit."""
+        if self.wall_limit is not None and self.waited + seconds > self.wall_limit:
+            raise LongWait(f"its waits come to over {self.waited + seconds:.0f} s of wall time on this real-time "
+                           f"bench (limit {self.wall_limit:.0f} s); rig run --allow-long runs it")
+        self.waited += seconds
         if self.ncp_bench is not None:
             self.ncp_bench.advance(seconds)
         elif self.real_time:
