@@ -24,6 +24,13 @@ class AirNode(SimRadio):
         self.stack = stack
         super().__init__(medium, eui64, name, channel=channel)
 
+    def on_psdu(self, psdu: bytes) -> None:
+        """In packet-capture mode (mfglib) every frame heard goes to the host and nothing else; else the node's."""
+        if self.stack.capturing:
+            self.stack.captured(psdu)
+        else:
+            super().on_psdu(psdu)
+
     def open_association(self, until: float | None) -> None:
         """MAC association permit (the beacon bit) open until `until`, or closed."""
         self._permits = {ANY: _Permit(b"", until)} if until is not None else {}
