@@ -13,7 +13,7 @@ import pytest
 
 from emulators.medium.medium import Medium
 from emulators.ncp.server import PtyNcps
-from harness.pytest_plugin import too_long
+from harness.plugin.markers import too_long
 from rig.bench.benchfile import sim_eui64
 from rig.bench.builtin import resolve_bench
 from rig.clock import VirtualClock
