@@ -46,5 +46,10 @@ class RigTimeout(BenchFault):
     """The rig itself timed out waiting for its own machinery."""
 
 
+class LongWait(RigError):
+    """A test's waits would take it past its real-time bench's wall-time limit and long tests were not allowed:
+    the test is skipped (the user chose not to run long tests; `rig run --allow-long` runs it)."""
+
+
 class ConformanceFailure(AssertionError):
     """The device under test broke a rule (verdict FAIL). Message says which rule and the evidence."""

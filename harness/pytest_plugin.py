@@ -55,6 +55,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--policy", action="append", default=[], metavar="NAME=VALUE", dest="rig_policy",
                     help="a bench policy a real CH under test follows, e.g. join_period_source=device (default: "
                          "the BAD's reading); tests needing the other SKIP")
+    group.addoption("--allow-long", action="store_true", default=False,
+                    help="on a bench that runs in real time, also run tests that wait longer than its long_limit")
     parser.addini("conformance_paths", type="linelist", default=["tests/conformance"],
                   help="folders (relative to rootdir, or absolute) holding conformance tests")
 

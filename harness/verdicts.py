@@ -7,7 +7,8 @@ while the rig decodes or verifies the device's bytes inside `from_device`. ERROR
 `BenchFault`: lost board, radio fault, the rig's own timeout; any other exception, i.e. a bug in rig code; any
 error while setting up or tearing down fixtures other than a `ConformanceFailure`), and a FAIL on a channel that
 lost frames beyond every retry (`over_channel`). SKIP: not applicable to this
-bench. Each verdict carries a one-line reason.
+bench, or a test waiting longer than a real-time bench's limit when the user did not allow long tests (`LongWait`,
+which the plugin turns into a pytest skip). Each verdict carries a one-line reason.
 """
 from __future__ import annotations
 

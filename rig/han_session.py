@@ -12,8 +12,11 @@ bench each role's radio is instead an `EzspRadio` (bellows) driving an emulated 
 same medium; virtual time then moves only when every NCP and host is idle (`rig.radios.ncp_bench`). With EZSP
 radios on serial ports the session runs in real time: the bench's clock ticks, radio callbacks are handed out from
 `run_for`'s loop and the radios' own waits, and each NCP is checked against the bench file's EUI-64 and started from
-a known state (no network, empty key tables); the medium then carries nothing (the air is real). Board events are
-pumped whenever the clock moves, so alerts reach the DCC core at the virtual time the CHF raised them.
+a known state (no network, empty key tables); the medium then carries nothing (the air is real) and the
+capture comes from the bench's sniffers (`[sniffers.<name>]`, EZSP NCPs in packet-capture mode on the CHF's channel,
+started before it forms its network): the first writes `han.pcap`, any other `sniffer-<name>.pcap`. There a session
+given a `wall_limit` refuses (`LongWait`, before waiting) a wait that takes its waits past that many seconds. Board
+events are pumped whenever the clock moves, so alerts reach the DCC core at the virtual time the CHF raised them.
 
 Sealed roles (`sealed`, the devices under test of a `rig run --dut ROLE`): the session's public handles on them
 (`chf`, `device()`, `hht()`, `radios`, `runtime`) are `rig.seal` stand-ins, their radios keep their keys out of the
@@ -38,13 +41,15 @@ from harness.dcc.counters import CounterStore
 from harness.dcc.devices import DeviceServices
 from harness.dcc.han import HanServices
 from harness.dcc.smi import Smi, Status
-from harness.errors import BenchFault
+from harness.errors import BenchFault, LongWait
+from harness.evidence import safe_name
 from rig.bench.model import EZSP, EZSP_SIM, Bench
 from rig.bench.runtime import BenchRuntime
 from rig.clock import VirtualClock
 from rig.radios.ezsp import EzspRadio, RadioGroup
 from rig.radios.ncp_bench import EmulatedNcpBench
 from rig.radios.protocol import DeliveryFailed, Radio
+from rig.radios.sniffer import EzspSniffer
 from rig.radios.sim import SimRadio
 from rig.seal import SealedBench, SealedMapping, SealLog, seal
 
@@ -71,7 +76,8 @@ class HanSession:
 
     def __init__(self, runtime: BenchRuntime, provisioning: Provisioning, workdir: Path, *,
                  defects: dict[str, tuple[str, ...]] | None = None, seed: int = 1,
-                 impairments: Impairments | None = None, sealed: set[str] | frozenset[str] = frozenset()):
+                 impairments: Impairments | None = None, sealed: set[str] | frozenset[str] = frozenset(),
+                 wall_limit: float | None = None):
         reason = unsupported(runtime.bench)
         if reason:
             raise BenchFault(reason)
@@ -79,6 +85,8 @@ class HanSession:
         self._runtime = runtime
         self.sealed = set(sealed)
         self.seal_log = SealLog()
+        self.wall_limit = wall_limit if self.real_time else None
+        self.waited = 0.0    # seconds of run_for waits so far
         self.clock = runtime.clock
         self.provisioning = provisioning
         self.workdir = Path(workdir)
@@ -89,6 +97,7 @@ class HanSession:
         self.ncp_bench: EmulatedNcpBench | None = None
         self.radio_group = RadioGroup()
         self._radios: dict[str, Radio] = {}
+        self.sniffers: list[EzspSniffer] = []
         try:
             for role in runtime.roles:
                 if role in ("chf", "hht") + JOINING_ROLES:
@@ -112,9 +121,30 @@ class HanSession:
         self._chf.device_sink = self.devices.on_message
         self._devices: dict[str, HanDeviceEmulator] = {}
         self._hht: HhtEmulator | None = None
+        if self.real_time:
+            try:
+                self._start_sniffers(self._chf.channel)
+            except BaseException:
+                self._close_radios()
+                self.capture.close()
+                raise
         self._chf.start()
         # a virtual clock tells us when it moves; in real time `run_for` and the radios' waits pump
         self._unfollow = self.clock.on_change(lambda _now: self.pump()) if not self.real_time else (lambda: None)
+
+    def _start_sniffers(self, channel: int) -> None:
+        """Every sniffer of the bench capturing on the HAN's `channel` (before the CHF forms its network)."""
+        for n, (name, spec) in enumerate(self._runtime.bench.sniffers.items()):
+            if spec.kind != EZSP:
+                raise BenchFault(f"sniffer {name}: a {spec.kind} radio cannot capture on a real-time bench")
+            sink = self.capture if n == 0 else Capture(self.workdir / f"sniffer-{safe_name(name)}.pcap")
+            try:
+                self.sniffers.append(EzspSniffer(spec.port, channel, sink, self.clock, baudrate=spec.baud,
+                                                 flow_control=spec.flow_control))
+            except BaseException:
+                if sink is not self.capture:
+                    sink.close()
+                raise
 
     def _radio(self, role: str) -> Radio:
         spec = self._runtime.bench.roles[role].radio
@@ -220,7 +250,12 @@ class HanSession:
             self._hht.pump()
 
     def run_for(self, seconds: float) -> None:
-        """Let `seconds` of virtual time pass; timers (join deadlines, KE timeouts, frames) fire on the way."""
+        """Let `seconds` of virtual time pass; timers (join deadlines, KE timeouts, frames) fire on the way.
+        In real time, `LongWait` (before waiting) when the session's waits would come to more than its wall_limit."""
+        if self.wall_limit is not None and self.waited + seconds > self.wall_limit:
+            raise LongWait(f"its waits come to over {self.waited + seconds:.0f} s of wall time on this real-time "
+                           f"bench (limit {self.wall_limit:.0f} s); rig run --allow-long runs it")
+        self.waited += seconds
         if self.ncp_bench is not None:
             self.ncp_bench.advance(seconds)
         elif self.real_time:
@@ -242,8 +277,14 @@ class HanSession:
         self.medium.capture = None
         self._close_radios()
         self.capture.close()
+        for sniffer in self.sniffers:   # a sniffer that lost its NCP left the capture incomplete
+            sniffer.check()
 
     def _close_radios(self) -> None:
+        for sniffer in self.sniffers:
+            sniffer.close()
+            if sniffer.sink is not self.capture:
+                sniffer.sink.close()
         if self.ncp_bench is not None:
             self.ncp_bench.close()
         for radio in self._radios.values():
@@ -251,3 +292,4 @@ class HanSession:
                 self.medium.detach(radio)
             elif self.ncp_bench is None:        # EZSP radios on serial ports (the NCP bench closes its own)
                 radio.close()
+

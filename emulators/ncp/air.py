@@ -24,6 +24,13 @@ class AirNode(SimRadio):
         self.stack = stack
         super().__init__(medium, eui64, name, channel=channel)
 
+    def on_psdu(self, psdu: bytes) -> None:
+        """In packet-capture mode (mfglib) every frame heard goes to the host and nothing else; else the node's."""
+        if self.stack.capturing:
+            self.stack.captured(psdu)
+        else:
+            super().on_psdu(psdu)
+
     def open_association(self, until: float | None) -> None:
         """MAC association permit (the beacon bit) open until `until`, or closed."""
         self._permits = {ANY: _Permit(b"", until)} if until is not None else {}
@@ -55,7 +62,11 @@ class AirNode(SimRadio):
         return self._short_to_eui.get(short)
 
     def use_keys(self, keys: dict[int, bytes]) -> None:
-        """The APS link key per partner the stack currently applies (trust-centre and application tables)."""
+        """The APS link key per partner the stack currently applies (trust-centre and application tables); each
+        new one goes to the capture's keys file, as a simulated radio's do."""
+        for partner, key in keys.items():
+            if self._keys.get(partner) != key:
+                self._capture_key(key, f"link key {self.eui64:016X}<->{partner:016X}")
         self._keys = dict(keys)
 
     def forget(self, eui: int) -> None:

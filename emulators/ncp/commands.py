@@ -126,6 +126,12 @@ def table(version: int) -> dict[str, Frame]:
         ("getValue", 0xAA, (("valueId", u8),), (("status", ezst), ("value", lv))),
         ("setValue", 0xAB, (("valueId", u8), ("value", lv)), (("status", ezst),)),
         ("clearKeyTable", 0xB1, none, (("status", st),)),
+        # mfglib (UG100 "Mfglib Frames"): packet-capture receive mode; statuses sl_status from v14 like the rest
+        ("mfglibStart", 0x83, (("rxCallback", boolean),), (("status", st),)),
+        ("mfglibEnd", 0x84, none, (("status", st),)),
+        ("mfglibSetChannel", 0x8A, (("channel", u8),), (("status", st),)),
+        ("mfglibGetChannel", 0x8B, none, (("channel", u8),)),
+        ("mfglibRxHandler", 0x8E, none, (("linkQuality", u8), ("rssi", i8), ("packetContents", lv))),
     ]
     if version < 14:
         f += [

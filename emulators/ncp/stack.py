@@ -12,6 +12,9 @@ joiners with a transient key). The joiner's link key is its transient key, else 
 trust centre's preconfigured (global) key. Key tables are separate: a joiner protects traffic with its trust
 centre under the trust-centre link key whatever its application key table holds for that address.
 
+Packet capture (UG100 mfglib frames): after mfglibStart(rxCallback=true) on a node with no network, every frame
+the radio hears on the mfglib channel goes to the host as mfglibRxHandler, and nothing else is done with it.
+
 Handlers are named after EZSP frames, take the decoded request (version-specific field names normalised by the
 caller) and return the response fields; callbacks go to `emit(name, fields)`; work that happens after the
 response (a join, an APS send) is queued with `later`.
@@ -87,6 +90,8 @@ class EmberStack:
         self._network_key: bytes | None = None
         self._key_seq = 0
         self.initialised = False
+        self.mfglib = False          # mfglibStart ran (test mode: no networking)
+        self.capturing = False       # ... and every frame heard goes to the host (mfglibRxHandler)
         self._next_seq = 0
         self.air = AirNode(self, medium, eui64, name, channel)
         self.air.set_counters(tokens.nwk_frame_counter, tokens.aps_frame_counter)
@@ -162,6 +167,39 @@ class EmberStack:
         if self.passthrough & PASSTHROUGH_SE_INTERPAN:
             self.emit("macPassthroughMessageHandler",
                       self._rx_info({"messageType": PASSTHROUGH_SE_INTERPAN, "messageContents": raw}, frame))
+
+    def captured(self, psdu: bytes) -> None:
+        """Packet-capture mode: a frame heard on the channel, as the radio received it (UG100 mfglibRxHandler:
+        the MPDU and two octets where its FCS was, which a host must not read as an FCS). [I] a frame failing its
+        FCS is dropped by the radio, not reported."""
+        if mac.fcs(psdu[:-2]) != psdu[-2:]:
+            self.air.drops.append((self.clock.now(), "packet capture: bad FCS"))
+            return
+        self.emit("mfglibRxHandler", {"linkQuality": 255, "rssi": -40, "packetContents": psdu})
+
+    # ---- EZSP handlers: packet capture (mfglib) ----------------------------------------------------------------
+    def mfglibStart(self, rxCallback: bool) -> dict:
+        """Test mode on a radio that is not on a network; with `rxCallback`, packet capture. [I] refused
+        (INVALID_CALL) on a node with a network up, and when already started."""
+        if self.mfglib or self.air.network() is not None:
+            return {"status": "invalid_call"}
+        self.mfglib, self.capturing = True, bool(rxCallback)
+        return {"status": "ok"}
+
+    def mfglibEnd(self) -> dict:
+        self.mfglib = self.capturing = False
+        return {"status": "ok"}
+
+    def mfglibSetChannel(self, channel: int) -> dict:
+        if not self.mfglib:
+            return {"status": "invalid_call"}
+        if not 11 <= channel <= 26:
+            return {"status": "invalid_value"}
+        self.air.channel = channel
+        return {"status": "ok"}
+
+    def mfglibGetChannel(self) -> dict:
+        return {"channel": self.air.channel}
 
     # ---- EZSP handlers: configuration ------------------------------------------------------------------------
     def version_info(self) -> bytes:

@@ -157,7 +157,8 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
         bench.link(role).events()  # what the board raised before its reset belongs to the earlier test
     _apply_policy(request, bench_model, bench)
     session = HanSession(bench, provisioning, evidence.path("han"), defects=defects, seed=bench_model.seed,
-                         impairments=Impairments(loss=bench_model.loss), sealed=set(sealed))
+                         impairments=Impairments(loss=bench_model.loss), sealed=set(sealed),
+                         wall_limit=None if request.config.getoption("--allow-long", False) else bench_model.long_limit)
     try:
         yield session
     finally:

@@ -1,6 +1,7 @@
 """The conformance markers and what the plugin checks with them: at collection, that each conformance test names
 its scenarios (known ids from scenarios.json), its clause, and consistent roles, DUT roles and UI roles; at setup,
-whether the bench can run it (the roles it needs, which of them may be a real or sealed device under test)."""
+whether the bench can run it (the roles it needs, which of them may be a real or sealed device under test; on a
+real-time bench, whether its waits fit the bench's long_limit or long tests are allowed)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from harness.errors import InputError
+from harness.errors import InputError, LongWait
 from harness.plugin.session import run_session
 from harness.shared import shared_path
 
@@ -19,6 +20,7 @@ MARKERS = (
     "dut(*roles): roles that may be the device under test",
     "policy(**settings): the bench policies (how the CH reads the BAD where it reads two ways) this test needs",
     "ui(*roles): roles whose human interface (keypad, display, supply) the test uses, through the ui fixture",
+    "duration(seconds): seconds the test waits (its wall time on a bench that runs in real time)",
 )
 BENCH_FIXTURES = ("bench_model", "bench", "han")
 _KNOWN = pytest.StashKey["set[int] | None"]()
@@ -82,6 +84,15 @@ def not_applicable(bench: Any, roles: list[str], dut: list[str], sealed: tuple[s
     if judged:
         return f"{', '.join(judged)} is the device under test of this run (--dut); this test does not judge it"
     return None
+
+
+def too_long(bench: Any, seconds: float, allow_long: bool) -> str | None:
+    """Why a test waiting `seconds` does not run on `bench` (None when it does): only on a real-time bench, when
+    the waits exceed its long_limit and long tests were not allowed."""
+    if allow_long or not bench.real_time or seconds <= bench.long_limit:
+        return None
+    return (f"waits {seconds:.0f} s of wall time on this real-time bench (limit {bench.long_limit:.0f} s); "
+            "rig run --allow-long runs it")
 
 
 def sealed_roles(config: pytest.Config, bench: Any) -> tuple[str, ...]:
@@ -168,3 +179,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
                                 sealed_roles(item.config, bench))
         if reason:
             pytest.skip(reason)
+    if run.is_conformance(item.path) and item.get_closest_marker("duration"):
+        reason = too_long(run.bench_model(), float(marker_args(item, "duration")[0]),
+                          item.config.getoption("--allow-long", False))
+        if reason:
+            pytest.skip(reason)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    try:
+        return (yield)
+    except LongWait as exc:  # a wait past the real-time bench's limit, found while running: the user's SKIP
+        pytest.skip(str(exc))

@@ -3,6 +3,7 @@
     [bench]
     name = "two-board USB bench"
     channel = 15                       # optional, 11..26
+    long_limit = 900                   # optional: seconds of waits a test may make in real time without --allow-long
 
     [roles.chf]                        # an emulated role
     kind = "emulator"
@@ -36,7 +37,8 @@ from typing import Any
 from harness.errors import InputError
 from rig.bench import identifiers
 from rig.bench.consistency import check_bench, check_heap
-from rig.bench.model import (DEFAULT_BAUD, DEFAULT_CHANNEL, DEFAULT_EZSP_BAUD, DEFAULT_HEAP, DEFAULT_SEED, EZSP,
+from rig.bench.model import (DEFAULT_BAUD, DEFAULT_CHANNEL, DEFAULT_EZSP_BAUD, DEFAULT_HEAP, DEFAULT_LONG_LIMIT,
+                             DEFAULT_SEED, EZSP,
                              FLOW_CONTROLS, RADIO_KINDS, RESETS, ROLES, SIM, Bench, Dut, Emulator, Radio, Role)
 
 _URL = re.compile(r"^[a-z][a-z0-9+]*://")
@@ -117,12 +119,15 @@ def parse_bench(data: dict[str, Any], *, source: str, base: Path, check_files: b
     top = _Reader(source, data, "")
     top.only(("bench", "roles", "sniffers", "radio"))
     meta = top.sub("bench", "a [bench] table", {})
-    meta.only(("name", "channel", "description"))
+    meta.only(("name", "channel", "description", "long_limit"))
     name = meta.get("name", str, "a string naming the bench", Path(source).stem)
     meta.get("description", str, "a string", "")
     channel = meta.get("channel", int, "a Zigbee channel number 11..26", DEFAULT_CHANNEL)
     if not 11 <= channel <= 26:
         raise meta.error("channel", f"is {channel}; expected a Zigbee channel number 11..26")
+    long_limit = meta.get("long_limit", (int, float), "a number of seconds > 0", DEFAULT_LONG_LIMIT)
+    if isinstance(long_limit, bool) or not long_limit > 0:
+        raise meta.error("long_limit", f"is {long_limit!r}; expected a number of seconds > 0")
     roles_table = top.sub("roles", "a [roles.<role>] table for each role on the bench (" + ", ".join(ROLES) + ")")
     if not roles_table.table:
         raise roles_table.error(None, "no roles; expected at least one of " + ", ".join(ROLES))
@@ -143,7 +148,7 @@ def parse_bench(data: dict[str, Any], *, source: str, base: Path, check_files: b
     sniffers = {name: _radio(sniffers_table.sub(name, "a radio table"), check_files) for name in sniffers_table.table}
     loss, seed = _radio_conditions(top.sub("radio", "a [radio] table (loss, seed)", {}))
     bench = Bench(name=name, roles=roles, sniffers=sniffers, channel=channel, source=Path(source), loss=loss,
-                  seed=seed)
+                  seed=seed, long_limit=float(long_limit))
     check_bench(bench, check_files=check_files)
     return bench
 

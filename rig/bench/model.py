@@ -19,6 +19,7 @@ DEFAULT_HEAP = "512K"
 DEFAULT_CHANNEL = 11
 DEFAULT_SEED = 1
 FLOW_CONTROLS = ("hardware", "software")   # pyserial RTS/CTS or XON/XOFF; absent = none
+DEFAULT_LONG_LIMIT = 15 * 60   # seconds of waits a test may make on a real-time bench without --allow-long
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,9 @@ Role = Emulator | Dut
 @dataclass(frozen=True)
 class Bench:
     """A whole bench. `source` is the bench file, or None for the built-in sim bench. `loss` is the probability
-    that the simulated medium drops a frame on its way to each receiver, drawn from a generator seeded `seed`."""
+    that the simulated medium drops a frame on its way to each receiver, drawn from a generator seeded `seed`.
+    `long_limit`: on a bench that runs in real time, a test whose waits come to more seconds than this runs only
+    when long tests are allowed (`rig run --allow-long`)."""
 
     name: str
     roles: dict[str, Role]
@@ -82,6 +85,13 @@ class Bench:
     source: Path | None = None
     loss: float = 0.0
     seed: int = DEFAULT_SEED
+    long_limit: float = DEFAULT_LONG_LIMIT
+
+    @property
+    def real_time(self) -> bool:
+        """Whether the bench runs in real time: some board, radio or device is real (a virtual clock needs every
+        role simulated)."""
+        return not all(isinstance(r, Emulator) and r.simulated and r.radio.simulated for r in self.roles.values())
 
     def emulators(self) -> dict[str, Emulator]:
         return {name: role for name, role in self.roles.items() if isinstance(role, Emulator)}

@@ -59,8 +59,7 @@ class BenchRuntime:
         self.bench = bench
         self.board_extra = board_extra
         self.workdir = Path(workdir)
-        all_sim = all(isinstance(r, Emulator) and r.simulated and r.radio.simulated for r in bench.roles.values())
-        self.clock: Clock = clock if clock is not None else (VirtualClock() if all_sim else RealClock())
+        self.clock: Clock = clock if clock is not None else (RealClock() if bench.real_time else VirtualClock())
         self.link_timeout = link_timeout
         self._say = progress or (lambda _line: None)
         self._boards: dict[str, Board] = {}

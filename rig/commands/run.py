@@ -130,12 +130,14 @@ def untested_table(tests: list[dict]) -> str:
                    "its insides; the others SKIP. Repeatable.")
 @click.option("--ui", "uis", multiple=True, metavar="ROLE:KIND",
               help="UI adapter of a real device under test: 'operator' or a vendor plugin's name. Repeatable.")
+@click.option("--allow-long", is_flag=True,
+              help="On a bench that runs in real time, also run tests that wait longer than its long_limit.")
 @click.option("--suite", type=click.Path(exists=True, path_type=Path), envvar=SUITE_ENV, hidden=True,
               default=PROJECT_ROOT / "tests" / "conformance")
 @click.option("--shard", hidden=True, metavar="K/N", help="Worker K of --workers N (used by --workers).")
 def run(bench: str, keyword: str | None, results: Path | None, force: bool, defects: tuple[str, ...], workers: int,
         loss: float | None, seed: int | None, store_url: str, publish: str | None, duts: tuple[str, ...],
-        uis: tuple[str, ...], suite: Path,
+        uis: tuple[str, ...], allow_long: bool, suite: Path,
         shard: str | None) -> None:
     """Run the conformance suites on a bench and write the results folder."""
     import pytest
@@ -158,6 +160,7 @@ def run(bench: str, keyword: str | None, results: Path | None, force: bool, defe
     common = ["--bench", bench] + (["-k", keyword] if keyword else []) + [a for d in defects for a in ("--defect", d)]
     common += (["--loss", str(loss)] if loss is not None else []) + (["--seed", str(seed)] if seed is not None else [])
     common += [a for r in duts for a in ("--dut", r)] + [a for u in uis for a in ("--ui", u)]
+    common += ["--allow-long"] if allow_long else []
     if workers > 1:
         status = _run_workers(results, workers, common, keyword, suite)
         after_run(results, status, store_url, publish)  # the merged run, once the workers are done

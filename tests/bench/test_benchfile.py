@@ -196,6 +196,17 @@ def test_ezsp_flow_control(tmp_path):
     assert err.field == "roles.chf.radio.flow_control"
 
 
+
+def test_long_limit(tmp_path):
+    """Seconds of waits a test may make on a real-time bench without --allow-long: a positive number."""
+    ezsp = '[roles.chf]\nkind = "emulator"\nboard = "sim"\nradio = { kind = "ezsp", port = "socket://10.0.0.5:4001" }\n'
+    bench = load_bench(write(tmp_path, '[bench]\nlong_limit = 120\n' + ezsp))
+    assert bench.long_limit == 120.0 and bench.real_time
+    assert load_bench(write(tmp_path, ezsp)).long_limit == 15 * 60
+    for bad in ("0", "-5", "true", '"1h"'):
+        assert error_for(tmp_path, f'[bench]\nlong_limit = {bad}\n' + ezsp).field == "bench.long_limit"
+
+
 DUT_ESME = ('[roles.esme]\nkind = "dut"\neui64 = "000D6F000ABCDEF0"\n'
             'install_code = "83FED3407A939723A5C639B26916D505C3B5"\nvia = "chf"\n')
 
