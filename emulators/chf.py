@@ -301,4 +301,4 @@ class ChfEmulator:
         entry = next((e for e in self.link.call("devlog.get")["log"] if e["eui"] == f"{partner:016X}"), None)
         if entry is not None and entry.get("type") in TUNNEL_SERVERS and "no_tunnel_request" not in self.defects:
             # once the device's side of CBKE is surely over (its last APS retransmissions), not in its middle
-            self.clock.call_at(self.clock.now() + TUNNEL_SETTLE, lambda: self.tunnels.open(partner))
+            self.tunnels.open_later(partner, TUNNEL_SETTLE)

@@ -55,8 +55,13 @@ class ChfTunnels:
         self.served: dict[int, int] = {}       # tunnel id -> sleepy client EUI
         self.inbound: dict[int, Inbound] = {}
         self._next_id = 1
+        self._later: list = []  # timers of open_later, cancelled with the session
 
     # ------------------------------------------------------------------ client side (ESME, HCALCS, PPMID)
+    def open_later(self, eui: int, delay: float) -> None:
+        """Request a tunnel to `eui` after `delay` seconds, unless the session is closed first."""
+        self._later.append(self.clock.call_at(self.clock.now() + delay, lambda: self.open(eui)))
+
     def open(self, eui: int) -> None:
         """Request a tunnel to `eui` (after CBKE, at power-on, or when a message finds none working)."""
         peer = self.peers.setdefault(eui, Peer(eui))
@@ -78,6 +83,8 @@ class ChfTunnels:
 
     def close(self) -> None:
         """Cancel every pending request timer (the session is over)."""
+        for timer in self._later:
+            timer.cancel()
         for peer in self.peers.values():
             if peer.timer is not None:
                 peer.timer.cancel()
