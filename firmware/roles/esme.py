@@ -17,7 +17,9 @@ class Esme(PrepayMeter):
     def setup(self):
         PrepayMeter.setup(self)
         self.cs06 = None
-        if self.gbcs is not None:  # the OTA client's receipts and activations go out as this role's GBCS alerts
+        # the OTA client's receipts and activations go out as this role's GBCS alerts (a board's app provides the
+        # client; a bare Hal, as in unit tests, has none)
+        if self.gbcs is not None and getattr(self.hal, "ota_client", None) is not None:
             from firmware import ota_role
 
             self.cs06 = ota_role.attach(self)
