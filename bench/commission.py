@@ -11,12 +11,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from emulators.provision import SUPPLIER, Provisioning
+from emulators.provision import SUPPLIER
 from harness.dcc.devices import CS03A1, CS03A2, CS03B, CS03C
 from harness.dcc.smi import Status
-from rig.bench.builtin import sim_bench
-from rig.bench.runtime import BenchRuntime
 from rig.han_session import HanSession
+from sim_start import started_sim_bench
 
 DEVICES = ("esme", "gsme", "ppmid")
 JOINS = (("ppmid", CS03A2, "esme"), ("esme", CS03A1, "ppmid"), ("gpf", CS03B, "ppmid"), ("gsme", CS03C, "ppmid"),
@@ -56,13 +55,7 @@ def commission_all(han: HanSession) -> dict[str, float]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        bench = sim_bench()
-        started = time.perf_counter()
-        provisioning = Provisioning(workdir / "provisioning", {r: e.eui64 for r, e in bench.roles.items()})
-        minted = time.perf_counter()
-        with BenchRuntime(bench, workdir / "bench",
-                          board_extra=lambda role: provisioning.board_config(role)) as runtime:
-            up = time.perf_counter()
+        with started_sim_bench(workdir) as (runtime, provisioning, started):
             han = HanSession(runtime, provisioning, workdir / "han")
             virtual_start = han.clock.now()
             try:
@@ -71,8 +64,6 @@ def main() -> None:
                 han.close()
             done = time.perf_counter()
             virtual = han.clock.now() - virtual_start
-        print(f"provisioning (bench SMKI + CBKE certificates): {1000 * (minted - started):8.1f} ms")
-        print(f"bench start (6 MicroPython boards, deploy, links): {1000 * (up - minted):8.1f} ms")
         for name, seconds in marks.items():
             print(f"{name:45s} {1000 * seconds:8.1f} ms")
         print(f"empty bench to all Commissioned and paired: {done - started:.2f} s wall "

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from emulators.provision import Provisioning
 from harness.dcc.smi import Status
-from rig.bench.builtin import sim_bench
 from rig.bench.runtime import BenchRuntime
 from rig.han_session import HanSession
+from sim_start import started_sim_bench
 
 DEVICES = ("esme", "gsme", "ppmid")
 ROUNDS = 3
@@ -44,16 +44,8 @@ def one_round(runtime: BenchRuntime, provisioning: Provisioning, workdir: Path) 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        bench = sim_bench()
-        started = time.perf_counter()
-        provisioning = Provisioning(workdir / "provisioning", {r: e.eui64 for r, e in bench.roles.items()})
-        minted = time.perf_counter()
-        with BenchRuntime(bench, workdir / "bench",
-                          board_extra=lambda role: provisioning.board_config(role)) as runtime:
-            up = time.perf_counter()
+        with started_sim_bench(workdir) as (runtime, provisioning, _):
             rounds = [one_round(runtime, provisioning, workdir / f"round{i}") for i in range(ROUNDS)]
-        print(f"provisioning (bench SMKI + CBKE certificates): {1000 * (minted - started):7.1f} ms")
-        print(f"bench start (6 MicroPython boards, deploy, links): {1000 * (up - minted):7.1f} ms")
         for role in DEVICES:
             samples = [r[role] for r in rounds]
             print(f"install + commission {role:5s} (CCS01, CS14, join, CBKE, CS14, N24): "
