@@ -100,6 +100,7 @@ class SimBoard:
         self._ready_gen = 0
         self._closed_until = 1
         self._threads: list[threading.Thread] = []
+        self._lifecycle = threading.RLock()  # start and stop from different threads never interleave
         self._log = None
         self._trace = open(self.workdir / "wire.trace", "a") if trace else None
         self.boots = 0
@@ -115,52 +116,55 @@ class SimBoard:
 
     def start(self) -> None:
         """Open the ptys, start the relay and boot the interpreter (power-on)."""
-        if self._running:
-            return
-        self.flash.mkdir(parents=True, exist_ok=True)
-        self._a_master, self._a_slave = os.openpty()
-        self._b_master, self._b_slave = os.openpty()
-        tty.setraw(self._a_master)
-        tty.setraw(self._a_slave)
-        tty.setraw(self._b_master)
-        for fd in (self._a_master, self._b_master):
-            os.set_blocking(fd, False)
-        uart_termios(self._b_slave)
-        self._wake_r, self._wake_w = os.pipe()
-        self._ctl_r, self._ctl_w = os.pipe()
-        self._log = open(self.log_path, "ab")
-        self._running = True
-        try:
-            self._spawn("power")
-        except BaseException:
-            self.stop()
-            raise
-        _LIVE.add(self)
-        relay = threading.Thread(target=self._relay, name=f"simboard-{self.name}-relay", daemon=True)
-        supervisor = threading.Thread(target=self._supervise, name=f"simboard-{self.name}-supervisor", daemon=True)
-        self._threads = [relay, supervisor]
-        relay.start()
-        supervisor.start()
+        with self._lifecycle:
+            if self._running:
+                return
+            self.flash.mkdir(parents=True, exist_ok=True)
+            self._a_master, self._a_slave = os.openpty()
+            self._b_master, self._b_slave = os.openpty()
+            tty.setraw(self._a_master)
+            tty.setraw(self._a_slave)
+            tty.setraw(self._b_master)
+            for fd in (self._a_master, self._b_master):
+                os.set_blocking(fd, False)
+            uart_termios(self._b_slave)
+            self._wake_r, self._wake_w = os.pipe()
+            self._ctl_r, self._ctl_w = os.pipe()
+            self._log = open(self.log_path, "ab")
+            self._running = True
+            try:
+                self._spawn("power")
+            except BaseException:
+                self.stop()
+                raise
+            _LIVE.add(self)
+            relay = threading.Thread(target=self._relay, name=f"simboard-{self.name}-relay", daemon=True)
+            supervisor = threading.Thread(target=self._supervise, name=f"simboard-{self.name}-supervisor",
+                                          daemon=True)
+            self._threads = [relay, supervisor]
+            relay.start()
+            supervisor.start()
 
     def stop(self) -> None:
         """End the interpreter and close the port (the board is unplugged)."""
-        if not self._running:
-            return
-        self._running = False
-        os.write(self._wake_w, b"x")
-        self._end_process()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._threads = []
-        for fd in (self._a_master, self._a_slave, self._b_master, self._b_slave, self._wake_r, self._wake_w,
-                   self._ctl_r, self._ctl_w):
-            if fd >= 0:
-                os.close(fd)
-        self._a_master = self._a_slave = self._b_master = self._b_slave = -1
-        self._wake_r = self._wake_w = self._ctl_r = self._ctl_w = -1
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        with self._lifecycle:
+            if not self._running:
+                return
+            self._running = False
+            os.write(self._wake_w, b"x")
+            self._end_process()
+            for thread in self._threads:
+                thread.join(timeout=5)
+            self._threads = []
+            for fd in (self._a_master, self._a_slave, self._b_master, self._b_slave, self._wake_r, self._wake_w,
+                       self._ctl_r, self._ctl_w):
+                if fd >= 0:
+                    os.close(fd)
+            self._a_master = self._a_slave = self._b_master = self._b_slave = -1
+            self._wake_r = self._wake_w = self._ctl_r = self._ctl_w = -1
+            if self._log is not None:
+                self._log.close()
+                self._log = None
 
     def abandon(self) -> None:
         """For a process about to exit at once: kill the interpreter now and start no other (no cleanup)."""
