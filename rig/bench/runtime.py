@@ -16,7 +16,7 @@ from harness.errors import BenchFault
 from rig.bench.model import Bench, Emulator
 from rig.boardlink.clock_follow import ClockFollower, follow_clock
 from rig.boardlink.link import BoardLink
-from rig.boards.deploy import board_config, connect_checked, deploy
+from rig.boards.deploy import board_config, connect_checked, deploy, firmware_files
 from rig.boards.protocol import Board
 from rig.boards.serial import SerialBoard
 from rig.boards.sim import SimBoard
@@ -30,7 +30,8 @@ BoardExtra = Callable[[str], dict]
 def make_board(role: Emulator, workdir: Path) -> Board:
     """The board for an emulated role: a simulated board under `workdir`, or the real one on its port."""
     if role.simulated:
-        return SimBoard(role.role, workdir / role.role, heapsize=role.heapsize)
+        # a simulated board arrives flashed with the firmware, as a bench's boards do after `rig firmware deploy`
+        return SimBoard(role.role, workdir / role.role, heapsize=role.heapsize, factory_image=firmware_files())
     return SerialBoard(role.role, role.board, baud=role.baud, reset=role.reset)
 
 

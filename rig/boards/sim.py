@@ -83,10 +83,14 @@ def uart_termios(fd: int) -> None:
 class SimBoard:
     """One emulated board. Lifecycle: `start`, `stop`, `kill` (a lost board), `power_cycle`."""
 
-    def __init__(self, name: str, workdir: Path | str, *, heapsize: str = DEFAULT_HEAP, trace: bool = False):
+    def __init__(self, name: str, workdir: Path | str, *, heapsize: str = DEFAULT_HEAP, trace: bool = False,
+                 factory_image: dict[str, bytes] | None = None):
+        """`factory_image`: board path -> content the flash holds when it first starts empty, as a board
+        flashed before it reaches the bench (a deploy then finds those files current and copies only the rest)."""
         self.name = name
         self.workdir = Path(workdir)
         self.flash = self.workdir / "flash"
+        self.factory_image = factory_image
         self.log_path = self.workdir / "board.log"
         self.heapsize = heapsize
         self._a_master = self._a_slave = self._b_master = self._b_slave = -1
@@ -119,7 +123,7 @@ class SimBoard:
         with self._lifecycle:
             if self._running:
                 return
-            self.flash.mkdir(parents=True, exist_ok=True)
+            self._flash_from_factory()
             self._a_master, self._a_slave = os.openpty()
             self._b_master, self._b_slave = os.openpty()
             tty.setraw(self._a_master)
@@ -144,6 +148,15 @@ class SimBoard:
             self._threads = [relay, supervisor]
             relay.start()
             supervisor.start()
+
+    def _flash_from_factory(self) -> None:
+        fresh = not self.flash.exists() or not any(self.flash.iterdir())
+        self.flash.mkdir(parents=True, exist_ok=True)
+        if fresh and self.factory_image:
+            for board_path, content in self.factory_image.items():
+                target = self.flash / board_path.lstrip("/")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
 
     def stop(self) -> None:
         """End the interpreter and close the port (the board is unplugged)."""
