@@ -1,12 +1,21 @@
 """Project-wide test fixtures."""
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from harness.shared import shared_path
 from rig.boards.sim import SimBoard
+
+
+# The suite starts a few hundred Python processes (`rig run`s, the defect matrix). Where the environment sets
+# PYTHONDONTWRITEBYTECODE each of them would compile the project and rewrite its asserts from source again
+# (~5 s of CPU a process); let this session and its children keep bytecode in the (git-ignored) __pycache__.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 def _require(*parts: str) -> Path:
