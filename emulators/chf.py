@@ -61,6 +61,7 @@ DEFECTS = {
     "malformed_cs14": "raises CS14 alerts whose DLMS payload does not decode (board half)",
     "no_tunnel_request": "never requests a tunnel to a device after CBKE",
     "evict_when_full": "with its Device Log full, accepts a CCS01 by silently dropping the oldest entry (board half)",
+    "relay_to_unlisted": "relays a GBCS command over the HAN to a device that is not in its Device Log",
 }
 TUNNEL_SERVERS = (1, 4, 5)  # device types the CHF opens tunnels to: ESME, HCALCS, PPMID (the GSME opens its own)
 SLEEPY = 0                  # GSME
@@ -127,7 +128,7 @@ class ChfEmulator:
             if self.gpf is not None and recipient == self.gpf[1]:
                 return self._board_command(self.gpf[0], data)
             verdict = self.link.call("relay.check", eui=recipient.hex().upper(), code=code)
-            if verdict["relay"]:
+            if verdict["relay"] or "relay_to_unlisted" in self.defects:
                 self.tunnels.send(int.from_bytes(recipient, "big"), data, sleepy=verdict["type"] == SLEEPY)
             return None
         return self._board_command(self.link, data)

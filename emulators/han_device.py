@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from emulators.device_tunnel import DeviceTunnel
+from emulators.han_prepayment import HanPrepayment
 from emulators.initiator_node import InitiatorNode
 from emulators.ota_client import OtaClientNode
 from harness.errors import InputError
@@ -20,6 +21,7 @@ JOIN_ATTEMPT = 5.0         # seconds one join attempt (scan, associate, wait for
 JOIN_RETRY_INTERVAL = 1.0  # seconds between join attempts
 SLEEPY_ROLES = ("gsme",)
 CARRIED_ROLES = ("esme", "gsme", "ppmid", "hcalcs")  # devices GBCS reaches through a tunnel (not the HHT)
+PREPAYMENT_ROLES = ("esme", "ppmid")  # devices that exchange ZSE Prepayment commands with each other
 DEFECTS = {
     "accept_foreign_ca": "continues key establishment with a certificate from an issuer it does not trust",
     "keep_preconfigured_key": "keeps using the install-code link key after CBKE instead of the new key",
@@ -39,12 +41,21 @@ class JoinOutcome:
 
 class HanDeviceEmulator(InitiatorNode):
     tunnel: DeviceTunnel | None = None
+    _zse: HanPrepayment | None = None
 
     def pump(self) -> None:
-        """The board's alerts go up to the CHF through the tunnel (once there is one)."""
+        """The board's alerts go up to the CHF through the tunnel (once there is one); what a PPMID's board sends
+        its ESME goes on the HAN."""
         for event in self.link.events():
             if event.name == "alert" and self.tunnel is not None:
                 self.tunnel.send_up(bytes.fromhex(event.data["hex"]))
+            elif event.name == "han.send" and self.tunnel is not None:
+                self._prepayment().send(event.data)
+
+    def _prepayment(self) -> HanPrepayment:
+        if self._zse is None:
+            self._zse = HanPrepayment(self.link, self.radio, self.identity.role, self._next_tsn)
+        return self._zse
 
     def stop_carriage(self) -> None:
         """Stop serving (or using) the tunnel: no more listening, no more wake-ups."""
@@ -61,6 +72,8 @@ class HanDeviceEmulator(InitiatorNode):
                                    sleepy=self.identity.role in SLEEPY_ROLES, next_tsn=self._next_tsn)
         if getattr(self, "_ota", None) is not None:  # a client made before the join: the tunnel routes to it now
             self._route_ota()
+        if self.identity.role in PREPAYMENT_ROLES:  # the tunnel owns the radio callback: it hands these over
+            self.tunnel.others.append(self._prepayment().on_message)
         self.tunnel.start()
         return self.tunnel
 

@@ -49,7 +49,8 @@ DEVICE_GBCS = {
     "skip_krp_check": (f"{CRITICAL}::test_critical_command_without_a_valid_signature_is_refused",),
     "no_anti_replay": (f"{CRITICAL}::test_replayed_critical_command_is_refused",),
     "execute_before_verify": (CRITICAL,),
-    "unsigned_response": (CRITICAL, COMMISSION, PAIRING),
+    "unsigned_response": (CRITICAL, COMMISSION, f"{PAIRING}::test_ppmid_joins_the_esme_and_inherits_its_status",
+                          f"{PAIRING}::test_unjoin_removes_the_partner_from_the_device_log"),
 }
 METER_UTRN = {
     "utrn_no_replay_check": (f"{UTRN}::test_same_utrn_twice_is_rejected",
@@ -94,7 +95,9 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "chf:no_join_cs14": (f"{JOIN}::test_full_join",
                          f"{COMMISSION}::test_rejoin_does_not_downgrade_a_commissioned_device"),
     "chf:no_tunnel_request": (CARRIAGE,),
-    "chf:evict_when_full": ("test_chf_device_log.py",),
+    "chf:evict_when_full": ("test_chf_device_log.py::test_ccs01_beyond_the_device_log_capacity_fails_cleanly",),
+    "chf:relay_to_unlisted": ("test_chf_device_log.py::test_nothing_is_relayed_to_a_device_removed_from_the_log",),
+    "esme:han_device_log_unchecked": (f"{PAIRING}::test_top_up_from_a_ppmid_absent_from_the_meters_log_is_ignored",),
     "esme:mpxn_not_stored": (f"{COMMISSION}::test_mpan_set_after_commissioning_reads_back",),
     **{f"{role}:no_join_alerts": (f"{COMMISSION}::test_meter_holding_its_suppliers_certificate_reports_its_join",)
        for role in ("esme", "gsme")},

@@ -31,7 +31,8 @@ DEFECTS = {
     "unsigned_response": "answers a critical command with a MAC'd response instead of a signed one",
 }
 METER_DEFECTS = {"no_join_alerts": "raises neither 0x8183 nor 0x8F69 when it has joined the HAN"}
-ESME_DEFECTS = {"mpxn_not_stored": "answers an MPAN set (ECS39a) with success without storing the MPAN"}
+ESME_DEFECTS = {"mpxn_not_stored": "answers an MPAN set (ECS39a) with success without storing the MPAN",
+                "han_device_log_unchecked": "acts on a PPMID's ZSE top-up even when the PPMID is not in its Device Log"}
 GPF_DEFECTS = {"no_gcs62": "raises no GCS62 backup of its Device Log after a change"}
 
 

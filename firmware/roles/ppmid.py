@@ -11,7 +11,8 @@
 #   ppmid.show {"meter": "esme"|"gsme", "credit": {"balance", "ec_available", "ec_in_use", "low", ...}}
 #   ppmid.message {"text"}      a supplier message (ECS10/GCS07 forwarded)
 #   ppmid.result {"meter", "result": ZSE result type, "value", "credit_remaining"}   a Consumer Top Up Response
-# Configuration (/config.json): "ppmid": {"esme": EUI hex, "gsme": EUI hex}, the meters it is paired with.
+# Configuration (/config.json): "ppmid": {"esme": EUI hex, "gsme": EUI hex}, the meters it is paired with; without
+# it, the meters its joins put in its Device Log.
 # The PCS01 GBZ is one Prepayment cluster Consumer Top Up component (ZCL sequence 0) with originating device 0x02
 # (IHD), as in the RTDS PCS01; PCS02 carries Select Available Emergency Credit the same way [I: no RTDS PCS02].
 import binascii
@@ -30,6 +31,7 @@ PCS02 = 0x0090
 ZCL_EPOCH_MS = 946684800000  # 2000-01-01T00:00:00Z, the origin of ZCL UTCTime
 METERS = ("esme", "gsme")
 FUELS = {"esme": "ELEC", "gsme": "GAS"}
+DEVICE_TYPES = {"esme": 1, "gsme": 0}  # deviceType in a join's otherDeviceType (BAD Table 11)
 RESULTS = {0x00: "ACCEPTED", 0x01: "INVALID", 0x02: "DUPLICATE", 0x03: "ERROR", 0x04: "MAX CREDIT",
            0x05: "KEYPAD LOCK", 0x06: "TOO LARGE", 0x10: "ACCEPTED", 0x11: "ACCEPTED", 0x12: "ACCEPTED"}
 
@@ -57,8 +59,15 @@ class Ppmid(DeviceGbcs):
         return out
 
     def paired(self, meter):
-        """The EUI (hex) of the paired `meter`, or None."""
-        return (self.hal.config.get("ppmid") or {}).get(meter)
+        """The EUI (hex) of the paired `meter`, or None: the configured one, else the meter of that type in this
+        PPMID's Device Log (put there by CS03A2 / CS03C)."""
+        configured = (self.hal.config.get("ppmid") or {}).get(meter)
+        if configured:
+            return configured
+        for entry in self.state["devlog"]:
+            if entry.get("type") == DEVICE_TYPES[meter]:
+                return entry["eui"]
+        return None
 
     def idle_text(self):
         meter = self.state["target"]

@@ -1,13 +1,18 @@
-"""CHF Device Log capacity (BAD 7.6.2.1): once the log is full, a further CCS01 fails cleanly: the CHF answers with a
-failure result, raises no CS14, and no device already in the log is lost on the way.
+"""The CHF Device Log as the gate of the HAN: its capacity (BAD 7.6.2.1: once the log is full, a further CCS01 fails
+cleanly: the CHF answers with a failure result, raises no CS14, and no device already in the log is lost on the
+way), and relaying (GBCS 10.2.2: the CHF carries a remote party's message over the HAN only to a device in its log).
 
-Topology: the CHF is the device under test; the rig's DCC core sends SRV 8.11 (CCS01) for one new device after
-another until the CHF refuses one. Checks read the DCC core only: the CCS01 responses and the CS14 alerts (each
-carries the whole log).
+Topology: the CHF is the device under test; the rig's DCC core sends SRV 8.11 (CCS01 / CCS02) and commands for
+the devices. Checks read the DCC core (the CCS01 responses, the CS14 alerts, each carrying the whole log, and the
+devices' responses) and, for relaying, the air.
 """
 from __future__ import annotations
 
 import pytest
+
+from emulators.provision import SUPPLIER
+from harness.dcc import mpxn
+from device_steps import install
 
 MOST = 64  # devices the test adds at most while looking for the log's capacity
 JOIN_PERIOD = 90
@@ -48,3 +53,37 @@ def test_ccs01_beyond_the_device_log_capacity_fails_cleanly(han):
         f"the CHF did not answer the CCS01 beyond its capacity with a failure result: {response.detail}"
     assert len(han.dcc.cs14) == alerts_before, "the CHF raised a CS14 for a CCS01 it refused"
     assert added, "the CHF refused the very first CCS01"
+
+
+def read_mpan(han):
+    """SRV 6.2.7 (ECS40, non-critical) to the ESME: its verified response, or None when none came."""
+    _, response = han.devices.request(SUPPLIER, han.eui("esme"), mpxn.ECS40, mpxn.read_payload, critical=False,
+                                      what="ECS40")
+    return response
+
+
+@pytest.mark.scenario(21)
+@pytest.mark.clause("BAD 7.6.2.5.4; GBCS 10.2.2 (the CHF relays only to devices in its Device Log)")
+@pytest.mark.roles("chf", "esme")
+@pytest.mark.dut("chf")
+def test_nothing_is_relayed_to_a_device_removed_from_the_log(han):
+    han.commission_ch()
+    install(han, "esme")
+    # Positive control: while the ESME is in the CHF Device Log, a command for it is relayed and answered
+    assert read_mpan(han) is not None, f"the CHF did not relay a command to a device in its Device Log; " \
+                                       f"refused by the DCC: {[str(r) for r in han.devices.rejected]}"
+
+    # Actions: SRV 8.11 (remove): CCS02 takes the ESME out of the log; then a command for the ESME reaches the CHF
+    removal = han.dcc.remove_device(han.chf_eui, han.eui("esme"))
+    assert removal.ok, f"the CHF refused CCS02: {removal.detail}"
+    han.run_for(1)
+    removed = han.clock.now()
+    answer = read_mpan(han)
+
+    # "A message for a device that is not in the CHF Device Log is refused": nothing for it goes over the HAN …
+    relayed = han.air().filter(lambda p: p.time >= removed, layer="aps", src=han.eui_int("chf"),
+                               dst=han.eui_int("esme")).all()
+    assert not relayed, f"the CHF sent {len(relayed)} APS frame(s) to the ESME after removing it from its Device " \
+                        f"Log, first: {relayed[0].summary()}"
+    # … and no answer comes back
+    assert answer is None, "a device removed from the CHF Device Log still answered through the CHF"

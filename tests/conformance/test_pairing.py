@@ -4,22 +4,27 @@ with a GSME; the joined PPMID inherits its meter's status; the GPF backs its Dev
 change; SRV 8.8 (CS04AC) takes the partner out again.
 
 Topology: CH (CHF, GPF), the meter and the PPMID on the HAN, all commissioned as BAD 7.2.1 has it; the devices are
-the devices under test. Checks read the DCC core only: the verified responses (signed for critical joins), the
-GCS62 alert and the SMI.
+the devices under test. Checks read the DCC core: the verified responses (signed for critical joins), the GCS62
+alert, the SMI, and the reports a meter sends unasked; for a PPMID's top-up (scenario 32) also the air, with the
+consumer at the PPMID's keypad.
 """
 from __future__ import annotations
 
 import pytest
 
 from emulators.provision import SUPPLIER
+from harness.dcc import prepayment as pp
 from harness.dcc.devices import CS03A1, CS03A2, CS03B, CS03C, status_code
 from harness.dcc.smi import Status
-from harness.errors import InputError
+from harness.errors import BenchFault, InputError
 from harness.gbcs import asn1
-from device_steps import commissioned
+from harness.gbcs.utrn import ValueClass, generate, utrn_secret
+from harness.zigbee import prepayment as zse, zcl
+from device_steps import commission, commissioned, install
 
 GCS62, BACKUP_ALERT = 0x00B2, 0x8071
 OK, NOT_IN_LOG = 0, 1
+CARRIAGE = 30.0  # seconds for a top-up typed on the PPMID to reach the ESME and its report to reach the DCC
 
 
 def joined(han, device: str, code: int, other: str, *, critical: bool):
@@ -104,3 +109,87 @@ def test_unjoin_removes_the_partner_from_the_device_log(han):
         f"no verified unjoin response; refused by the DCC: {[str(r) for r in han.devices.rejected]}"
     assert status_code(first.response) == OK, f"the unjoin failed: {first.detail}"
     assert status_code(again.response) == NOT_IN_LOG, "the PPMID is still in the ESME's Device Log after CS04AC"
+
+
+
+def top_up_responses(han, since: float) -> list[tuple[int, zse.ConsumerTopUpResponse]]:
+    """(frame number, response) for each ZSE Consumer Top Up Response the ESME sent the PPMID after `since`."""
+    air = han.air()
+    out = []
+    for packet in air.filter(lambda p: p.time >= since, layer="zcl", src=han.eui_int("esme"),
+                             dst=han.eui_int("ppmid"), cluster=zse.CLUSTER_ID).all():
+        if (packet["zcl.cmd"], packet["zcl.direction"]) != (zse.CONSUMER_TOP_UP_RESPONSE, zcl.SERVER_TO_CLIENT):
+            raise AssertionError(f"frame #{packet.number}: the ESME sent the PPMID Prepayment command "
+                                 f"0x{packet['zcl.cmd']:02X}, not a Consumer Top Up Response: {packet.summary()}")
+        try:
+            out.append((packet.number, zse.ConsumerTopUpResponse.decode(packet["zcl.payload"])))
+        except InputError as exc:
+            raise AssertionError(f"frame #{packet.number}: malformed Consumer Top Up Response: {exc}") from None
+    return out
+
+
+def top_ups_sent(han, since: float) -> list[int]:
+    """Frame numbers of the ZSE Consumer Top Up commands the PPMID sent the ESME after `since`."""
+    return [p.number for p in han.air().filter(lambda p: p.time >= since, layer="zcl", src=han.eui_int("ppmid"),
+                                               dst=han.eui_int("esme"), cluster=zse.CLUSTER_ID,
+                                               zcl_cmd=zse.CONSUMER_TOP_UP).all()]
+
+
+def type_on_ppmid(han, keypad, evidence, utrn: str, state: str) -> float:
+    """The consumer types `utrn` and '#' on the PPMID (the rig's, not the device under test) and the top-up has time
+    to be carried; when it was typed. BenchFault when the PPMID put no Consumer Top Up on the air."""
+    typed = han.clock.now()
+    keypad.press(utrn + "#")
+    han.run_for(CARRIAGE)
+    evidence.append("prepayment.txt", f"{state}: typed {utrn}; PPMID shows {keypad.display()!r}")
+    if not top_ups_sent(han, typed):
+        raise BenchFault("the rig's PPMID put no Consumer Top Up on the air")
+    return typed
+
+
+def reported(han, counter: int) -> list:
+    """The CS01a responses for the UTRN counter `counter` that the ESME sent its supplier unasked (verified by the
+    DCC core: a locally applied top-up, BAD 7.3.2.5.5)."""
+    return [r for r in han.devices.unsolicited
+            if r.header.originator == han.eui("esme") and r.header.counter == counter]
+
+
+@pytest.mark.scenario(32)
+@pytest.mark.clause("BAD 7.3.2.5.5; 7.2.1.6.12 (a meter acts on HAN traffic only from devices in its Device Log)")
+@pytest.mark.roles("chf", "esme", "ppmid")
+@pytest.mark.dut("esme")
+@pytest.mark.ui("ppmid")
+def test_top_up_from_a_ppmid_absent_from_the_meters_log_is_ignored(han, ui, evidence):
+    keypad = ui("ppmid")
+    # Topology: the CH commissioned; the PPMID joins its HAN, then the ESME, whose Device_annce tells the PPMID its
+    # network address [I: the simulated radios do no ZDO address discovery]; the ESME is commissioned.
+    han.commission_ch()
+    for role in ("ppmid", "esme"):
+        install(han, role)
+    assert commission(han, "esme").ok, "precondition: SRV 8.1.1 failed for the ESME"
+    # Topology: SRV 8.7.1's first half only: CS03A2 puts the ESME in the PPMID's log, the ESME's log lacks the PPMID
+    assert joined(han, "ppmid", CS03A2, "esme", critical=True).ok, "precondition: the PPMID did not take CS03A2"
+    counter = 1 << 32
+    utrn = generate(utrn_secret(han.provisioning.keystore, SUPPLIER, han.eui("esme")), SUPPLIER, han.eui("esme"),
+                    counter, 5, ValueClass.POUNDS).text
+
+    # Action: the consumer types a valid UTRN on the PPMID, which sends it to the ESME (ZSE Consumer Top Up)
+    typed = type_on_ppmid(han, keypad, evidence, utrn, "PPMID not in the ESME's log")
+
+    # "Device receiving HAN traffic from a peer absent from its own Device Log ignores it (e.g. top-up from
+    # unlisted PPMID)": no answer on the air, and nothing applied (no CS01a report of the top-up to the supplier)
+    answered = top_up_responses(han, typed)
+    assert not answered, f"the ESME answered a top-up from a PPMID not in its Device Log (frame #{answered[0][0]}: " \
+                         f"{answered[0][1].result.name})"
+    assert not reported(han, counter), "the ESME applied a top-up from a PPMID not in its Device Log (CS01a report)"
+
+    # Positive control, same UTRN: SRV 8.7.1's second half (CS03A1) puts the PPMID in the ESME's log
+    assert joined(han, "esme", CS03A1, "ppmid", critical=True).ok, "the ESME did not take CS03A1"
+    typed = type_on_ppmid(han, keypad, evidence, utrn, "PPMID in the ESME's log")
+    answered = top_up_responses(han, typed)
+    assert answered, "the ESME did not answer a top-up from the PPMID in its Device Log"
+    assert answered[0][1].result is zse.ResultType.ACCEPTED, \
+        f"the ESME refused the top-up from its PPMID: {answered[0][1].result.name}"
+    reports = reported(han, counter)
+    assert reports and pp.top_up_accepted(reports[0].header.message_code, reports[0].header.payload), \
+        f"no accepted CS01a report of the PPMID's top-up reached the DCC; refused: {han.devices.rejected}"
