@@ -42,7 +42,7 @@ JOIN, INTERPAN = "test_han_join.py", "test_hht_interpan.py"
 LOCAL, UTRN = "test_hht_local_commands.py", "test_utrn_keypad.py"
 COMMISSION, CRITICAL = "test_commissioning.py", "test_critical_commands.py"
 CARRIAGE, PAIRING = "test_han_carriage.py", "test_pairing.py"
-OTA = "test_ota.py"
+OTA, ANCHORS = "test_ota.py", "test_trust_anchors.py"
 PREPAY = "test_prepayment_and_supply.py"
 # Each device's own GBCS checks (firmware/roles/device_gbcs.py), played by the ESME, GSME and PPMID boards.
 DEVICE_GBCS = {
@@ -97,6 +97,9 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "chf:no_tunnel_request": (CARRIAGE,),
     "chf:evict_when_full": ("test_chf_device_log.py::test_ccs01_beyond_the_device_log_capacity_fails_cleanly",),
     "chf:relay_to_unlisted": ("test_chf_device_log.py::test_nothing_is_relayed_to_a_device_removed_from_the_log",),
+    "esme:accept_any_key_usage": (f"{ANCHORS}::test_certificate_of_another_key_usage_is_refused_by_the_cell",),
+    "esme:join_alerts_with_dcc_certs": (
+        f"{ANCHORS}::test_meter_holding_only_dcc_certificates_does_not_report_commissioned",),
     "esme:han_device_log_unchecked": (f"{PAIRING}::test_top_up_from_a_ppmid_absent_from_the_meters_log_is_ignored",),
     "esme:mpxn_not_stored": (f"{COMMISSION}::test_mpan_set_after_commissioning_reads_back",),
     **{f"{role}:no_join_alerts": (f"{COMMISSION}::test_meter_holding_its_suppliers_certificate_reports_its_join",)

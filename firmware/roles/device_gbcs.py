@@ -9,6 +9,7 @@
 import binascii
 
 from firmware.gbcs.errors import ParseError
+from firmware.link import MethodError, param
 from firmware.roles.gbcs_role import GbcsRole
 
 CS03A1, CS03A2, CS03B, CS03C = 0x000D, 0x00AB, 0x000E, 0x00AF
@@ -23,6 +24,12 @@ JOINED_HAN, COMMISSIONED = 0x8183, 0x8F69
 ZIGBEE_EPOCH_MS = 946684800000   # GBZ alert times count seconds from 2000-01-01
 EVENT_COMMAND_EXECUTED = 0x0054  # [R] HAN command acted on
 EVENT_COMMAND_REFUSED = 0x0055   # [R] HAN command not acted on
+# The supplier trust anchor cells (BAD Table 11 cells 3 and 4: Supplier digitalSignature and keyAgreement, on the
+# devices whose "gbcs" config names a supplier) start with the configured supplier's keys; the procuring party
+# (AC 3.1), or the DCC in recovery, loads them again with "cells.load" {"cell", "eui", "key_usage", "public"}. A
+# certificate whose keyUsage is not the cell's is refused (AC 3.2(b)). [I] The loading tool hands the board the
+# certificate's subject EUI, keyUsage and public key (boards parse no X.509). Loaded cells persist on flash.
+SUPPLIER_CELLS = {"supplier_ds": ("digitalSignature", "ds"), "supplier_ka": ("keyAgreement", "ka")}
 # Defects of a device's GBCS board half (defect injection); each breaks one rule the security suites check.
 DEFECTS = {
     "skip_krp_check": "runs a critical command without verifying its KRP signature",
@@ -32,6 +39,9 @@ DEFECTS = {
 }
 METER_DEFECTS = {"no_join_alerts": "raises neither 0x8183 nor 0x8F69 when it has joined the HAN"}
 ESME_DEFECTS = {"mpxn_not_stored": "answers an MPAN set (ECS39a) with success without storing the MPAN",
+                "accept_any_key_usage": "loads a certificate into a supplier trust anchor cell whatever its keyUsage",
+                "join_alerts_with_dcc_certs": "raises 0x8F69 on joining even when its supplier cells hold only the "
+                                              "DCC's certificates",
                 "han_device_log_unchecked": "acts on a PPMID's ZSE top-up even when the PPMID is not in its Device Log"}
 GPF_DEFECTS = {"no_gcs62": "raises no GCS62 backup of its Device Log after a change"}
 
@@ -46,7 +56,63 @@ class DeviceGbcs(GbcsRole):
         state["devlog"] = []    # {"eui": hex, "type": int}
         state["events"] = []    # [ms, code, message code, originator hex]
         state["security"] = []  # [ms, reason, message code, originator hex]
+        state["cells"] = {}     # supplier cell -> [EUI hex, public key hex], once loaded
         return state
+
+    def setup(self):
+        """The trust anchors from the config, with the supplier cells as last loaded."""
+        GbcsRole.setup(self)
+        if self.gbcs is None:
+            return
+        from firmware.gbcs import device
+
+        configured = self.configured_supplier()
+        for cell, (eui_hex, public_hex) in self.state["cells"].items():
+            attr = SUPPLIER_CELLS[cell][1]
+            if configured is not None and configured in self.gbcs.parties:
+                setattr(self.gbcs.parties[configured], attr, None)  # the cell held the configured supplier's key
+            eui = binascii.unhexlify(eui_hex)
+            party = self.gbcs.parties.get(eui)
+            if party is None:
+                party = self.gbcs.parties[eui] = device.Party()
+            setattr(party, attr, binascii.unhexlify(public_hex))
+
+    def configured_supplier(self):
+        supplier = (self.hal.config.get("gbcs") or {}).get("supplier")
+        return binascii.unhexlify(supplier) if supplier else None
+
+    def supplier_cell_parties(self):
+        """The EUIs (bytes) whose certificates the supplier cells hold (none on a device without those cells)."""
+        configured = self.configured_supplier()
+        if configured is None:
+            return []
+        out = []
+        for cell in sorted(SUPPLIER_CELLS):
+            loaded = self.state["cells"].get(cell)
+            eui = binascii.unhexlify(loaded[0]) if loaded else configured
+            if eui not in out:
+                out.append(eui)
+        return out
+
+    def cells_load(self, params):
+        """Load a certificate into a supplier trust anchor cell; refused unless its keyUsage is the cell's."""
+        cell = param(params, "cell", str)
+        if cell not in SUPPLIER_CELLS or self.configured_supplier() is None:
+            raise MethodError("no_such_cell", "%s has no trust anchor cell %r it loads" % (self.name, cell))
+        usage = param(params, "key_usage", str)
+        if usage != SUPPLIER_CELLS[cell][0] and not self.defect("accept_any_key_usage"):
+            raise MethodError("key_usage_mismatch", "cell %s takes keyUsage %s, not %s"
+                              % (cell, SUPPLIER_CELLS[cell][0], usage))
+        eui, public = param(params, "eui", str).upper(), param(params, "public", str).upper()
+        try:
+            if len(binascii.unhexlify(eui)) != 8 or len(binascii.unhexlify(public)) != 65:
+                raise ValueError("sizes")
+        except ValueError:
+            raise MethodError("bad_params", "eui must be 8 octets and public a 65-octet point, in hex")
+        self.state["cells"][cell] = [eui, public]
+        self.save()
+        self.setup()
+        return {"loaded": cell}
 
     def handlers(self):
         out = {}
@@ -62,19 +128,24 @@ class DeviceGbcs(GbcsRole):
 
     def methods(self):
         out = GbcsRole.methods(self)
-        out.update({"devlog.get": self.devlog_get, "han.joined": self.han_joined})
+        out.update({"devlog.get": self.devlog_get, "han.joined": self.han_joined, "cells.load": self.cells_load})
         return out
 
     def han_joined(self, params):
         """The host half reports the device has joined the HAN (CBKE done): a meter whose supplier trust anchor
-        cell holds its supplier's certificate raises 0x8183 (joined) and 0x8F69 (commissioned) to that supplier as
-        Generic Non Critical Alerts (BAD 7.2.1.6.7)."""
-        supplier = (self.hal.config.get("gbcs") or {}).get("supplier")
-        if not supplier or self.defect("no_join_alerts"):
+        cells hold a supplier's certificate (not only the DCC's) raises 0x8183 (joined) and 0x8F69 (commissioned)
+        to that supplier as Generic Non Critical Alerts (BAD 7.2.1.6.7); with only DCC certificates there it stays
+        silent (the optional 0x8183 is not sent either)."""
+        if self.defect("no_join_alerts") or self.gbcs is None:
             return {"alerts": []}
-        recipient = binascii.unhexlify(supplier)
+        cells = self.supplier_cell_parties()
+        suppliers = [eui for eui in cells if eui != self.gbcs.acb]
+        if not suppliers and self.defect("join_alerts_with_dcc_certs"):
+            suppliers = cells
+        if not suppliers:
+            return {"alerts": []}
         for code in self.join_alerts:
-            self.send_alert(recipient, GNCA, self.alert_content(code))
+            self.send_alert(suppliers[0], GNCA, self.alert_content(code))
         return {"alerts": list(self.join_alerts)}
 
     def alert_content(self, code):

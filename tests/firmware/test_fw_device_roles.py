@@ -192,3 +192,36 @@ def _z_supplier():
     from firmware.crypto import p256
 
     return p256.ecdh(world().sup_ka, world().dev_ka_pub)
+
+
+def test_supplier_cells_take_only_their_key_usage_and_decide_the_join_alerts():
+    from firmware.link import MethodError
+
+    w = world()
+    root = tmpdir()
+    try:
+        esme, events = role("esme", root)
+        esme.hal.config["gbcs"]["supplier"] = _hex(SUPPLIER)
+        esme.setup()
+        load = esme.methods()["cells.load"]
+        acb_ds = _hex(w.dev_ds_pub)  # any point stands in for the ACB's DS key here
+        try:
+            load({"cell": "supplier_ds", "eui": _hex(ACB), "key_usage": "keyAgreement", "public": acb_ds})
+            raise AssertionError("a keyAgreement certificate went into the digitalSignature cell")
+        except MethodError as e:
+            assert e.code == "key_usage_mismatch"
+        assert run(esme, join_cmd(10))["rejected"] is None  # the supplier is still trusted
+        assert run(esme, unjoin_cmd(11))["rejected"] is None
+        # the DCC's certificates in both supplier cells: the supplier's signature is no longer trusted, no 0x8F69
+        load({"cell": "supplier_ds", "eui": _hex(ACB), "key_usage": "digitalSignature", "public": acb_ds})
+        load({"cell": "supplier_ka", "eui": _hex(ACB), "key_usage": "keyAgreement", "public": _hex(w.acb_ka_pub)})
+        assert run(esme, unjoin_cmd(12))["rejected"] == "unknown_originator"
+        assert esme.methods()["han.joined"]({}) == {"alerts": []}
+        rmtree(root)
+        root = tmpdir()
+        bad, _ = role("esme", root, defects=("accept_any_key_usage",))
+        bad.hal.config["gbcs"]["supplier"] = _hex(SUPPLIER)
+        assert bad.methods()["cells.load"]({"cell": "supplier_ds", "eui": _hex(ACB), "key_usage": "keyAgreement",
+                                            "public": acb_ds}) == {"loaded": "supplier_ds"}
+    finally:
+        rmtree(root)
