@@ -66,7 +66,8 @@ class DeviceTunnel:
             for unit in units(message, self.max_transfer):
                 self._send(tunnel.TransferData(self.client_tunnel, tunnel.queue_header(tunnel.PUT, unit), True))
             return
-        tid = next((t for t, client in self.tunnels.items() if client == self.chf), None)
+        # the tunnel the CHF requested last (it requests again every 0xFFFF s and stops reading the older ones)
+        tid = next((t for t, client in reversed(list(self.tunnels.items())) if client == self.chf), None)
         if self.sleepy or tid is None:
             self.outbox.append(message)
             return

@@ -98,6 +98,11 @@ class HanDeviceEmulator(InitiatorNode):
         load bank or the operator applies it."""
         self.link.call("stim.load", watts=watts)
 
+    def drift_clock(self, seconds: int) -> None:
+        """Bench action: the meter's own clock runs `seconds` fast (negative: slow) against its CH's time; on a real
+        meter, the time it was set to before installation, or a long wait."""
+        self.link.call("stim.clock_drift", seconds=seconds)
+
     def download_firmware(self, chf_eui: int, *, timeout: float = 1800.0) -> None:
         """The meter fetches the image its CH offers over the ZCL OTA cluster (a real meter does so on its own when
         notified); what the download shows is judged from the DCC (the receipt alert) and the air."""

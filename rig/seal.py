@@ -15,7 +15,7 @@ from harness.errors import BenchFault
 # real device shows (True: passed back; False: the action is done, the result, the emulator's view, is dropped).
 ACTIONS: dict[str, dict[str, bool]] = {
     "chf": {"set_wan": False},
-    "esme": {"join": False, "apply_load": False, "download_firmware": False},
+    "esme": {"join": False, "apply_load": False, "download_firmware": False, "drift_clock": False},
     "gsme": {"join": False, "apply_load": False},
     "ppmid": {"join": False},
     # the HHT hands back the CH's response to a locally delivered command (SRV 8.13 via the HHT)

@@ -39,6 +39,8 @@ DEFECTS = {
 }
 METER_DEFECTS = {"no_join_alerts": "raises neither 0x8183 nor 0x8F69 when it has joined the HAN"}
 ESME_DEFECTS = {"mpxn_not_stored": "answers an MPAN set (ECS39a) with success without storing the MPAN",
+                "adjust_clock_beyond_10s": "adjusts its clock at its daily synchronisation whatever the difference, "
+                                           "raising no 0x8F0C",
                 "accept_any_key_usage": "loads a certificate into a supplier trust anchor cell whatever its keyUsage",
                 "join_alerts_with_dcc_certs": "raises 0x8F69 on joining even when its supplier cells hold only the "
                                               "DCC's certificates",

@@ -10,9 +10,39 @@ class Esme(PrepayMeter):
     join_alerts = (device_gbcs.JOINED_HAN, device_gbcs.COMMISSIONED)
 
     def defaults(self):
+        from firmware.roles import clock_sync
+
         state = PrepayMeter.defaults(self)
         state["mpxn"] = {}
+        state["clock"] = clock_sync.defaults()
         return state
+
+    def methods(self):
+        out = PrepayMeter.methods(self)
+        out["stim.clock_drift"] = self.stim_clock_drift
+        return out
+
+    def stim_clock_drift(self, params):
+        """Bench stimulus: the meter's crystal runs `seconds` fast (negative: slow)."""
+        from firmware.link import param
+        from firmware.roles import clock_sync
+
+        clock_sync.drift(self.state["clock"], param(params, "seconds", int) * 1000)
+        self.save()
+        return {"drift_ms": self.state["clock"]["drift_ms"]}
+
+    def on_time(self, now_ms):
+        """Charging, credit and supply as any prepayment meter, then the daily clock synchronisation (0x8F0C when
+        the adjustment would exceed 10 s)."""
+        from firmware.roles import clock_sync
+
+        PrepayMeter.on_time(self, now_ms)
+        clock = self.state["clock"]
+        synced = clock["synced_ms"]
+        if clock_sync.daily(clock, now_ms, self.defect("adjust_clock_beyond_10s")):
+            self.send_device_alert(clock_sync.CLOCK_NOT_ADJUSTED)
+        if clock["synced_ms"] != synced:
+            self.save()
 
     def setup(self):
         PrepayMeter.setup(self)
@@ -58,7 +88,13 @@ class Esme(PrepayMeter):
         from firmware.gbcs import dlms
         from firmware.roles import set_clock
 
-        content, _ = set_clock.ecs70(msg.content, self.hal.clock.now_ms(), dlms.invoke_id(msg.counter))
+        from firmware.roles import clock_sync
+
+        now = self.hal.clock.now_ms()
+        content, inside = set_clock.ecs70(msg.content, now, dlms.invoke_id(msg.counter))
+        if inside:
+            clock_sync.adopt(self.state["clock"], now)
+            self.save()
         return content
 
 
