@@ -1,7 +1,8 @@
 """Application-level joins and unjoins (BAD 7.2.1.6.12, 7.6.2.5.3; AC 4.7): SRV 8.7 puts a PPMID in its meter's
 Device Log (and the meter in the PPMID's), CS03A1 / CS03A2 with an ESME, CS03B with the GPF and CS03C on both sides
 with a GSME; the joined PPMID inherits its meter's status; the GPF backs its Device Log up with GCS62 after each
-change; SRV 8.8 (CS04AC) takes the partner out again.
+change; SRV 8.8 (CS04AC) takes the partner out again, after which the PPMID can no longer top the meter up; a
+meter ignores a top-up from a PPMID absent from its own Device Log.
 
 Topology: CH (CHF, GPF), the meter and the PPMID on the HAN, all commissioned as BAD 7.2.1 has it; the devices are
 the devices under test. Checks read the DCC core: the verified responses (signed for critical joins), the GCS62
@@ -96,12 +97,18 @@ def test_ppmid_joins_the_gsme_via_the_gpf_which_backs_up_its_log(han):
 @pytest.mark.clause("BAD 7.6.2.5.3; GBCS CS04AC")
 @pytest.mark.roles("chf", "esme", "ppmid")
 @pytest.mark.dut("esme")
-def test_unjoin_removes_the_partner_from_the_device_log(han):
-    commissioned(han, "esme", "ppmid")
+@pytest.mark.ui("ppmid")
+def test_unjoin_removes_the_partner_from_the_device_log(han, ui, evidence):
+    keypad = ui("ppmid")
+    esme_listed_by_ppmid(han)
     assert joined(han, "esme", CS03A1, "ppmid", critical=True).ok, "precondition: the PPMID did not join"
+    # Positive control: the joined PPMID tops the ESME up
+    typed = type_on_ppmid(han, keypad, evidence, utrn_for(han, 1 << 32), "PPMID joined")
+    assert accepted_top_up(han, typed, 1 << 32), "the ESME did not take a top-up from the PPMID in its Device Log"
 
     # Action: SRV 8.8.1 (critical): CS04AC to the ESME for the PPMID
     first = han.devices.unjoin(SUPPLIER, han.eui("esme"), han.eui("ppmid"))
+    typed = type_on_ppmid(han, keypad, evidence, utrn_for(han, 2 << 32), "PPMID unjoined")
     again = han.devices.unjoin(SUPPLIER, han.eui("esme"), han.eui("ppmid"))
 
     # "Unjoins (CS04AC/CS04B) remove partner from device log"
@@ -109,7 +116,9 @@ def test_unjoin_removes_the_partner_from_the_device_log(han):
         f"no verified unjoin response; refused by the DCC: {[str(r) for r in han.devices.rejected]}"
     assert status_code(first.response) == OK, f"the unjoin failed: {first.detail}"
     assert status_code(again.response) == NOT_IN_LOG, "the PPMID is still in the ESME's Device Log after CS04AC"
-
+    # "… unjoined PPMID can no longer top up"
+    assert not top_up_responses(han, typed) and not reported(han, 2 << 32), \
+        "the ESME took a top-up from the PPMID it had unjoined"
 
 
 def top_up_responses(han, since: float) -> list[tuple[int, zse.ConsumerTopUpResponse]]:
@@ -147,6 +156,33 @@ def type_on_ppmid(han, keypad, evidence, utrn: str, state: str) -> float:
     return typed
 
 
+def esme_listed_by_ppmid(han) -> None:
+    """Topology: the CH commissioned; the PPMID joins its HAN, then the ESME, whose Device_annce tells the PPMID its
+    network address [I: the simulated radios do no ZDO address discovery]; the ESME commissioned; SRV 8.7.1's first
+    half (CS03A2) puts the ESME in the PPMID's Device Log."""
+    han.commission_ch()
+    for role in ("ppmid", "esme"):
+        install(han, role)
+    assert commission(han, "esme").ok, "precondition: SRV 8.1.1 failed for the ESME"
+    assert joined(han, "ppmid", CS03A2, "esme", critical=True).ok, "precondition: the PPMID did not take CS03A2"
+
+
+def utrn_for(han, counter: int) -> str:
+    """A valid 5-pound UTRN from the ESME's supplier with the UTRN counter `counter`."""
+    esme = han.eui("esme")
+    return generate(utrn_secret(han.provisioning.keystore, SUPPLIER, esme), SUPPLIER, esme, counter, 5,
+                    ValueClass.POUNDS).text
+
+
+def accepted_top_up(han, typed: float, counter: int) -> bool:
+    """The ESME answered the PPMID's top-up typed at `typed` with ACCEPTED on the air, and reported it to its
+    supplier (an accepted CS01a for the UTRN counter `counter`)."""
+    answered = top_up_responses(han, typed)
+    reports = reported(han, counter)
+    return bool(answered) and answered[0][1].result is zse.ResultType.ACCEPTED and bool(reports) \
+        and pp.top_up_accepted(reports[0].header.message_code, reports[0].header.payload)
+
+
 def reported(han, counter: int) -> list:
     """The CS01a responses for the UTRN counter `counter` that the ESME sent its supplier unasked (verified by the
     DCC core: a locally applied top-up, BAD 7.3.2.5.5)."""
@@ -161,17 +197,10 @@ def reported(han, counter: int) -> list:
 @pytest.mark.ui("ppmid")
 def test_top_up_from_a_ppmid_absent_from_the_meters_log_is_ignored(han, ui, evidence):
     keypad = ui("ppmid")
-    # Topology: the CH commissioned; the PPMID joins its HAN, then the ESME, whose Device_annce tells the PPMID its
-    # network address [I: the simulated radios do no ZDO address discovery]; the ESME is commissioned.
-    han.commission_ch()
-    for role in ("ppmid", "esme"):
-        install(han, role)
-    assert commission(han, "esme").ok, "precondition: SRV 8.1.1 failed for the ESME"
     # Topology: SRV 8.7.1's first half only: CS03A2 puts the ESME in the PPMID's log, the ESME's log lacks the PPMID
-    assert joined(han, "ppmid", CS03A2, "esme", critical=True).ok, "precondition: the PPMID did not take CS03A2"
+    esme_listed_by_ppmid(han)
     counter = 1 << 32
-    utrn = generate(utrn_secret(han.provisioning.keystore, SUPPLIER, han.eui("esme")), SUPPLIER, han.eui("esme"),
-                    counter, 5, ValueClass.POUNDS).text
+    utrn = utrn_for(han, counter)
 
     # Action: the consumer types a valid UTRN on the PPMID, which sends it to the ESME (ZSE Consumer Top Up)
     typed = type_on_ppmid(han, keypad, evidence, utrn, "PPMID not in the ESME's log")
@@ -190,6 +219,5 @@ def test_top_up_from_a_ppmid_absent_from_the_meters_log_is_ignored(han, ui, evid
     assert answered, "the ESME did not answer a top-up from the PPMID in its Device Log"
     assert answered[0][1].result is zse.ResultType.ACCEPTED, \
         f"the ESME refused the top-up from its PPMID: {answered[0][1].result.name}"
-    reports = reported(han, counter)
-    assert reports and pp.top_up_accepted(reports[0].header.message_code, reports[0].header.payload), \
+    assert accepted_top_up(han, typed, counter), \
         f"no accepted CS01a report of the PPMID's top-up reached the DCC; refused: {han.devices.rejected}"
