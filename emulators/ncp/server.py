@@ -21,6 +21,7 @@ from emulators.ncp.commands import NEWEST
 from emulators.ncp.ncp import EmulatedNcp
 
 SERVICE_TICK = 0.02
+WRITE_STALL = 5.0   # seconds a port's output may stay full before its bytes are dropped (nobody reads that port)
 
 
 class PtyNcps:
@@ -73,13 +74,19 @@ class PtyNcps:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    @staticmethod
-    def _write(fd: int, data: bytes) -> None:
+    def _write(self, fd: int, data: bytes) -> None:
+        """Write to a host's port. A host that stopped reading (it exited, its port still open) loses the bytes after
+        `WRITE_STALL`, as a UART without a reader would; closing the service stops a write at once."""
         view = memoryview(data)
-        while view:
+        stalled_since: float | None = None
+        while view and not self._stop.is_set():
             try:
                 view = view[os.write(fd, view):]
+                stalled_since = None
             except BlockingIOError:
+                stalled_since = stalled_since or time.monotonic()
+                if time.monotonic() - stalled_since > WRITE_STALL:
+                    return
                 select.select([], [fd], [], 0.1)
             except OSError:     # the host side went away
                 return
