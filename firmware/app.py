@@ -104,7 +104,13 @@ class App:
         return out
 
     def running_image(self):
-        return fwrunning.running(self.fw_meta, FIRMWARE_VERSION)
+        return fwrunning.running(self.fw_meta, self.wired_version())
+
+    def wired_version(self):
+        """The version the wired firmware reports: the bench's `fw_version` for this emulated device (an emulated
+        DUT playing a given release), else the firmware's own."""
+        version = self.config.get("fw_version")
+        return version if isinstance(version, str) and version else FIRMWARE_VERSION
 
     def ota_client(self):
         """The board's OTA client on its firmware store (loaded on first use; they share one metadata record)."""

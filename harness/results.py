@@ -214,6 +214,11 @@ class ResultsWriter:
         self.record.versions.setdefault("firmware", {})[role] = version
         self.flush()
 
+    def set_radio_version(self, role: str, version: str) -> None:
+        """Note what the radio of `role` runs (an NCP's EZSP and stack versions, or the simulated medium)."""
+        self.record.versions.setdefault("radios", {})[role] = version
+        self.flush()
+
     def finish(self, interrupted: str | None = None) -> None:
         """Stamp the end time and flush for the last time; `interrupted` says why the run stopped early."""
         self.record.finished = utc_now()

@@ -50,7 +50,7 @@ from rig.radios.ezsp import EzspRadio, RadioGroup
 from rig.radios.ncp_bench import EmulatedNcpBench
 from rig.radios.protocol import DeliveryFailed, Radio
 from rig.radios.sniffer import EzspSniffer
-from rig.radios.sim import SimRadio
+from rig.radios.sim import SIM_RADIO_VERSION, SimRadio
 from rig.seal import SealedBench, SealedMapping, SealLog, seal
 
 JOINING_ROLES = ("esme", "gsme", "ppmid")
@@ -161,6 +161,12 @@ class HanSession:
         if self.ncp_bench is None:
             self.ncp_bench = EmulatedNcpBench(self.medium, spec.ezsp_version)
         return self.ncp_bench.radio(eui, role)
+
+    def radio_versions(self, skip: set[str] = frozenset()) -> dict[str, str]:
+        """Per role (but those in `skip`), what its radio runs: an NCP's EZSP and stack versions as it reports
+        them, or that the role is on the simulated medium (no NCP)."""
+        return {role: radio.ncp_version() if isinstance(radio, EzspRadio) else SIM_RADIO_VERSION
+                for role, radio in self._radios.items() if role not in skip}
 
     @property
     def chf(self) -> ChfEmulator:

@@ -69,7 +69,9 @@ def rig_bench(request: pytest.FixtureRequest, bench_model: Any, provisioning: An
     """The running bench for the whole session (the boards of the roles the selected tests need started, links
     open); stopped at the end. The rig's own handle: tests take `bench`, which keeps the sealed roles' insides out
     of reach."""
+    from rig.bench.model import SIM
     from rig.bench.runtime import BenchRuntime
+    from rig.radios.sim import SIM_RADIO_VERSION
 
     session = run_session(request.config)
     extra = lambda role: provisioning.board_config(role, defects.get(role, ()))  # noqa: E731
@@ -78,6 +80,8 @@ def rig_bench(request: pytest.FixtureRequest, bench_model: Any, provisioning: An
             hello = runtime.link(role).hello
             if hello is not None:
                 session.writer.set_firmware_version(role, hello.fw)
+            if runtime.bench.roles[role].radio.kind == SIM:  # an NCP's versions are read when a HAN session opens it
+                session.writer.set_radio_version(role, SIM_RADIO_VERSION)
         yield runtime
 
 
@@ -113,9 +117,9 @@ def ui(request: pytest.FixtureRequest, bench_model: Any, sealed: tuple[str, ...]
                 pytest.skip(f"the device under test ({role}) has no UI adapter on this bench: give --ui "
                             f"{role}:KIND, KIND one of {', '.join(available())}")
             return real_device_ui(role, choices[role], timeout=300.0)
-        link = request.getfixturevalue("rig_bench").link(role)
-        link.call("reset")
-        return BoardUi(role, link)
+        rig_bench = request.getfixturevalue("rig_bench")
+        reset_board(rig_bench, role, request.getfixturevalue("evidence"))
+        return BoardUi(role, rig_bench.link(role))
 
     return adapter
 
@@ -132,6 +136,19 @@ def evidence(request: pytest.FixtureRequest) -> Evidence:
     return evidence_keeper(request.config).evidence_for(request.node.nodeid)
 
 
+def reset_board(bench: Any, role: str, evidence: Evidence) -> None:
+    """Reset the board of `role` for a new test; a board lost in an earlier test (that test got ERROR) is
+    brought back first."""
+    from harness.errors import BenchFault
+
+    try:
+        bench.link(role).call("reset")
+    except BenchFault as fault:
+        evidence.append("bench.log", f"{role}: {fault}; recovering the board")
+        bench.recover(role)
+        bench.link(role).call("reset")
+
+
 @pytest.fixture
 def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, defects: dict[str, tuple[str, ...]],
         evidence: Evidence, sealed: tuple[str, ...]) -> Iterator[Any]:
@@ -140,7 +157,6 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
     transcript land in the test's evidence folder. An alert the CHF got wrong (bad MAC, malformed CS14) that the
     test did not already fail on is the device's FAIL at teardown."""
     from emulators.medium.medium import Impairments
-    from harness.errors import BenchFault
     from rig.han_session import HanSession, unsupported
 
     reason = unsupported(bench_model)
@@ -148,18 +164,16 @@ def han(request: pytest.FixtureRequest, bench_model: Any, provisioning: Any, def
         raise NotSupportedYet(reason)
     bench = request.getfixturevalue("rig_bench")
     for role in bench.roles:
-        try:
-            bench.link(role).call("reset")
-        except BenchFault as fault:  # lost in an earlier test (that test got ERROR): bring it back for this one
-            evidence.append("bench.log", f"{role}: {fault}; recovering the board")
-            bench.recover(role)
-            bench.link(role).call("reset")
+        reset_board(bench, role, evidence)
         bench.link(role).events()  # what the board raised before its reset belongs to the earlier test
     _apply_policy(request, bench_model, bench)
     session = HanSession(bench, provisioning, evidence.path("han"), defects=defects, seed=bench_model.seed,
                          impairments=Impairments(loss=bench_model.loss), sealed=set(sealed),
                          wall_limit=None if request.config.getoption("--allow-long", False) else bench_model.long_limit)
+    run = run_session(request.config)
     try:
+        for role, version in session.radio_versions(skip=set(run.writer.record.versions.get("radios", {}))).items():
+            run.writer.set_radio_version(role, version)
         yield session
     finally:
         session.close()

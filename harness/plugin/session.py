@@ -25,11 +25,13 @@ def run_session(config: pytest.Config) -> "RunSession":
 
 
 def describe_bench(bench: Any) -> dict:
-    """The bench as run.json records it: name, source file, channel and per role its kind and ports."""
+    """The bench as run.json records it: name, source file, channel and per role its kind and ports (a real DUT:
+    its identity from the bench file; an emulated role's firmware is what its board reports, in the versions)."""
     roles = {}
     for name, role in bench.roles.items():
         if role.kind == "dut":
-            roles[name] = {"kind": "dut", "eui64": role.eui64, "via": role.via}
+            roles[name] = {"kind": "dut", "eui64": role.eui64, "via": role.via, "manufacturer": role.manufacturer,
+                           "model": role.model, "firmware": role.firmware_version}
         else:
             roles[name] = {"kind": role.kind, "board": role.board, "radio": role.radio.kind,
                            "radio_port": role.radio.port}

@@ -98,7 +98,9 @@ def run_detail(conn: sa.Connection, run_id: str) -> dict[str, Any] | None:
     roles = conn.execute(sa.select(run_roles).where(run_roles.c.run == run.id).order_by(run_roles.c.role)).all()
     rows = conn.execute(sa.select(tests).where(tests.c.run == run.id).order_by(tests.c.seq)).all()
     flaky = flaky_series(conn, sorted({t.nodeid for t in rows}))
-    return {"run": run, "roles": roles, "bench": json.loads(run.bench_json),
+    dut_roles = {t.dut_role for t in rows}
+    return {"run": run, "roles": roles, "duts": [r for r in roles if r.role in dut_roles],
+            "bench": json.loads(run.bench_json),
             "versions": json.loads(run.versions_json),
             "tests": [{"test": t, "evidence": json.loads(t.evidence_json),
                        "flaky": (t.nodeid, t.bench, t.dut_model, t.dut_firmware) in flaky} for t in rows]}

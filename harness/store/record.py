@@ -31,6 +31,7 @@ class RoleRow:
     manufacturer: str | None = None
     model: str | None = None
     eui64: str | None = None
+    radio_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,10 @@ def parse_roles(bench: dict, versions: dict) -> tuple[RoleRow, ...]:
     roles = {} if bench.get("roles") is None else bench["roles"]
     if not isinstance(roles, dict):
         raise InputError("expected an object", field="bench.roles")
-    firmware = versions.get("firmware") or {}
-    if not isinstance(firmware, dict):
-        raise InputError("expected an object", field="versions.firmware")
+    firmware, radios = versions.get("firmware") or {}, versions.get("radios") or {}
+    for key, value in (("firmware", firmware), ("radios", radios)):
+        if not isinstance(value, dict):
+            raise InputError("expected an object", field=f"versions.{key}")
     rows = []
     for name, role in roles.items():
         if not isinstance(role, dict):
@@ -122,7 +124,8 @@ def parse_roles(bench: dict, versions: dict) -> tuple[RoleRow, ...]:
                                 radio_port=field_("radio_port", 256),
                                 firmware=_text(firmware.get(name), 64, f"versions.firmware.{name}"),
                                 manufacturer=EMULATOR_MANUFACTURER, model=f"emulated {name}",
-                                eui64=field_("eui64", 32)))
+                                eui64=field_("eui64", 32),
+                                radio_version=_text(radios.get(name), 256, f"versions.radios.{name}")))
     return tuple(rows)
 
 

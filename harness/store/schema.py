@@ -1,7 +1,7 @@
 """The results store's one schema (SQLAlchemy Core) and its migrations.
 
-`runs` holds a run (with its verdict counts kept up to date), `run_roles` each bench role (board, radio,
-firmware; or the device under test's identity), `tests` each test case, `test_scenarios` the scenario ids a test
+`runs` holds a run (with its verdict counts kept up to date), `run_roles` each bench role (board, radio and
+its version, firmware; or the device under test's identity), `tests` each test case, `test_scenarios` the scenario ids a test
 cites, `series` the last PASS/FAIL of each test per bench, DUT model and DUT firmware (what the matrix reads) and
 `flips` each PASS/FAIL that differs from the one before it in its series (what the flake label reads).
 `store_meta` keeps the schema version; `migrate` brings any older store up to date.
@@ -12,7 +12,7 @@ from typing import Callable
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = sa.MetaData()
 
@@ -54,6 +54,7 @@ run_roles = sa.Table(
     sa.Column("manufacturer", sa.String(128)),
     sa.Column("model", sa.String(128)),
     sa.Column("eui64", sa.String(32)),
+    sa.Column("radio_version", sa.String(256)),  # an NCP's EZSP and stack versions, or "simulated radio medium"
     sa.Index("ix_run_roles_model_firmware", "model", "firmware"),
 )
 
@@ -121,8 +122,15 @@ def _v1(conn: sa.Connection) -> None:
     metadata.create_all(conn)
 
 
-# MIGRATIONS[n] takes a store at version n to n + 1; append, never edit.
-MIGRATIONS: list[Migration] = [_v1]
+def _v2(conn: sa.Connection) -> None:
+    """Each role's radio version (a store made at version 1 lacks the column; one made since has it)."""
+    if "radio_version" not in {c["name"] for c in sa.inspect(conn).get_columns("run_roles")}:
+        conn.execute(sa.text("ALTER TABLE run_roles ADD COLUMN radio_version VARCHAR(256)"))
+
+
+# MIGRATIONS[n] takes a store at version n to n + 1; append, never edit. `_v1` creates the current tables, so a
+# later step checks before it adds what `_v1` now makes itself.
+MIGRATIONS: list[Migration] = [_v1, _v2]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 

@@ -9,6 +9,7 @@
     kind = "emulator"
     board = "/dev/serial/by-id/usb-MicroPython_..."   # or "sim", or any pyserial URL
     reset = "dtr"                      # optional: "machine" (default) or "dtr"
+    firmware_version = "1.1"           # optional: the release this emulated device reports (default: the rig's own)
     radio = { kind = "ezsp", port = "/dev/serial/by-id/usb-Silicon_Labs_...", baud = 115200, flow_control = "hardware" }  # or { kind = "sim" }
 
     [roles.esme]                       # a device under test
@@ -17,6 +18,9 @@
     install_code = "83FED3407A939723A5C639B26916D505C3B5"
     via = "chf"                        # the emulator whose radio reaches it
     certificates = { zse = "certs/esme-zse.cert" }   # paths relative to the bench file
+    manufacturer = "Acme Meters"       # optional: the device's identity, recorded with every run in the results store
+    model = "ESME-3"
+    firmware_version = "2.1.0"
 
     [sniffers.s1]
     kind = "ezsp"
@@ -165,7 +169,7 @@ def _radio_conditions(radio: _Reader) -> tuple[float, int]:
 def _role(role: _Reader, name: str, base: Path, check_files: bool) -> Role:
     kind = role.get("kind", str, '"emulator" or "dut"')
     if kind == "emulator":
-        role.only(("kind", "board", "baud", "reset", "heapsize", "radio", "eui64"))
+        role.only(("kind", "board", "baud", "reset", "heapsize", "radio", "eui64", "firmware_version"))
         board = role.get("board", str, 'a serial port path, a pyserial URL or "sim"')
         if board != SIM:
             _check_port(role, "board", board, check_files)
@@ -181,9 +185,11 @@ def _role(role: _Reader, name: str, base: Path, check_files: bool) -> Role:
         radio = _radio(role.sub("radio", 'a radio table: { kind = "sim" } or { kind = "ezsp", port = ..., baud = ... }'),
                        check_files)
         baud = _positive(role, "baud", DEFAULT_BAUD)
-        return Emulator(role=name, board=board, radio=radio, eui64=eui64, baud=baud, reset=reset, heapsize=heapsize)
+        return Emulator(role=name, board=board, radio=radio, eui64=eui64, baud=baud, reset=reset, heapsize=heapsize,
+                        firmware_version=_identity(role, "firmware_version", "a firmware version such as \"1.1\""))
     if kind == "dut":
-        role.only(("kind", "eui64", "install_code", "via", "certificates"))
+        role.only(("kind", "eui64", "install_code", "via", "certificates", "manufacturer", "model",
+                   "firmware_version"))
         eui64 = _eui64(role, _NO_DEFAULT)
         text = role.get("install_code", str, "the device's install code in hex, CRC included")
         try:
@@ -198,8 +204,25 @@ def _role(role: _Reader, name: str, base: Path, check_files: bool) -> Role:
             if check_files and not cert_path.is_file():
                 raise certs.error(cert_name, f"file {cert_path} does not exist; expected a certificate file")
             certificates[cert_name] = cert_path
-        return Dut(role=name, eui64=eui64, install_code=install_code, via=via, certificates=certificates)
+        return Dut(role=name, eui64=eui64, install_code=install_code, via=via, certificates=certificates,
+                   manufacturer=_identity(role, "manufacturer", "the device's manufacturer"),
+                   model=_identity(role, "model", "the device's model"),
+                   firmware_version=_identity(role, "firmware_version", "the device's firmware version"))
     raise role.error("kind", f"is {kind!r}; expected \"emulator\" or \"dut\"")
+
+
+IDENTITY_LIMITS = {"manufacturer": 128, "model": 128, "firmware_version": 64}  # the results store's column sizes
+
+
+def _identity(role: _Reader, key: str, expected: str) -> str | None:
+    """An optional identity field of a role (manufacturer, model, firmware version): printable text, not empty."""
+    value = role.get(key, str, f"a string: {expected}", None)
+    if value is None:
+        return None
+    limit = IDENTITY_LIMITS[key]
+    if not value.strip() or len(value) > limit or not value.isprintable():
+        raise role.error(key, f"is {value[:40]!r}; expected {expected} (printable, 1..{limit} characters)")
+    return value
 
 
 def _eui64(role: _Reader, default: Any) -> str:

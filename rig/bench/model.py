@@ -49,6 +49,7 @@ class Emulator:
     baud: int = DEFAULT_BAUD
     reset: str = "machine"
     heapsize: str = DEFAULT_HEAP
+    firmware_version: str | None = None  # the release the emulated device reports in its hello (default: the rig's)
     kind: str = field(default="emulator", init=False)
 
     @property
@@ -58,13 +59,17 @@ class Emulator:
 
 @dataclass(frozen=True)
 class Dut:
-    """A real device under test, reached over the radio of the emulator role `via`."""
+    """A real device under test, reached over the radio of the emulator role `via`; its identity (manufacturer,
+    model, firmware version) as the bench file states it, for the results store."""
 
     role: str
     eui64: str
     install_code: bytes
     via: str
     certificates: dict[str, Path] = field(default_factory=dict)
+    manufacturer: str | None = None
+    model: str | None = None
+    firmware_version: str | None = None
     kind: str = field(default="dut", init=False)
 
 

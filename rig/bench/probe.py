@@ -20,10 +20,10 @@ from typing import Callable
 from firmware.version import FIRMWARE_VERSION
 from harness.errors import RigError
 from rig.bench.model import Bench, Dut, Emulator, Radio
-from rig.bench.runtime import board_id, make_board
+from rig.bench.runtime import make_board, role_config
 from rig.boardlink.errors import HelloMismatch
 from rig.boardlink.link import BoardLink
-from rig.boards.deploy import board_config, connect_checked, deploy
+from rig.boards.deploy import connect_checked, deploy
 from rig.boards.protocol import Board
 
 READY = "ready"
@@ -135,8 +135,7 @@ class _Probes:
 def _ask_board(bench: Bench, role: Emulator, board: Board, timeout: float) -> tuple[str, str]:
     try:
         if role.simulated:
-            deploy(board.port, board_config(role.role, board_id(bench, role), role.eui64), baud=role.baud,
-                   name=role.role)
+            deploy(board.port, role_config(bench, role), baud=role.baud, name=role.role)
             link = connect_checked(board.port, role.role, baud=role.baud, timeout=timeout)
             version = link.hello.fw
             link.close()
@@ -146,7 +145,7 @@ def _ask_board(bench: Bench, role: Emulator, board: Board, timeout: float) -> tu
             hello = link.connect(expect_role=role.role, timeout=timeout)
         finally:
             link.close()
-        if hello.fw != FIRMWARE_VERSION:
+        if FIRMWARE_VERSION not in (hello.fw, hello.base_fw):
             return hello.fw, f"firmware {hello.fw}, expected {FIRMWARE_VERSION} (run: rig firmware deploy)"
         return hello.fw, READY
     except HelloMismatch as e:

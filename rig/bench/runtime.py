@@ -49,6 +49,15 @@ def board_id(bench: Bench, role: Emulator) -> str:
     return f"sim-{role.role}" if role.simulated else f"{bench.name}/{role.role}"
 
 
+def role_config(bench: Bench, role: Emulator, extra: dict | None = None) -> bytes:
+    """The /config.json of an emulated role's board: identity, the release it reports (`firmware_version`, when the
+    bench gives one) and `extra` fields."""
+    fields = dict(extra or {})
+    if role.firmware_version:
+        fields["fw_version"] = role.firmware_version
+    return board_config(role.role, board_id(bench, role), role.eui64, fields)
+
+
 class BenchRuntime:
     """Context manager running a bench. `clock` defaults to a VirtualClock when every role is simulated (board
     and radio),
@@ -130,8 +139,7 @@ class BenchRuntime:
         board = self._boards[name]
         board.start()
         extra = self.board_extra(name) if self.board_extra else None
-        deploy(board.port, board_config(name, board_id(self.bench, role), role.eui64, extra), baud=role.baud,
-               name=name)
+        deploy(board.port, role_config(self.bench, role, extra), baud=role.baud, name=name)
         self._links[name] = connect_checked(board.port, name, baud=role.baud, timeout=self.link_timeout,
                                             log_path=self.workdir / f"{name}.link.log")
         self._say(f"{name}: ready on {board.port}")

@@ -12,8 +12,8 @@ from harness.errors import RigError
 from rig.bench.benchfile import BenchFileError
 from rig.bench.builtin import resolve_bench
 from rig.bench.model import ROLES, Bench, Emulator
-from rig.bench.runtime import board_id, make_board
-from rig.boards.deploy import board_config, connect_checked, deploy as deploy_board
+from rig.bench.runtime import make_board, role_config
+from rig.boards.deploy import connect_checked, deploy as deploy_board
 from rig.commands.firmware_image import image
 from rig.signals import Interrupted, stop_on_signals
 
@@ -72,7 +72,7 @@ def _deploy_all(bench: Bench, chosen: dict[str, Emulator], workdir: Path | None,
             try:
                 board.start()
                 click.echo(f"{name}: board on {board.port}")
-                deploy_board(board.port, board_config(name, board_id(bench, role), role.eui64), baud=role.baud,
+                deploy_board(board.port, role_config(bench, role), baud=role.baud,
                              progress=click.echo, name=name)
                 link = connect_checked(board.port, name, baud=role.baud, timeout=timeout)
                 hello = link.hello

@@ -266,6 +266,14 @@ class EzspRadio:
     def ezsp_version(self) -> int:
         return self._ezsp.ezsp_version
 
+    def ncp_version(self) -> str:
+        """What the NCP says it runs, for the run record: EZSP protocol version, stack version (VERSION_INFO) and
+        its manufacturing strings when it has them (bellows' `get_board_info`)."""
+        maker, board, stack = self._run(self._ezsp.get_board_info(), "read the NCP's version")
+        parts = [f"EZSP v{self.ezsp_version}", f"stack {stack or 'unknown'}"]
+        parts += [f"{label} {value}" for label, value in (("manufacturer", maker), ("board", board)) if value]
+        return ", ".join(parts)
+
     async def _call(self, name: str, *args: Any) -> list:
         result = await getattr(self._ezsp, name)(*args)
         return list(result)

@@ -29,6 +29,7 @@ CAPABILITY = mac.CAP_ALLOCATE_ADDRESS | mac.CAP_RX_ON_IDLE | mac.CAP_MAINS | mac
 ASSOCIATION_WAIT = 0.5
 SCAN_DURATION = 0.138  # 802.15.4 scan duration 3: (2^3 + 1) x 15.36 ms per channel
 APS_ATTEMPTS = 3
+SIM_RADIO_VERSION = "simulated radio medium (no NCP)"  # what a run records as a simulated radio's version
 
 
 @dataclass

@@ -149,6 +149,29 @@ def test_dut_certificate_file_must_exist(tmp_path):
     assert err.field == "roles.esme.certificates.zse" and "does not exist" in str(err)
 
 
+DUT_ESME = ('[roles.esme]\nkind = "dut"\neui64 = "000D6F000ABCDEF0"\n'
+            'install_code = "83FED3407A939723A5C639B26916D505C3B5"\nvia = "chf"\n')
+
+
+def test_device_identities(tmp_path):
+    """A real DUT's manufacturer, model and firmware version, and the release an emulated role reports."""
+    bench = load_bench(write(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + 'firmware_version = "1.1"\n' + DUT_ESME +
+                             'manufacturer = "Acme Meters"\nmodel = "ESME-3"\nfirmware_version = "2.1.0"\n'))
+    esme, chf = bench.roles["esme"], bench.roles["chf"]
+    assert (esme.manufacturer, esme.model, esme.firmware_version) == ("Acme Meters", "ESME-3", "2.1.0")
+    assert chf.firmware_version == "1.1"
+    bare = load_bench(write(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME))
+    assert (bare.roles["esme"].model, bare.roles["chf"].firmware_version) == (None, None)
+
+
+@pytest.mark.parametrize("line,field", [('model = ""', "model"), ("firmware_version = 2", "firmware_version"),
+                                        (f'manufacturer = "{"x" * 129}"', "manufacturer"),
+                                        ('model = "E\\n3"', "model")])
+def test_bad_device_identity(tmp_path, line, field):
+    err = error_for(tmp_path, '[roles.chf]\n' + GOOD_EMULATOR + DUT_ESME + line + "\n")
+    assert err.field == f"roles.esme.{field}", str(err)
+
+
 def test_not_toml_and_missing_file(tmp_path):
     assert "is not valid TOML" in str(error_for(tmp_path, "[roles\n"))
     with pytest.raises(BenchFileError, match="no such bench file"):

@@ -85,6 +85,18 @@ def test_app_hello_boot_and_time():
         rmtree(root)
 
 
+def test_app_reports_the_release_the_bench_gives_it():
+    """An emulated device playing release 1.1 says so in its hello, over the wired firmware it runs."""
+    root = tmpdir()
+    try:
+        app, boot = make_app(root, {"role": "esme", "board_id": "esme-1", "fw_version": "1.1"})
+        _, hello, _ = call(app, "hello")
+        assert (hello["fw"], hello["base_fw"]) == ("1.1", FIRMWARE_VERSION)
+        assert boot[0][2]["d"]["fw"] == "1.1"
+    finally:
+        rmtree(root)
+
+
 def test_app_keypad_display_power_cycle_and_reset():
     root = tmpdir()
     try:

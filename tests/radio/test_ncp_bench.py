@@ -75,3 +75,13 @@ def test_join_with_ten_percent_loss_through_bellows(runtime, seed):
         assert han.medium.stats.lost > 0, "the channel lost nothing: the test proves nothing"
     finally:
         han.close()
+
+
+@pytest.mark.parametrize("version", [8, 14])
+def test_the_ncp_reports_its_protocol_and_stack_versions(version):
+    """What a run records of an EZSP radio: the protocol version negotiated and the stack version the NCP reports."""
+    bench = EmulatedNcpBench(Medium(VirtualClock(), seed=1), version)
+    try:
+        assert bench.radio(CH, "chf").ncp_version() == f"EZSP v{version}, stack 7.4.4.0 build 0"
+    finally:
+        bench.close()

@@ -25,3 +25,5 @@ def test_conformance_slice_passes_on_sim_ezsp(tmp_path):
     verdicts = {test["nodeid"]: test["verdict"] for test in record["tests"]}
     assert record["bench"]["name"] == "sim-ezsp"
     assert len(verdicts) >= 8 and set(verdicts.values()) == {"PASS"}, (verdicts, run.stdout[-3000:])
+    radios = record["versions"]["radios"]  # what each NCP reported, kept with the run
+    assert radios and all(v.startswith("EZSP v") and "stack 7.4.4.0" in v for v in radios.values()), radios

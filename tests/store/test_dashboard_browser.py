@@ -1,8 +1,10 @@
-"""The dashboard in Debian's headless chromium: the nightly sequence (two ESME firmware versions, a run with a
-defect, a run that lost a board) shows as a regression, a fix, a flake and a bench fault on the right pages; a
-pcap and a signed bundle download. A screenshot of each page is kept in the test's temporary folder."""
+"""The dashboard in Debian's headless chromium over a store that three real `rig run`s filled (the nightly sequence
+of `nightly_rig_runs`: two firmware releases of an emulated ESME, a run with defects, a run that lost a board): a
+regression, a fix, a flake and a bench fault each show on the right page; a pcap and a signed bundle download. A
+screenshot of each page is kept in the test's temporary folder (``RIG_KEEP_SCREENSHOTS=DIR`` copies them out)."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -12,9 +14,8 @@ from typing import Iterator
 import pytest
 
 from harness.store.bundle import verify
-from harness.store.runfolder import read_run
 from harness.store.store import Store
-from nightly_runs import PCAP_HEADER, write_sequence
+from nightly_rig_runs import CHECK_DIGIT, FOREIGN_MAC, JOIN, REPLAY, run_nightly
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -72,38 +73,49 @@ def row_of(driver, table: str, text: str):
     return rows[0]
 
 
-@pytest.mark.timeout(180)
-def test_nightly_sequence_in_the_browser(tmp_path: Path, serve, browser) -> None:
+ESME = "emulated esme"
+
+
+def matrix_cell(driver, nodeid: str, firmware: str):
+    row = driver.find_element(By.CSS_SELECTOR, f'#matrix tr[data-nodeid="{nodeid}"]')
+    return row.find_element(By.CSS_SELECTOR, f'td.cell[data-model="{ESME}"][data-firmware="{firmware}"]')
+
+
+@pytest.mark.timeout(480)
+def test_nightly_sequence_in_the_browser(tmp_path: Path, serve, request: pytest.FixtureRequest) -> None:
     shots = tmp_path / "screenshots"
     shots.mkdir()
+    run1, run2, run3 = (r["run_id"] for r in run_nightly(tmp_path, tmp_path / "rig.db"))
     store = Store(tmp_path / "rig.db")
-    folders = write_sequence(tmp_path / "runs", smki=True)
-    for folder in folders:
-        store.record(read_run(folder), str(folder))
-    run2, run3 = (read_run(f).run_id for f in folders[1:])
-    server = serve(store)
-    b = browser
+    server = serve(store, unhealthy=0.05)  # one lost board in ten tests: a bench over 5 % ERROR is unhealthy
+    b = request.getfixturevalue("browser")
 
-    # The runs list, newest first, and its filters (runs with an ERROR: the one that lost a board).
+    # The runs list, newest first, and its filters: runs with an ERROR (the one that lost a board), firmware 1.0.
     b.get(server.url + "/")
-    assert len(b.find_elements(By.CSS_SELECTOR, "#runs tr")) == 4
+    assert [a.text for a in b.find_elements(By.CSS_SELECTOR, "#runs td a")] == [run3, run2, run1]
     b.save_screenshot(str(shots / "runs.png"))
     Select(b.find_element(By.NAME, "verdict")).select_by_visible_text("ERROR")
     click_to(b, b.find_element(By.CSS_SELECTOR, "form.filters button"), "verdict=ERROR")
     assert [a.text for a in b.find_elements(By.CSS_SELECTOR, "#runs td a")] == [run3]
+    b.get(server.url + "/?firmware=1.0")
+    assert [a.text for a in b.find_elements(By.CSS_SELECTOR, "#runs td a")] == [run1]
 
-    # The run with the defect: the new failure with its reason, the flaky test labelled; its pcap downloads.
+    # The run with the defects: the new failure with its reason, the flaky test labelled; the ESME's firmware as
+    # its board reported it, its radio the simulated medium.
     b.get(server.url + "/")
     click_to(b, b.find_element(By.LINK_TEXT, run2), f"/runs/{run2}")
-    failed = row_of(b, "tests", "test_topup_replay")
-    assert "FAIL" in failed.text and "already accepted" in failed.text
-    assert row_of(b, "tests", "test_alert_order").find_elements(By.CSS_SELECTOR, ".flaky-label")
+    failed = row_of(b, "tests", REPLAY)
+    assert "FAIL" in failed.text and "repeated UTRN" in failed.text, failed.text
+    assert row_of(b, "tests", FOREIGN_MAC).find_elements(By.CSS_SELECTOR, ".flaky-label")
+    assert not row_of(b, "tests", CHECK_DIGIT).find_elements(By.CSS_SELECTOR, ".flaky-label")
+    esme = b.find_element(By.CSS_SELECTOR, '#roles tr[data-role="esme"]')
+    assert esme.find_element(By.CSS_SELECTOR, ".firmware").text == "1.1"
+    assert "simulated radio medium" in esme.find_element(By.CSS_SELECTOR, ".radio-version").text
+    assert f"{ESME} firmware 1.1" in b.find_element(By.ID, "duts").text
     b.save_screenshot(str(shots / "run.png"))
-    failed.find_element(By.LINK_TEXT, "han.pcap").click()
-    assert downloaded(b.downloads, "han.pcap").read_bytes() == PCAP_HEADER
 
     # The flaky test's history: a strip per firmware, the flip rate over 7 and 30 days.
-    click_to(b, row_of(b, "tests", "test_alert_order").find_element(By.CSS_SELECTOR, "a.history"), "/history")
+    click_to(b, row_of(b, "tests", FOREIGN_MAC).find_element(By.CSS_SELECTOR, "a.history"), "/history")
     series = row_of(b, "history", "1.1")
     assert "flaky" in series.text and series.text.count("1/1 (100.0%)") == 2
     assert [c.text for c in series.find_elements(By.CSS_SELECTOR, ".strip td")] == ["P", "F"]
@@ -112,30 +124,36 @@ def test_nightly_sequence_in_the_browser(tmp_path: Path, serve, browser) -> None
 
     # The matrix against the basis firmware 1.0: a regression, a fix, a flake.
     click_to(b, b.find_element(By.LINK_TEXT, "Matrix"), "/matrix")
-    labels = {r.get_attribute("data-nodeid").rsplit("::", 1)[1]: r.find_elements(By.CSS_SELECTOR, "td.cell")[1]
-              for r in b.find_elements(By.CSS_SELECTOR, "#matrix tr[data-nodeid]")}
-    assert labels["test_topup_replay"].get_attribute("data-label") == "new failure"
-    assert labels["test_join_timing"].get_attribute("data-label") == "fixed"
-    assert "flaky" in labels["test_alert_order"].text
+    assert matrix_cell(b, REPLAY, "1.1").get_attribute("data-label") == "new failure"
+    assert matrix_cell(b, CHECK_DIGIT, "1.1").get_attribute("data-label") == "fixed"
+    assert "flaky" in matrix_cell(b, FOREIGN_MAC, "1.1").text
+    assert matrix_cell(b, REPLAY, "1.0").get_attribute("data-label") == "basis"
     b.save_screenshot(str(shots / "matrix.png"))
 
-    # Bench health: the lost board makes the bench and the ESME's board unhealthy; the DUT pages never count it.
+    # Bench health: the lost board makes the bench and the ESME's board unhealthy, never the CHF's; the DUT pages
+    # above never counted the ERROR as a verdict on the device.
     click_to(b, b.find_element(By.LINK_TEXT, "Bench health"), "/health")
     assert "unhealthy" in row_of(b, "benches", "nightly").text
     assert "unhealthy" in row_of(b, "boards", "esme").text and "unhealthy" not in row_of(b, "boards", "chf").text
     b.save_screenshot(str(shots / "health.png"))
 
-    # The run that lost a board: its signed evidence bundle downloads and verifies.
+    # The run that lost a board: the join's capture and the signed evidence bundle download; the bundle verifies.
     b.get(server.url + f"/runs/{run3}")
+    assert "BoardLost" in row_of(b, "tests", REPLAY).text and "ERROR" in row_of(b, "tests", REPLAY).text
+    b.save_screenshot(str(shots / "run-bench-fault.png"))
+    pcap = [e for e in json.loads((tmp_path / "run3" / "run.json").read_text())["tests"] if e["nodeid"] == JOIN][0]
+    pcap = next(p for p in pcap["evidence"] if p.endswith("han.pcap"))
+    row_of(b, "tests", JOIN).find_element(By.LINK_TEXT, "han.pcap").click()
+    assert downloaded(b.downloads, "han.pcap").read_bytes() == (tmp_path / "run3" / pcap).read_bytes()
     b.find_element(By.ID, "bundle").click()
     assert verify(downloaded(b.downloads, "-bundle.zip")) == []
-    b.save_screenshot(str(shots / "run-bench-fault.png"))
 
     click_to(b, b.find_element(By.LINK_TEXT, "Scenario coverage"), "/coverage")
     b.save_screenshot(str(shots / "coverage.png"))
     if "not present" not in b.page_source:
         assert "130 scenarios" in b.find_element(By.ID, "coverage-summary").text
-    assert all((shots / f"{n}.png").stat().st_size > 0 for n in ("runs", "run", "history", "matrix", "health"))
+    assert all((shots / f"{n}.png").stat().st_size > 0 for n in ("runs", "run", "history", "matrix", "health",
+                                                                 "run-bench-fault", "coverage"))
     if os.environ.get("RIG_KEEP_SCREENSHOTS"):
         shutil.copytree(shots, os.environ["RIG_KEEP_SCREENSHOTS"], dirs_exist_ok=True)
     store.close()

@@ -71,6 +71,8 @@ def test_recording_after_each_test_keeps_finished_verdicts(store: Store, tmp_pat
      + b'", "verdict": "PASS"}]}', "tests[0].nodeid"),
     (b'{"run_id": "r", "bench": {"roles": {"esme": {"kind": "dut", "model": "' + b"m" * 200 + b'"}}}, '
      b'"started": "2026-11-29T06:00:00Z"}', "bench.roles.esme.model"),
+    (b'{"run_id": "r", "bench": {}, "versions": {"radios": ["ezsp"]}, "started": "2026-11-29T06:00:00Z"}',
+     "versions.radios"),
 ])
 def test_malformed_run_records_are_typed_errors(text: bytes, field: str) -> None:
     with pytest.raises(InputError) as err:
@@ -132,6 +134,45 @@ def test_a_store_from_a_newer_rig_is_refused(store: Store) -> None:
         conn.execute(sa.update(store_meta).values(value=str(SCHEMA_VERSION + 1)))
     with pytest.raises(RuntimeError, match="newer than this rig's"):
         Store(store.url)
+
+
+def test_a_version_1_store_is_migrated(store: Store) -> None:
+    """A store made before radio versions were kept gains the column, and records into it."""
+    from harness.store.schema import store_meta
+
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE run_roles DROP COLUMN radio_version"))
+        conn.execute(sa.update(store_meta).values(value="1"))
+    store.close()
+    with Store(store.url) as migrated:
+        with migrated.engine.connect() as conn:
+            assert schema_version(conn) == SCHEMA_VERSION
+        migrated.record(parse_run(DUT_RUN))
+        with migrated.engine.connect() as conn:
+            roles = {r.role: r for r in q.run_detail(conn, "dut-run")["roles"]}
+    assert roles["chf"].radio_version == "EZSP v13, stack 7.4.1.0 build 0"
+
+
+DUT_RUN = {"run_id": "dut-run", "started": "2026-11-29T06:00:00Z",
+           "bench": {"name": "lab", "roles": {
+               "chf": {"kind": "emulator", "board": "/dev/ttyACM0", "radio": "ezsp", "radio_port": "/dev/ttyUSB0"},
+               "esme": {"kind": "dut", "eui64": "000D6F000ABCDEF0", "via": "chf", "manufacturer": "Acme Meters",
+                        "model": "ESME-3", "firmware": "2.1.0"}}},
+           "versions": {"firmware": {"chf": "0.1.0"}, "radios": {"chf": "EZSP v13, stack 7.4.1.0 build 0"}},
+           "tests": [{"nodeid": "tests/conformance/test_x.py::test_join", "verdict": "PASS", "dut": ["esme"]}]}
+
+
+def test_a_real_duts_identity_and_the_radios_versions_are_recorded(store: Store) -> None:
+    store.record(parse_run(DUT_RUN))
+    with store.engine.connect() as conn:
+        run = q.run_detail(conn, "dut-run")
+        matrix = q.matrix(conn)
+    (dut,) = run["duts"]
+    assert (dut.role, dut.manufacturer, dut.model, dut.firmware) == ("esme", "Acme Meters", "ESME-3", "2.1.0")
+    assert {r.role: r.radio_version for r in run["roles"]} == {"chf": "EZSP v13, stack 7.4.1.0 build 0",
+                                                              "esme": None}
+    assert (run["tests"][0]["test"].dut_model, run["tests"][0]["test"].dut_firmware) == ("ESME-3", "2.1.0")
+    assert matrix["columns"] == [("ESME-3", "2.1.0")]
 
 
 @pytest.mark.parametrize("reason, role, board, expected", [
