@@ -131,30 +131,46 @@ class Series:
         return self.rates.get(FLAKE_WINDOWS[-1], (0, 0))[0] > 0
 
 
+SERIES_KEY = (tests.c.bench, tests.c.dut_model, tests.c.dut_firmware)
+UNION_CHUNK = 100  # series per compound SELECT (SQLite allows 500 terms)
+
+
+def _per_series(conn: sa.Connection, nodeid: str, keys: list[tuple], part) -> list[sa.Row]:
+    """The rows of `part(select restricted to one series of nodeid)` for every series in `keys`, as UNION ALLs of
+    one small SELECT per series: each is a seek into the series index, so a page costs what it shows, not the
+    test's whole history."""
+    found: list[sa.Row] = []
+    for start in range(0, len(keys), UNION_CHUNK):
+        parts = [part(sa.and_(tests.c.nodeid == nodeid, tests.c.bench == b, tests.c.dut_model == m,
+                              tests.c.dut_firmware == fw)).subquery()
+                 for b, m, fw in keys[start:start + UNION_CHUNK]]
+        found += conn.execute(sa.union_all(*[sa.select(p) for p in parts])).all()
+    return found
+
+
 def history(conn: sa.Connection, nodeid: str, last: int = STRIP, now: dt.datetime | None = None) -> list[Series]:
-    """The last `last` results of `nodeid` per bench, DUT model and firmware, with flip rates (two queries, both
-    answered from the series index)."""
-    key = (tests.c.bench, tests.c.dut_model, tests.c.dut_firmware)
-    newest = sa.func.row_number().over(partition_by=key, order_by=tests.c.started.desc()).label("n")
-    ranked = sa.select(*key, tests.c.started, tests.c.verdict, tests.c.run, newest).where(
-        tests.c.nodeid == nodeid).subquery()
-    found: dict[tuple, Series] = {}
-    for bench, model, firmware, started, verdict, run_id in conn.execute(
-            sa.select(ranked.c.bench, ranked.c.dut_model, ranked.c.dut_firmware, ranked.c.started, ranked.c.verdict,
-                      runs.c.run_id).join(runs, runs.c.id == ranked.c.run).where(ranked.c.n <= last)
-            .order_by(ranked.c.bench, ranked.c.dut_model, ranked.c.dut_firmware, ranked.c.started.desc())):
-        found.setdefault((bench, model, firmware), Series(bench, model, firmware)).cells.append(
-            (run_id, started, verdict))
+    """The last `last` results of `nodeid` per bench, DUT model and firmware, with flip rates: three queries, each
+    answered from the series index (its series; the newest `last` of each, read backwards; each one's results
+    within the longest flake window)."""
+    keys = [tuple(k) for k in conn.execute(sa.select(*SERIES_KEY).where(tests.c.nodeid == nodeid).distinct()
+                                           .order_by(*SERIES_KEY))]
+    found = {k: Series(*k) for k in keys}
+    strips = _per_series(conn, nodeid, keys, lambda where: sa.select(*SERIES_KEY, tests.c.started, tests.c.verdict,
+                                                                     tests.c.run).where(where)
+                         .order_by(tests.c.started.desc()).limit(last))
+    run_ids = dict(conn.execute(sa.select(runs.c.id, runs.c.run_id).where(
+        runs.c.id.in_(sorted({r.run for r in strips})))).all()) if strips else {}
+    for bench, model, firmware, started, verdict, run in sorted(strips, key=lambda r: (r[0], r[1], r[2], r[3]),
+                                                                reverse=True):
+        found[(bench, model, firmware)].cells.append((run_ids[run], started, verdict))
     cutoffs = {days: since(days, now) for days in FLAKE_WINDOWS}
     counts = [sa.func.sum(sa.case((sa.and_(tests.c.started >= cutoff, tests.c.flipped.is_(flag)), 1), else_=0))
-              for cutoff in cutoffs.values() for flag in (True, False)]
-    for bench, model, firmware, *sums in conn.execute(
-            sa.select(*key, *counts).where(tests.c.nodeid == nodeid, tests.c.started >= min(cutoffs.values()))
-            .group_by(*key)):
-        if (bench, model, firmware) in found:
-            found[(bench, model, firmware)].rates = {
-                days: (int(sums[2 * i] or 0), int((sums[2 * i] or 0) + (sums[2 * i + 1] or 0)))
-                for i, days in enumerate(cutoffs)}
+              .label(f"n{i}") for i, (cutoff, flag) in enumerate((c, f) for c in cutoffs.values() for f in (True, False))]
+    for bench, model, firmware, *sums in _per_series(conn, nodeid, keys, lambda where: sa.select(
+            *SERIES_KEY, *counts).where(where, tests.c.started >= min(cutoffs.values())).group_by(*SERIES_KEY)):
+        found[(bench, model, firmware)].rates = {
+            days: (int(sums[2 * i] or 0), int((sums[2 * i] or 0) + (sums[2 * i + 1] or 0)))
+            for i, days in enumerate(cutoffs)}
     return list(found.values())
 
 
