@@ -132,32 +132,27 @@ class Series:
 
 
 SERIES_KEY = (tests.c.bench, tests.c.dut_model, tests.c.dut_firmware)
-UNION_CHUNK = 100  # series per compound SELECT (SQLite allows 500 terms)
+IN_SERIES = sa.and_(tests.c.nodeid == sa.bindparam("nodeid"), tests.c.bench == sa.bindparam("bench"),
+                    tests.c.dut_model == sa.bindparam("model"), tests.c.dut_firmware == sa.bindparam("firmware"))
 
 
-def _per_series(conn: sa.Connection, nodeid: str, keys: list[tuple], part) -> list[sa.Row]:
-    """The rows of `part(select restricted to one series of nodeid)` for every series in `keys`, as UNION ALLs of
-    one small SELECT per series: each is a seek into the series index, so a page costs what it shows, not the
-    test's whole history."""
-    found: list[sa.Row] = []
-    for start in range(0, len(keys), UNION_CHUNK):
-        parts = [part(sa.and_(tests.c.nodeid == nodeid, tests.c.bench == b, tests.c.dut_model == m,
-                              tests.c.dut_firmware == fw)).subquery()
-                 for b, m, fw in keys[start:start + UNION_CHUNK]]
-        found += conn.execute(sa.union_all(*[sa.select(p) for p in parts])).all()
-    return found
+def _per_series(conn: sa.Connection, nodeid: str, keys: list[tuple], statement: sa.Select) -> list[sa.Row]:
+    """The rows of `statement` (restricted by IN_SERIES) for each series of `nodeid` in `keys`: one small query
+    per series (a seek into the series index, compiled once), so a page costs what it shows, not the test's whole
+    history."""
+    return [row for bench, model, firmware in keys for row in conn.execute(
+        statement, {"nodeid": nodeid, "bench": bench, "model": model, "firmware": firmware})]
 
 
 def history(conn: sa.Connection, nodeid: str, last: int = STRIP, now: dt.datetime | None = None) -> list[Series]:
-    """The last `last` results of `nodeid` per bench, DUT model and firmware, with flip rates: three queries, each
-    answered from the series index (its series; the newest `last` of each, read backwards; each one's results
-    within the longest flake window)."""
+    """The last `last` results of `nodeid` per bench, DUT model and firmware, with flip rates, all read from the
+    series index: its series, then per series the newest `last` (read backwards) and the flips within the longest
+    flake window."""
     keys = [tuple(k) for k in conn.execute(sa.select(*SERIES_KEY).where(tests.c.nodeid == nodeid).distinct()
                                            .order_by(*SERIES_KEY))]
     found = {k: Series(*k) for k in keys}
-    strips = _per_series(conn, nodeid, keys, lambda where: sa.select(*SERIES_KEY, tests.c.started, tests.c.verdict,
-                                                                     tests.c.run).where(where)
-                         .order_by(tests.c.started.desc()).limit(last))
+    strips = _per_series(conn, nodeid, keys, sa.select(*SERIES_KEY, tests.c.started, tests.c.verdict, tests.c.run)
+                         .where(IN_SERIES).order_by(tests.c.started.desc()).limit(last))
     run_ids = dict(conn.execute(sa.select(runs.c.id, runs.c.run_id).where(
         runs.c.id.in_(sorted({r.run for r in strips})))).all()) if strips else {}
     for bench, model, firmware, started, verdict, run in sorted(strips, key=lambda r: (r[0], r[1], r[2], r[3]),
@@ -166,8 +161,8 @@ def history(conn: sa.Connection, nodeid: str, last: int = STRIP, now: dt.datetim
     cutoffs = {days: since(days, now) for days in FLAKE_WINDOWS}
     counts = [sa.func.sum(sa.case((sa.and_(tests.c.started >= cutoff, tests.c.flipped.is_(flag)), 1), else_=0))
               .label(f"n{i}") for i, (cutoff, flag) in enumerate((c, f) for c in cutoffs.values() for f in (True, False))]
-    for bench, model, firmware, *sums in _per_series(conn, nodeid, keys, lambda where: sa.select(
-            *SERIES_KEY, *counts).where(where, tests.c.started >= min(cutoffs.values())).group_by(*SERIES_KEY)):
+    for bench, model, firmware, *sums in _per_series(conn, nodeid, keys, sa.select(*SERIES_KEY, *counts).where(
+            IN_SERIES, tests.c.started >= min(cutoffs.values())).group_by(*SERIES_KEY)):
         found[(bench, model, firmware)].rates = {
             days: (int(sums[2 * i] or 0), int((sums[2 * i] or 0) + (sums[2 * i + 1] or 0)))
             for i, days in enumerate(cutoffs)}
