@@ -132,37 +132,31 @@ class Series:
 
 
 SERIES_KEY = (tests.c.bench, tests.c.dut_model, tests.c.dut_firmware)
-IN_SERIES = sa.and_(tests.c.nodeid == sa.bindparam("nodeid"), tests.c.bench == sa.bindparam("bench"),
-                    tests.c.dut_model == sa.bindparam("model"), tests.c.dut_firmware == sa.bindparam("firmware"))
-
-
-def _per_series(conn: sa.Connection, nodeid: str, keys: list[tuple], statement: sa.Select) -> list[sa.Row]:
-    """The rows of `statement` (restricted by IN_SERIES) for each series of `nodeid` in `keys`: one small query
-    per series (a seek into the series index, compiled once), so a page costs what it shows, not the test's whole
-    history."""
-    return [row for bench, model, firmware in keys for row in conn.execute(
-        statement, {"nodeid": nodeid, "bench": bench, "model": model, "firmware": firmware})]
+STRIP_OF_SERIES = (  # the newest results of one series, read backwards from the series index (compiled once)
+    sa.select(*SERIES_KEY, tests.c.started, tests.c.verdict, tests.c.run)
+    .where(tests.c.nodeid == sa.bindparam("nodeid"), tests.c.bench == sa.bindparam("bench"),
+           tests.c.dut_model == sa.bindparam("model"), tests.c.dut_firmware == sa.bindparam("firmware"))
+    .order_by(tests.c.started.desc()).limit(sa.bindparam("last", type_=sa.Integer)))
 
 
 def history(conn: sa.Connection, nodeid: str, last: int = STRIP, now: dt.datetime | None = None) -> list[Series]:
     """The last `last` results of `nodeid` per bench, DUT model and firmware, with flip rates, all read from the
-    series index: its series, then per series the newest `last` (read backwards) and the flips within the longest
-    flake window."""
+    series index: its series, per series the newest `last` (a seek, so the page costs what it shows, not the
+    test's whole history), and the flips within the longest flake window (one pass over the test's entries)."""
     keys = [tuple(k) for k in conn.execute(sa.select(*SERIES_KEY).where(tests.c.nodeid == nodeid).distinct()
                                            .order_by(*SERIES_KEY))]
     found = {k: Series(*k) for k in keys}
-    strips = _per_series(conn, nodeid, keys, sa.select(*SERIES_KEY, tests.c.started, tests.c.verdict, tests.c.run)
-                         .where(IN_SERIES).order_by(tests.c.started.desc()).limit(last))
+    strips = [row for bench, model, firmware in keys for row in conn.execute(
+        STRIP_OF_SERIES, {"nodeid": nodeid, "bench": bench, "model": model, "firmware": firmware, "last": last})]
     run_ids = dict(conn.execute(sa.select(runs.c.id, runs.c.run_id).where(
         runs.c.id.in_(sorted({r.run for r in strips})))).all()) if strips else {}
-    for bench, model, firmware, started, verdict, run in sorted(strips, key=lambda r: (r[0], r[1], r[2], r[3]),
-                                                                reverse=True):
+    for bench, model, firmware, started, verdict, run in strips:  # each series newest first, as read
         found[(bench, model, firmware)].cells.append((run_ids[run], started, verdict))
     cutoffs = {days: since(days, now) for days in FLAKE_WINDOWS}
     counts = [sa.func.sum(sa.case((sa.and_(tests.c.started >= cutoff, tests.c.flipped.is_(flag)), 1), else_=0))
-              .label(f"n{i}") for i, (cutoff, flag) in enumerate((c, f) for c in cutoffs.values() for f in (True, False))]
-    for bench, model, firmware, *sums in _per_series(conn, nodeid, keys, sa.select(*SERIES_KEY, *counts).where(
-            IN_SERIES, tests.c.started >= min(cutoffs.values())).group_by(*SERIES_KEY)):
+              for cutoff in cutoffs.values() for flag in (True, False)]
+    for bench, model, firmware, *sums in conn.execute(sa.select(*SERIES_KEY, *counts).where(
+            tests.c.nodeid == nodeid, tests.c.started >= min(cutoffs.values())).group_by(*SERIES_KEY)):
         found[(bench, model, firmware)].rates = {
             days: (int(sums[2 * i] or 0), int((sums[2 * i] or 0) + (sums[2 * i + 1] or 0)))
             for i, days in enumerate(cutoffs)}
