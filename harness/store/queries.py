@@ -186,11 +186,9 @@ def matrix(conn: sa.Connection, basis: str = "", model: str = "") -> dict[str, A
         q = q.where(series.c.dut_model == model)
     latest: dict[tuple, tuple[str, str]] = {}
     seen: dict[tuple[str, str], str] = {}
-    for nodeid, m, fw, verdict, started in conn.execute(q):
-        key = (nodeid, m, fw)
-        if key not in latest or latest[key][1] < started:
-            latest[key] = (verdict, started)
-        seen[(m, fw)] = max(seen.get((m, fw), ""), started)
+    for nodeid, m, fw, verdict, started in conn.execute(q.order_by(series.c.last_started)).all():  # oldest first:
+        latest[(nodeid, m, fw)] = (verdict, started)  # a later bench's result replaces an earlier one's
+        seen[(m, fw)] = started
     columns = sorted(seen, key=lambda c: (c[0], seen[c]))
     bases: dict[str, str | None] = {}
     for m in sorted({c[0] for c in columns}):
