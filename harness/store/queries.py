@@ -132,34 +132,45 @@ class Series:
 
 
 SERIES_KEY = (tests.c.bench, tests.c.dut_model, tests.c.dut_firmware)
-STRIP_OF_SERIES = (  # the newest results of one series, read backwards from the series index (compiled once)
-    sa.select(*SERIES_KEY, tests.c.started, tests.c.verdict, tests.c.run)
-    .where(tests.c.nodeid == sa.bindparam("nodeid"), tests.c.bench == sa.bindparam("bench"),
-           tests.c.dut_model == sa.bindparam("model"), tests.c.dut_firmware == sa.bindparam("firmware"))
-    .order_by(tests.c.started.desc()).limit(sa.bindparam("last", type_=sa.Integer)))
+
+
+def _strips(nodeid: str, last: int) -> sa.Select:
+    """The newest `last` results of each series of `nodeid`, in one statement that only seeks the series index:
+    its series; per series the start time of its `last`-th newest result (one seek); per series the results from
+    that time on (a range). So the page costs what it shows, not the test's whole history."""
+    keys = sa.select(*SERIES_KEY).where(tests.c.nodeid == nodeid).distinct().subquery("keys")
+    older = tests.alias("older")
+    nth = (sa.select(older.c.started).where(older.c.nodeid == nodeid, older.c.bench == keys.c.bench,
+                                            older.c.dut_model == keys.c.dut_model,
+                                            older.c.dut_firmware == keys.c.dut_firmware)
+           .order_by(older.c.started.desc()).limit(1).offset(last - 1).scalar_subquery())
+    bounds = sa.select(keys, sa.func.coalesce(nth, "").label("since")).subquery("bounds")
+    return (sa.select(*SERIES_KEY, tests.c.started, tests.c.verdict, runs.c.run_id)
+            .select_from(bounds.join(tests, sa.and_(tests.c.nodeid == nodeid, tests.c.bench == bounds.c.bench,
+                                                    tests.c.dut_model == bounds.c.dut_model,
+                                                    tests.c.dut_firmware == bounds.c.dut_firmware,
+                                                    tests.c.started >= bounds.c.since))
+                         .join(runs, runs.c.id == tests.c.run))
+            .order_by(*SERIES_KEY, tests.c.started.desc(), tests.c.id.desc()))
 
 
 def history(conn: sa.Connection, nodeid: str, last: int = STRIP, now: dt.datetime | None = None) -> list[Series]:
-    """The last `last` results of `nodeid` per bench, DUT model and firmware, with flip rates, all read from the
-    series index: its series, per series the newest `last` (a seek, so the page costs what it shows, not the
-    test's whole history), and the flips within the longest flake window (one pass over the test's entries)."""
-    keys = [tuple(k) for k in conn.execute(sa.select(*SERIES_KEY).where(tests.c.nodeid == nodeid).distinct()
-                                           .order_by(*SERIES_KEY))]
-    found = {k: Series(*k) for k in keys}
-    strips = [row for bench, model, firmware in keys for row in conn.execute(
-        STRIP_OF_SERIES, {"nodeid": nodeid, "bench": bench, "model": model, "firmware": firmware, "last": last})]
-    run_ids = dict(conn.execute(sa.select(runs.c.id, runs.c.run_id).where(
-        runs.c.id.in_(sorted({r.run for r in strips})))).all()) if strips else {}
-    for bench, model, firmware, started, verdict, run in strips:  # each series newest first, as read
-        found[(bench, model, firmware)].cells.append((run_ids[run], started, verdict))
+    """The last `last` results of `nodeid` per bench, DUT model and firmware (see `_strips`), with flip rates (one
+    pass over the test's entries in the series index)."""
+    found: dict[tuple, Series] = {}
+    for bench, model, firmware, started, verdict, run_id in conn.execute(_strips(nodeid, last)).all():
+        cells = found.setdefault((bench, model, firmware), Series(bench, model, firmware)).cells
+        if len(cells) < last:  # results started at the same moment as the last one shown
+            cells.append((run_id, started, verdict))
     cutoffs = {days: since(days, now) for days in FLAKE_WINDOWS}
     counts = [sa.func.sum(sa.case((sa.and_(tests.c.started >= cutoff, tests.c.flipped.is_(flag)), 1), else_=0))
               for cutoff in cutoffs.values() for flag in (True, False)]
     for bench, model, firmware, *sums in conn.execute(sa.select(*SERIES_KEY, *counts).where(
             tests.c.nodeid == nodeid, tests.c.started >= min(cutoffs.values())).group_by(*SERIES_KEY)):
-        found[(bench, model, firmware)].rates = {
-            days: (int(sums[2 * i] or 0), int((sums[2 * i] or 0) + (sums[2 * i + 1] or 0)))
-            for i, days in enumerate(cutoffs)}
+        if (bench, model, firmware) in found:
+            found[(bench, model, firmware)].rates = {
+                days: (int(sums[2 * i] or 0), int((sums[2 * i] or 0) + (sums[2 * i + 1] or 0)))
+                for i, days in enumerate(cutoffs)}
     return list(found.values())
 
 
