@@ -3,7 +3,8 @@ each dashboard page in the server (target: under 300 ms for the runs list, a run
 
 Run: ``.venv/bin/python bench/dashboard.py [--runs 10000] [--cases 100] [--store PATH|URL]``. Without --store a
 fresh SQLite file in a temporary folder is used; a --store already holding that many runs is timed as it is.
-Prints figures only.
+Prints figures only: wall and CPU time per page, and the machine's load (on a shared machine the wall time is
+the CPU time stretched by the load; compare a quiet re-measure).
 """
 from __future__ import annotations
 
@@ -104,6 +105,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--store", help="store to fill (default: a new SQLite file in a temporary folder)")
     args = parser.parse_args()
+    print("load average (1, 5, 15 min) at start: %.2f %.2f %.2f on %d cores" % (*os.getloadavg(), os.cpu_count()))
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(args.store or Path(tmp) / "rig.db")
         with store.engine.connect() as conn:
@@ -123,6 +125,7 @@ def main() -> None:
             print(f"  {name:22} wall median {wall:7.1f} ms  max {max(s[0] for s in samples):7.1f} ms  "
                   f"CPU median {cpu:7.1f} ms  {mark}")
         store.close()
+    print("load average (1, 5, 15 min) at end: %.2f %.2f %.2f" % os.getloadavg())
 
 
 if __name__ == "__main__":
