@@ -34,7 +34,7 @@ def describe_bench(bench: Any) -> dict:
                            "model": role.model, "firmware": role.firmware_version}
         else:
             roles[name] = {"kind": role.kind, "board": role.board, "radio": role.radio.kind,
-                           "radio_port": role.radio.port}
+                           "radio_port": role.radio.port, "eui64": role.eui64}
     return {"name": bench.name, "source": str(bench.source) if bench.source else None, "channel": bench.channel,
             "radio": {"loss": bench.loss, "seed": bench.seed}, "roles": roles}
 

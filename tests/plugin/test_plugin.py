@@ -147,7 +147,8 @@ def test_run_json_fields(pytester: pytest.Pytester, scenarios: None) -> None:
     _, results = run(pytester, "--bench", "sim")
     record = json.loads((results / "run.json").read_text())
     assert record["bench"]["name"] == "sim"
-    assert record["bench"]["roles"]["chf"] == {"kind": "emulator", "board": "sim", "radio": "sim", "radio_port": None}
+    assert record["bench"]["roles"]["chf"] == {"kind": "emulator", "board": "sim", "radio": "sim", "radio_port": None,
+                                               "eui64": "0253494D00000001"}
     assert record["finished"] >= record["started"]
     assert record["interrupted"] is None
     assert record["counts"] == {"PASS": 1, "FAIL": 4, "ERROR": 5, "SKIP": 1}

@@ -109,7 +109,7 @@ def test_nightly_sequence_in_the_browser(tmp_path: Path, serve, request: pytest.
     assert row_of(b, "tests", FOREIGN_MAC).find_elements(By.CSS_SELECTOR, ".flaky-label")
     assert not row_of(b, "tests", CHECK_DIGIT).find_elements(By.CSS_SELECTOR, ".flaky-label")
     esme = b.find_element(By.CSS_SELECTOR, '#roles tr[data-role="esme"]')
-    assert esme.find_element(By.CSS_SELECTOR, ".firmware").text == "1.1"
+    assert esme.find_element(By.CSS_SELECTOR, ".firmware").text == "1.1" and "0253494D00000003" in esme.text
     assert "simulated radio medium" in esme.find_element(By.CSS_SELECTOR, ".radio-version").text
     assert f"{ESME} firmware 1.1" in b.find_element(By.ID, "duts").text
     b.save_screenshot(str(shots / "run.png"))
