@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -188,6 +188,21 @@ def compare(basis: str | None, current: str | None) -> str:
     return LABELS[(basis, current)]
 
 
+class Cell(NamedTuple):
+    """One matrix cell (attributes, not dict keys: a template reads a thousand of them per page)."""
+
+    verdict: str | None
+    label: str
+    flaky: bool
+    model: str
+    firmware: str
+
+
+class MatrixRow(NamedTuple):
+    nodeid: str
+    cells: list[Cell]
+
+
 def matrix(conn: sa.Connection, basis: str = "", model: str = "") -> dict[str, Any]:
     """Test cases against DUT model x firmware: each cell the latest PASS/FAIL (any bench), labelled against the
     same model's `basis` firmware (default: per model, the firmware seen before its newest)."""
@@ -216,8 +231,8 @@ def matrix(conn: sa.Connection, basis: str = "", model: str = "") -> dict[str, A
                 label = "basis" if current else "no result"
             else:
                 label = compare(latest.get((nodeid, m, ref), (None,))[0] if ref else None, current)
-            cells.append({"verdict": current, "label": label, "flaky": (nodeid, m, fw) in flaky})
-        rows.append({"nodeid": nodeid, "cells": cells})
+            cells.append(Cell(current, label, (nodeid, m, fw) in flaky, m, fw))
+        rows.append(MatrixRow(nodeid, cells))
     return {"columns": columns, "bases": bases, "rows": rows, "basis": basis, "model": model,
             "firmwares": sorted({c[1] for c in columns}), "models": sorted({c[0] for c in columns})}
 

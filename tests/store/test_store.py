@@ -85,16 +85,16 @@ def test_matrix_labels_regression_fix_and_flake(store: Store, nightly: list[Path
         data = q.matrix(conn)
     assert data["columns"] == [("emulated esme", "1.0"), ("emulated esme", "1.1")]
     assert data["bases"] == {"emulated esme": "1.0"}
-    cells = {row["nodeid"].rsplit("::", 1)[1]: row["cells"][1] for row in data["rows"]}
-    assert cells["test_topup_replay"]["label"] == "new failure"
-    assert cells["test_join_timing"]["label"] == "fixed"
-    assert cells["test_join"]["label"] == "passing"
-    assert cells["test_alert_order"]["flaky"] and cells["test_alert_order"]["label"] == "passing"
-    assert not any(c["flaky"] for name, c in cells.items() if name != "test_alert_order")
+    cells = {row.nodeid.rsplit("::", 1)[1]: row.cells[1] for row in data["rows"]}
+    assert cells["test_topup_replay"].label == "new failure"
+    assert cells["test_join_timing"].label == "fixed"
+    assert cells["test_join"].label == "passing"
+    assert cells["test_alert_order"].flaky and cells["test_alert_order"].label == "passing"
+    assert not any(c.flaky for name, c in cells.items() if name != "test_alert_order")
     with store.engine.connect() as conn:  # another basis: 1.0 compared with 1.1
-        rows = {row["nodeid"].rsplit("::", 1)[1]: row["cells"] for row in q.matrix(conn, basis="1.1")["rows"]}
-    assert [c["label"] for c in rows["test_topup_replay"]] == ["fixed", "basis"]
-    assert [c["label"] for c in rows["test_join_timing"]] == ["new failure", "basis"]
+        rows = {row.nodeid.rsplit("::", 1)[1]: row.cells for row in q.matrix(conn, basis="1.1")["rows"]}
+    assert [c.label for c in rows["test_topup_replay"]] == ["fixed", "basis"]
+    assert [c.label for c in rows["test_join_timing"]] == ["new failure", "basis"]
 
 
 def test_history_shows_flip_rates(store: Store, nightly: list[Path]) -> None:
