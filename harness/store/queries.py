@@ -144,14 +144,15 @@ def _strips(nodeid: str, last: int) -> sa.Select:
                                             older.c.dut_model == keys.c.dut_model,
                                             older.c.dut_firmware == keys.c.dut_firmware)
            .order_by(older.c.started.desc()).limit(1).offset(last - 1).scalar_subquery())
-    bounds = sa.select(keys, sa.func.coalesce(nth, "").label("since")).subquery("bounds")
+    # materialized: each series' bound is computed once, never re-evaluated per result row (PostgreSQL would)
+    bounds = sa.select(keys, sa.func.coalesce(nth, "").label("since")).cte("bounds").prefix_with("MATERIALIZED")
     return (sa.select(*SERIES_KEY, tests.c.started, tests.c.verdict, runs.c.run_id)
             .select_from(bounds.join(tests, sa.and_(tests.c.nodeid == nodeid, tests.c.bench == bounds.c.bench,
                                                     tests.c.dut_model == bounds.c.dut_model,
                                                     tests.c.dut_firmware == bounds.c.dut_firmware,
                                                     tests.c.started >= bounds.c.since))
                          .join(runs, runs.c.id == tests.c.run))
-            .order_by(*SERIES_KEY, tests.c.started.desc(), tests.c.id.desc()))
+            .order_by(*SERIES_KEY, tests.c.started.desc()))
 
 
 def history(conn: sa.Connection, nodeid: str, last: int = STRIP, now: dt.datetime | None = None) -> list[Series]:
