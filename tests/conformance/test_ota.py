@@ -21,10 +21,12 @@ from harness.ota.image import OtaHeader, build, parse
 from harness.smki.cpl import Cpl, CplEntry, manufacturer_key, signer_id
 from device_steps import commissioned
 
-OLD, NEW = bytes.fromhex("00000100"), bytes.fromhex("00000200")
+OLD, NEW, NEXT = bytes.fromhex("00000100"), bytes.fromhex("00000200"), bytes.fromhex("00000300")
 SUCCESS, NO_IMAGE_HELD, HASH_MISMATCH = 0, 1, 2
 FDRA = 0x00CE
 FUTURE_DATED_FIRMWARE_ALERT = 0x00CA
+
+pytestmark = [pytest.mark.roles("chf", "esme"), pytest.mark.dut("esme")]  # every case: the ESME is the DUT
 
 
 class Firmware:
@@ -41,22 +43,32 @@ class Firmware:
     def _to_ch(self, ch: bytes, image: bytes) -> bool:
         return self.han.chf.ota_server.distribute(image, [int.from_bytes(self.eui, "big")])
 
-    def image(self, *, signer_key=None, list_on_cpl: bool = True) -> bytes:
-        """A release 0x200 of the ESME's model by the bench manufacturer, listed on the CPL."""
+    def image(self, *, signer_key=None, list_on_cpl: bool = True, version: int = 0x200) -> bytes:
+        """A release (0x200 unless told) of the ESME's model by the bench manufacturer, listed on the CPL."""
         manufacturer, model, _ = DEVICE_MODELS["esme"]
-        data = build(OtaHeader(manufacturer, model, 0x200, "ESME 0.2.0", hardware_min=1, hardware_max=0x20),
-                     emulated.manufacturer_image("0.2.0", 4000), signer_id(manufacturer),
+        text = f"{version >> 16 & 0xFF}.{version >> 8 & 0xFF}.{version & 0xFF}"
+        data = build(OtaHeader(manufacturer, model, version, f"ESME {text}", hardware_min=1, hardware_max=0x20),
+                     emulated.manufacturer_image(text, 4000), signer_id(manufacturer),
                      signer_key or manufacturer_key(self.han.provisioning.smki_dir, BENCH_MANUFACTURER))
         if list_on_cpl:
-            self.cpl.add(CplEntry(manufacturer, model, 0x200, parse(data).manufacturer_image_hash, 1, 0x20))
+            self.list_on_cpl(data)
         return data
 
-    def distribute(self, image: bytes):
-        """SRV 11.1, then the meter downloads the image from its CH over the HAN; the receipt alert(s) it sent."""
+    def list_on_cpl(self, image: bytes) -> None:
+        header = parse(image).header
+        self.cpl.add(CplEntry(header.manufacturer, header.image_type, header.file_version, _hash(image), 1, 0x20))
+
+    def update_firmware(self, image: bytes):
+        """SRV 11.1 for the ESME: the DCC's service response."""
+        return self.services.update_firmware(SUPPLIER, image, parse(image).header.file_version, [self.eui])
+
+    def distribute(self, image: bytes, *, download_for: float = 1800):
+        """SRV 11.1, then the meter downloads the image from its CH over the HAN (for at most `download_for`
+        seconds); the receipt alert(s) it sent."""
         before = len(self.han.devices.alerts)
-        response = self.services.update_firmware(SUPPLIER, image, 0x200, [self.eui])
+        response = self.update_firmware(image)
         assert response.ok, f"precondition: SRV 11.1 refused: {response.detail} {response.failed}"
-        self.han.device("esme").download_firmware(self.han.eui_int("chf"), timeout=1800)
+        self.han.device("esme").download_firmware(self.han.eui_int("chf"), timeout=download_for)
         self.han.run_for(10)
         return [a for a in self.han.devices.alerts[before:] if a.header.message_code == FDRA]
 
@@ -80,14 +92,27 @@ class Firmware:
         return outcome[1]
 
 
+@pytest.fixture
+def fw(han) -> Firmware:
+    """Topology: the CH commissioned, the ESME commissioned on its HAN; the supplier's firmware side for it."""
+    commissioned(han, "esme")
+    return Firmware(han)
+
+
 def _hash(image: bytes) -> bytes:
     return parse(image).manufacturer_image_hash
 
 
+def power_cut(bench, role: str) -> None:
+    """The bench cuts the role's power supply and restores it (RAM lost, flash kept); SKIP on a bench that has no
+    power control for it (a real device under test)."""
+    if role not in bench.roles:
+        pytest.skip(f"the bench has no power control for the {role}")
+    bench.power_cycle(role)
+
+
 @pytest.mark.scenario(80)
 @pytest.mark.clause("BAD 7.5.3.6.2-3; GBCS CS06, FDRA 0x00CE")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
 def test_firmware_distributed_then_activated_by_cs06(han):
     commissioned(han, "esme")
     fw = Firmware(han)
@@ -107,8 +132,6 @@ def test_firmware_distributed_then_activated_by_cs06(han):
 
 @pytest.mark.scenario(85)
 @pytest.mark.clause("BAD 7.5.3.6.2 D; GBCS FDRA 0x8F1C")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
 @pytest.mark.parametrize("tamper", ["flipped_byte", "foreign_signer"])
 def test_tampered_image_is_refused_and_nothing_is_staged(han, tamper):
     commissioned(han, "esme")
@@ -135,8 +158,6 @@ def test_tampered_image_is_refused_and_nothing_is_staged(han, tamper):
 
 @pytest.mark.scenario(86)
 @pytest.mark.clause("BAD 7.5.3.6.3; GBCS CS06 hashMismatch")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
 def test_cs06_whose_hash_differs_from_the_held_image_is_refused(han):
     commissioned(han, "esme")
     fw = Firmware(han)
@@ -152,8 +173,6 @@ def test_cs06_whose_hash_differs_from_the_held_image_is_refused(han):
 
 @pytest.mark.scenario(87)
 @pytest.mark.clause("BAD 7.5.3.6.3; GBCS CS06 noImageHeld; GBCS 5 (critical commands)")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
 def test_cs06_without_an_image_or_unsigned_is_refused(han):
     commissioned(han, "esme")
     fw = Firmware(han)
@@ -171,8 +190,6 @@ def test_cs06_without_an_image_or_unsigned_is_refused(han):
 
 @pytest.mark.scenario(87)
 @pytest.mark.clause("BAD 7.5.3.6.3; GBCS 5 (critical commands: anti-replay counter)")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
 def test_replayed_cs06_is_refused(han):
     commissioned(han, "esme")
     fw = Firmware(han)
@@ -196,8 +213,6 @@ def test_replayed_cs06_is_refused(han):
 
 @pytest.mark.scenario(88)
 @pytest.mark.clause("BAD 7.5.3.6.3 (a meter must never activate without a valid CS06)")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
 def test_upgrade_end_saying_upgrade_now_activates_nothing(han):
     commissioned(han, "esme")
     fw = Firmware(han)
@@ -214,8 +229,6 @@ def test_upgrade_end_saying_upgrade_now_activates_nothing(han):
 
 @pytest.mark.scenario(89)
 @pytest.mark.clause("BAD 7.5.3.6.3 (future-dated CS06); GBCS alert 0x00CA")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
 def test_future_dated_cs06_runs_at_its_time_and_reports_0x00ca(han):
     commissioned(han, "esme")
     fw = Firmware(han)
@@ -237,8 +250,6 @@ def test_future_dated_cs06_runs_at_its_time_and_reports_0x00ca(han):
 
 @pytest.mark.scenario(89)
 @pytest.mark.clause("BAD 7.5.3.6.3; RTDS 11.3_CS06 cancellation (re-dated to 9999-12-31)")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
 def test_future_dated_cs06_re_dated_to_9999_never_runs(han):
     commissioned(han, "esme")
     fw = Firmware(han)
@@ -252,3 +263,53 @@ def test_future_dated_cs06_re_dated_to_9999_never_runs(han):
     assert not fw.past_execution_time(), "the cancelled activation ran (0x00CA alert)"
     assert fw.running_version() == OLD, "the cancelled activation ran"
     assert fw.cs06(_hash(image)) == (SUCCESS, NEW)  # positive control
+
+
+@pytest.mark.scenario(91, 94)
+@pytest.mark.clause("BAD 7.5.3.6.4 (staged images); BAD 7.5.3.6.3 (power loss mid-download)")
+def test_staged_images_in_order_and_a_power_cut_mid_download(han, bench, fw):
+    first = fw.image()
+    second = fw.image(version=0x300, list_on_cpl=False)
+
+    # "Supplier distributes+activates image 1, waits for success, then image 2"
+    assert [alert_code(r) for r in fw.distribute(first)] == [0x8F72]
+    assert fw.cs06(_hash(first)) == (SUCCESS, NEW)
+    # "each with its own CPL entry": image 2 is refused by the DCC until its entry is on the CPL (N18/N21) ...
+    refused = fw.update_firmware(second)
+    assert not refused.ok and refused.detail.startswith(("N18", "N21")), refused.detail
+    fw.list_on_cpl(second)  # ... and accepted (below) once it is
+
+    # Action: image 2's download starts; the bench cuts the meter's power part-way through it
+    served = han.chf.ota_server.transfers.get(han.eui_int("esme"))
+    before = served.octets if served else 0
+    assert fw.distribute(second, download_for=0.1) == [], "precondition: the download was not cut part-way"
+    part = han.chf.ota_server.transfers[han.eui_int("esme")].octets - before
+    assert 0 < part < len(second), f"precondition: {part} of {len(second)} octets served before the cut"
+    power_cut(bench, "esme")
+
+    # "Power loss during download ... device stays on old firmware and reports consistently"
+    assert fw.running_version() == NEW, "after the power cut the meter does not run the image it ran before"
+    # the download resumes (or restarts) when the image is distributed again, and image 2 then activates in turn
+    assert [alert_code(r) for r in fw.distribute(second)] == [0x8F72], "image 2 was not received after the cut"
+    assert fw.cs06(_hash(second)) == (SUCCESS, NEXT)
+
+
+@pytest.mark.scenario(94, 89)
+@pytest.mark.clause("BAD 7.5.3.6.3 (future-dated CS06: store, then at time T activate and alert 0x00CA)")
+def test_power_cut_before_a_future_dated_activation_runs_keeps_it(han, bench, fw):
+    image = fw.image()
+    fw.distribute(image)
+    # "Future-dated CS06: standard critical-command checks, store, CS06 Response confirming validation/storage"
+    assert fw.cs06(_hash(image), han.clock.now() + 3600) is None, "precondition: the future-dated CS06 was not stored"
+
+    # Action: the meter loses power (and gets it back) while the stored activation waits for its time
+    han.run_for(600)
+    power_cut(bench, "esme")
+
+    # "at time T run the immediate steps; alert 0x00CA success/failure": the stored activation survived the cut
+    alerts = fw.past_execution_time()
+    assert len(alerts) == 1, "the activation stored before the power cut never ran (no 0x00CA alert)"
+    assert alerts[0].header.payload.endswith(bytes.fromhex("3009020100040400000200")), \
+        "the 0x00CA alert does not report success with the new version"
+    # "device ... reports consistently": what the meter reports running is what its alert said
+    assert fw.running_version() == NEW
