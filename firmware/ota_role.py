@@ -2,15 +2,25 @@
 # Distribution Receipt (0x00CE) and future-dated activation (0x00CA) alerts sent through the role's own GBCS alert
 # path (signed: both are critical alerts, RTDS FDRA-DLMS and 11.3_CS06). The receipt goes to the supplier named in
 # the "ota" config; 0x00CA to the originator of the CS06 it reports on.
-# Usage in a role: handlers[CS06] = ota_role.attach(self)  (after GbcsRole.setup).
+# Usage in a role, after GbcsRole.setup: self.cs06 = ota_role.attach_if_able(self); in handlers, when not None,
+# out[CS06] = self.cs06. The CH's own firmware reaches it from the DCC (BAD 7.5.3.6.5): no receipt alert.
 # Runs under MicroPython and CPython.
 import binascii
 
 from firmware import ota_gbcs
 
 
-def attach(role):
-    """Route the board's OTA client's receipts and executions to `role`'s alerts; returns the CS06 handler."""
+def attach_if_able(role, receipts=True):
+    """`attach` on a board whose app provides an OTA client and whose role has a GBCS identity (a bare Hal, as
+    in unit tests, has none); else None."""
+    if role.gbcs is None or getattr(role.hal, "ota_client", None) is None:
+        return None
+    return attach(role, receipts)
+
+
+def attach(role, receipts=True):
+    """Route the board's OTA client's receipts (unless not `receipts`) and executions to `role`'s alerts; returns
+    the CS06 handler."""
     ota = role.hal.ota_client()
     role.gbcs.critical_codes.add(ota_gbcs.CS06)  # CS06 is critical: never run unless KRP-signed
     supplier = binascii.unhexlify((role.hal.config.get("ota") or {}).get("supplier", "00" * 8))
@@ -26,6 +36,6 @@ def attach(role):
                                           outcome, ota.file_version())
         role.send_alert(recipient, ota_gbcs.FUTURE_DATED_FIRMWARE_ALERT, alert, critical=True)
 
-    ota.on_receipt = receipt
+    ota.on_receipt = receipt if receipts else None
     ota.on_executed = executed
     return lambda msg: ota_gbcs.cs06(ota, msg)

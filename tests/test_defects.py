@@ -112,6 +112,7 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "esme:future_dated_runs_now": (f"{OTA}::test_future_dated_cs06_runs_at_its_time_and_reports_0x00ca",
                                    f"{OTA}::test_future_dated_cs06_re_dated_to_9999_never_runs"),
     "esme:no_distribution_receipt": (f"{OTA}::test_firmware_distributed_then_activated_by_cs06",),
+    "chf:skip_krp_check": (f"{OTA}::test_ch_firmware_is_activated_only_by_a_cs06_the_wan_provider_signed",),
     "esme:single_image_slot": (f"{OTA}::test_staged_images_in_order_and_a_power_cut_mid_download",),
     "esme:pending_activation_in_ram": (f"{OTA}::test_power_cut_before_a_future_dated_activation_runs_keeps_it",),
     "esme:skip_krp_check": (*DEVICE_GBCS["skip_krp_check"],

@@ -46,13 +46,9 @@ class Esme(PrepayMeter):
 
     def setup(self):
         PrepayMeter.setup(self)
-        self.cs06 = None
-        # the OTA client's receipts and activations go out as this role's GBCS alerts (a board's app provides the
-        # client; a bare Hal, as in unit tests, has none)
-        if self.gbcs is not None and getattr(self.hal, "ota_client", None) is not None:
-            from firmware import ota_role
+        from firmware import ota_role
 
-            self.cs06 = ota_role.attach(self)
+        self.cs06 = ota_role.attach_if_able(self)  # the OTA client's receipts and activations: this role's alerts
 
     def join_codes(self):
         return (device_gbcs.CS03A1, device_gbcs.CS03B)

@@ -32,6 +32,8 @@ TRANSFER_ALLOWANCE = 7 * 86400.0  # seconds the DCC waits for a CH's transfer re
 SMART_METERS = ("esme", "gsme")
 ELIGIBLE = (Status.COMMISSIONED, Status.SUSPENDED)
 
+NOTICE = 7 * 86400.0              # seconds the DCC gives Users before it activates CH firmware (BAD 7.5.3.6.5)
+
 CS06 = 0x0012
 CCS08 = 0x0128
 CANCEL = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)  # re-dating here cancels
@@ -109,6 +111,17 @@ class FirmwareResponse:
     entry: CplEntry | None = None
 
 
+@dataclass(frozen=True)
+class ChFirmwareNotice:
+    """The DCC's notice to Users of a CH firmware activation: when given, and the earliest activation time."""
+
+    ch: bytes
+    firmware_version: int
+    image_hash: bytes
+    given: float
+    activation: float
+
+
 @dataclass
 class TransferWatch:
     ch: bytes
@@ -129,6 +142,7 @@ class FirmwareServices:
         self.allowance = allowance
         self.models: dict[bytes, DeviceModel] = {}
         self.watches: dict[bytes, TransferWatch] = {}
+        self.notices: list[ChFirmwareNotice] = []
 
     def _alert(self, code: str, devices: list[bytes], detail: str) -> None:
         for device in devices:
@@ -176,6 +190,31 @@ class FirmwareServices:
         if not response.ok:
             response.detail = "no device accepted"
         return response
+
+    def update_ch_firmware(self, ch: bytes, image: bytes, deliver: Callable[[bytes], bool], *,
+                           urgent: bool = False) -> FirmwareResponse:
+        """CH firmware, DCC-driven (BAD 7.5.3.6.5; no SRV 11.1, no 750 kB limit): the image's hash and metadata match
+        a CPL row for the CH's current model; `deliver` hands the image to the CH (True = taken); a notice to Users
+        is logged, the activation (CS06 from the WAN Provider) not before 7 days later unless `urgent`."""
+        ch = bytes(ch)
+        try:
+            parsed = parse(image)
+        except InputError as exc:
+            return FirmwareResponse(False, f"malformed image: {exc}", failed={ch: "malformed image"})
+        entry = self._cpl_row(parsed, parsed.header.file_version)
+        model = self.models.get(ch)
+        if entry is None:
+            return FirmwareResponse(False, "no CPL row has this image's hash, manufacturer, model and version",
+                                    failed={ch: "not on the CPL"})
+        if model is None or (model.manufacturer, model.model) != (entry.manufacturer, entry.model) \
+                or not entry.covers_hardware(model.hardware):
+            return FirmwareResponse(False, "the CH's current model does not match the CPL row", failed={ch: "model"})
+        if not deliver(image):
+            return FirmwareResponse(False, "the CH did not take the image", failed={ch: "not delivered"})
+        now = self.clock.now()
+        self.notices.append(ChFirmwareNotice(ch, entry.firmware_version, entry.image_hash, now,
+                                             now if urgent else now + NOTICE))
+        return FirmwareResponse(True, "delivered; Users notified", accepted=[ch], entry=entry)
 
     def _cpl_row(self, parsed: OtaImage, firmware_version: int) -> CplEntry | None:
         h = parsed.header

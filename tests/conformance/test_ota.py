@@ -15,16 +15,18 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from emulators.provision import BENCH_MANUFACTURER, DEVICE_MODELS, SUPPLIER
 from harness.dcc.devices import alert_code
-from harness.dcc.firmware import CANCEL, CS06, DeviceModel, FirmwareServices, cs06_outcome, cs06_payload
+from harness.dcc.firmware import CANCEL, CS06, NOTICE, DeviceModel, FirmwareServices, cs06_outcome, cs06_payload
 from harness.ota import emulated
 from harness.ota.image import OtaHeader, build, parse
 from harness.smki.cpl import Cpl, CplEntry, manufacturer_key, signer_id
+from harness.smki.roles import DEFAULT_PARTIES
 from device_steps import commissioned
 
 OLD, NEW, NEXT = bytes.fromhex("00000100"), bytes.fromhex("00000200"), bytes.fromhex("00000300")
 SUCCESS, NO_IMAGE_HELD, HASH_MISMATCH = 0, 1, 2
 FDRA = 0x00CE
 FUTURE_DATED_FIRMWARE_ALERT = 0x00CA
+WAN_PROVIDER = bytes.fromhex(DEFAULT_PARTIES["wan_provider"][1])
 
 pytestmark = [pytest.mark.roles("chf", "esme"), pytest.mark.dut("esme")]  # every case: the ESME is the DUT
 
@@ -313,3 +315,46 @@ def test_power_cut_before_a_future_dated_activation_runs_keeps_it(han, bench, fw
         "the 0x00CA alert does not report success with the new version"
     # "device ... reports consistently": what the meter reports running is what its alert said
     assert fw.running_version() == NEW
+
+
+@pytest.mark.scenario(92)
+@pytest.mark.clause("BAD 7.5.3.6.5 (CH firmware: DCC path, 7-day notice, CS06 with the WAN Provider's signature)")
+@pytest.mark.roles("chf")
+@pytest.mark.dut("chf")
+def test_ch_firmware_is_activated_only_by_a_cs06_the_wan_provider_signed(han):
+    han.commission_ch()
+    ch = han.eui("chf")
+    manufacturer, model, hardware = DEVICE_MODELS["chf"]
+    cpl = Cpl(han.provisioning.smki_dir)
+    services = FirmwareServices(cpl, han.smi, han.clock, lambda _ch, _image: False)  # no SRV 11.1 here
+    services.models[ch] = DeviceModel(manufacturer, model, hardware, 0x100, WAN_PROVIDER)
+    image = build(OtaHeader(manufacturer, model, 0x200, "CHF 0.2.0", hardware_min=1, hardware_max=0x20),
+                  emulated.manufacturer_image("0.2.0", 4000), signer_id(manufacturer),
+                  manufacturer_key(han.provisioning.smki_dir, BENCH_MANUFACTURER))
+    cpl.add(CplEntry(manufacturer, model, 0x200, _hash(image), 1, 0x20))
+
+    def cs06(image_hash: bytes, execution=None, *, critical: bool = True):
+        _, response = han.devices.request(WAN_PROVIDER, ch, CS06, cs06_payload(image_hash, execution),
+                                          critical=critical, what="CS06 (CH)")
+        return "no response" if response is None else cs06_outcome(response.header.payload)
+
+    # "DCC must have image + creator's signature ... DCC computes hash and matches CPL" and gives the CH its image
+    delivered = services.update_ch_firmware(ch, image, han.chf.deliver_firmware)
+    assert delivered.ok, f"the CH did not take its image: {delivered.detail}"
+    # "notify Users ≥7 days before activation unless urgent security fix"
+    notice = services.notices[-1]
+    assert notice.activation - notice.given >= NOTICE
+
+    # "[N] CS06 for CH without WAN Provider signature rejected": no response, and the image does not run
+    assert cs06(_hash(image), critical=False) == "no response", "the CH ran a CS06 without the WAN Provider's signature"
+    # positive control in the same state: a CS06 the WAN Provider signed is answered (a wrong hash: nothing runs)
+    assert cs06(bytes(32)) == (HASH_MISMATCH, OLD), "the CH does not run the image it ran before"
+
+    # "activation via CS06 (DSP MAC + WAN Provider signature)", at the time the notice gave
+    assert cs06(_hash(image), notice.activation) is None, "the CH did not store its future-dated CS06"
+    before = len(han.dcc.alerts)  # the CH's own alerts
+    han.run_for(notice.activation - han.clock.now() + 60)
+    alerts = [a for a in han.dcc.alerts[before:] if a.header.message_code == FUTURE_DATED_FIRMWARE_ALERT]
+    assert len(alerts) == 1 and alerts[0].header.payload.endswith(bytes.fromhex("3009020100040400000200")), \
+        "the CH did not report its activation (0x00CA, success, version 0x200)"
+    assert cs06(bytes(32)) == (NO_IMAGE_HELD, NEW), "the CH does not report the activated version"
