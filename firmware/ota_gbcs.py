@@ -9,6 +9,9 @@
 #  - the CHF's CCS08 Firmware Transfer Alert (0x0128): SEQUENCE { alertCode INTEGER, executionDateTime,
 #    entityId OCTET STRING(8), firmwareVersion OCTET STRING, responseCode INTEGER (0 success, 1 image discarded,
 #    2 hardware version mismatch, 3 file transfer failure) } [structure S: gbcs.md 4; alert code I: see below].
+#  - ECS52 Read Firmware Version (0x0059, SRV 11.2) [I: INFERRED, no RTDS sample in the rig's sources: a DLMS get of
+#    attribute 2 of the class 1 (data) object 1-0:0.2.0.255, the active firmware identifier, read as the 4-octet
+#    file version; correct ACTIVE_FIRMWARE here and in harness/dcc/firmware.py].
 # `cs06(ota, msg)` is the handler a role's GBCS dispatch calls after its own checks (signature, MAC, counter).
 # Runs under MicroPython and CPython.
 import binascii
@@ -18,6 +21,8 @@ from firmware.gbcs import der, dlms
 from firmware.gbcs.errors import ParseError
 
 CS06 = 0x0012
+ECS52 = 0x0059
+ACTIVE_FIRMWARE = b"\x01\x00\x00\x02\x00\xff"  # OBIS 1-0:0.2.0.255 [I]
 FDRA_DLMS, FDRA_GBZ = 0x00CE, 0x00CF
 FUTURE_DATED_FIRMWARE_ALERT = 0x00CA
 CCS08 = 0x0128
@@ -74,6 +79,20 @@ def cs06(ota, msg):
     if outcome == "stored":
         return der.null()
     return outcome_sequence(outcome, file_version)
+
+
+def ecs52(ota, msg):
+    """The ECS52 access-response: the running firmware's version for a get of the active firmware identifier."""
+    req = dlms.parse_access_request(msg.content)
+    data, results = [], []
+    for spec in req.specs:
+        if spec[0] == dlms.GET and spec[1] == 1 and bytes(spec[2]) == ACTIVE_FIRMWARE and spec[3] == 2:
+            data.append((dlms.OCTET_STRING, version_octets(ota.file_version())))
+            results.append((spec[0], 0))
+        else:
+            data.append((dlms.NULL, None))
+            results.append((spec[0], 250))  # other reason
+    return dlms.build_access_response(dlms.invoke_id(msg.counter), data, results)
 
 
 def activation_alert(alert_code, at_ms, counter, outcome, file_version):

@@ -2,25 +2,25 @@
 # Distribution Receipt (0x00CE) and future-dated activation (0x00CA) alerts sent through the role's own GBCS alert
 # path (signed: both are critical alerts, RTDS FDRA-DLMS and 11.3_CS06). The receipt goes to the supplier named in
 # the "ota" config; 0x00CA to the originator of the CS06 it reports on.
-# Usage in a role, after GbcsRole.setup: self.cs06 = ota_role.attach_if_able(self); in handlers, when not None,
-# out[CS06] = self.cs06. The CH's own firmware reaches it from the DCC (BAD 7.5.3.6.5): no receipt alert.
+# Usage in a role, after GbcsRole.setup: self.ota_handlers = ota_role.attach_if_able(self); in handlers,
+# out.update(self.ota_handlers). The CH's own firmware reaches it from the DCC (BAD 7.5.3.6.5): no receipt alert.
 # Runs under MicroPython and CPython.
 import binascii
 
 from firmware import ota_gbcs
 
 
-def attach_if_able(role, receipts=True):
+def attach_if_able(role, receipts=True, reads=()):
     """`attach` on a board whose app provides an OTA client and whose role has a GBCS identity (a bare Hal, as
-    in unit tests, has none); else None."""
+    in unit tests, has none); else no handlers."""
     if role.gbcs is None or getattr(role.hal, "ota_client", None) is None:
-        return None
-    return attach(role, receipts)
+        return {}
+    return attach(role, receipts, reads)
 
 
-def attach(role, receipts=True):
+def attach(role, receipts=True, reads=()):
     """Route the board's OTA client's receipts (unless not `receipts`) and executions to `role`'s alerts; returns
-    the CS06 handler."""
+    the GBCS handlers {message code: fn(msg)}: CS06, and the firmware version reads in `reads` (ECS52)."""
     ota = role.hal.ota_client()
     role.gbcs.critical_codes.add(ota_gbcs.CS06)  # CS06 is critical: never run unless KRP-signed
     supplier = binascii.unhexlify((role.hal.config.get("ota") or {}).get("supplier", "00" * 8))
@@ -38,4 +38,7 @@ def attach(role, receipts=True):
 
     ota.on_receipt = receipt if receipts else None
     ota.on_executed = executed
-    return lambda msg: ota_gbcs.cs06(ota, msg)
+    out = {ota_gbcs.CS06: lambda msg: ota_gbcs.cs06(ota, msg)}
+    if ota_gbcs.ECS52 in reads:
+        out[ota_gbcs.ECS52] = lambda msg: ota_gbcs.ecs52(ota, msg)
+    return out

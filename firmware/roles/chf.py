@@ -16,7 +16,6 @@ from firmware.roles.gbcs_role import GbcsRole, Refused, _hex
 CCS01 = 0x0001
 CCS02 = 0x0002
 CS14 = 0x0018
-CS06 = 0x0012  # Activate Firmware: the CH's own image, KRP the WAN Provider (BAD 7.5.3.6.5)
 ALERT_LOG_CHANGED = 0x8F12
 ZIGBEE_NETWORK_CONTROL = 104  # DLMS interface class of the CHF's HAN control object
 OBIS_HAN = b"\x00\x00\x1e\x03\x00\xff"
@@ -83,12 +82,11 @@ class Chf(GbcsRole):
         from firmware import ota_role
 
         # the CH's own firmware (BAD 7.5.3.6.5): the DCC delivers the image, a CS06 from the WAN Provider activates it
-        self.cs06 = ota_role.attach_if_able(self, receipts=False)
+        self.ota_handlers = ota_role.attach_if_able(self, receipts=False)
 
     def handlers(self):
         out = {CCS01: self.ccs01, CCS02: self.ccs02}
-        if self.cs06 is not None:
-            out[CS06] = self.cs06
+        out.update(self.ota_handlers)
         return out
 
     def check_options(self):

@@ -24,6 +24,8 @@ from harness.dcc.han import Clock, Timer
 from harness.dcc.smi import Smi, Status, UnknownDevice
 from harness.errors import ConformanceFailure, InputError
 from harness.gbcs.asn1 import Tlv, decode as decode_asn1
+from harness.dcc.reads import first_octet_string
+from harness.gbcs.dlms import Data, DlmsPayload, Spec
 from harness.ota.image import OtaImage, parse
 from harness.smki.cpl import Cpl, CplEntry
 
@@ -36,6 +38,10 @@ NOTICE = 7 * 86400.0              # seconds the DCC gives Users before it activa
 
 CS06 = 0x0012
 CCS08 = 0x0128
+ECS52 = 0x0059
+# [I: INFERRED, no RTDS sample in the rig's sources] ECS52 (SRV 11.2) reads attribute 2 of the class 1 object
+# 1-0:0.2.0.255 (active firmware identifier) as the 4-octet file version (firmware/ota_gbcs.py answers it).
+ACTIVE_FIRMWARE = bytes.fromhex("0100000200FF")
 CANCEL = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)  # re-dating here cancels
 
 Distribute = Callable[[bytes, bytes], bool]
@@ -57,6 +63,17 @@ def cs06_payload(image_hash: bytes, execution: float | datetime.datetime | None 
         body = Tlv(b"\x04", bytes(image_hash)).encode() + count + when
         return Tlv(b"\x30", body).encode()
     return content
+
+
+def ecs52_payload(counter: int) -> bytes:
+    """SRV 11.2 / ECS52 content: a DLMS get of the active firmware identifier."""
+    return DlmsPayload(0xD9, 0x20000000 | (counter & 0xFFFFFF), b"", [Spec(1, 1, ACTIVE_FIRMWARE, 2)],
+                       [Data(0x00)]).encode()
+
+
+def ecs52_version(payload: bytes) -> bytes | None:
+    """The firmware version an ECS52 response reports (None when the read failed)."""
+    return first_octet_string(payload, "ECS52")
 
 
 def ccs08_report(payload: bytes) -> tuple[bytes, bytes, int]:
