@@ -6,6 +6,9 @@
 #    executionDateTime, originatorCounter, SEQUENCE { responseCode, firmwareVersion } };
 #  - the Firmware Distribution Receipt alert 0x00CE (DLMS): data-notification { alert code long-unsigned
 #    (0x8F72 / 0x8F1C), date-time octet-string(12), Calculated Manufacturer Hash octet-string(32) };
+#  - the receipt 0x00CF (GBZ) [I: INFERRED beyond "the last 32 bytes of the GBZ alert are the hash" (gbcs.md 4)]:
+#    a GBZ alert (alert code, time since 2000) with one component on the OTA cluster (0x0019): ZCL Report
+#    Attributes of attribute FDRA_GBZ_ATTRIBUTE as an octet-string(32), the Calculated Manufacturer Hash;
 #  - the CHF's CCS08 Firmware Transfer Alert (0x0128): SEQUENCE { alertCode INTEGER, executionDateTime,
 #    entityId OCTET STRING(8), firmwareVersion OCTET STRING, responseCode INTEGER (0 success, 1 image discarded,
 #    2 hardware version mismatch, 3 file transfer failure) } [structure S: gbcs.md 4; alert code I: see below].
@@ -28,6 +31,8 @@ FUTURE_DATED_FIRMWARE_ALERT = 0x00CA
 CCS08 = 0x0128
 CCS08_ALERT_CODE = 0x8F84  # [I: INFERRED: the rig's sources do not give CCS08's alert code; correct it here]
 TRANSFER_SUCCESS, IMAGE_DISCARDED, HARDWARE_MISMATCH, TRANSFER_FAILURE = 0, 1, 2, 3
+FDRA_GBZ_ATTRIBUTE = 0xF000  # [I] a manufacturer-range attribute id: GBCS names none for the hash
+ZIGBEE_EPOCH_MS = 946684800000  # GBZ alert times count seconds from 2000-01-01
 NO_HASH = bytes(32)  # the receipt of an image refused before its hash was computed
 
 
@@ -108,10 +113,22 @@ def fdra_dlms(alert_counter, date_time, alert_code, image_hash):
     return dlms.build_data_notification(dlms.invoke_id(alert_counter), body)
 
 
-def fdra_for(receipt, alert_counter, now_ms):
-    """The 0x00CE payload for a receipt the OTA client produced (`ota.end`)."""
+def fdra_gbz(now_ms, alert_code, image_hash):
+    """The 0x00CF receipt payload (a GBZ alert) [I: see the top of this file]."""
+    from firmware.gbcs import gbz
+
+    report = bytes([FDRA_GBZ_ATTRIBUTE & 0xFF, FDRA_GBZ_ATTRIBUTE >> 8, 0x41, 32]) + (image_hash or NO_HASH)
+    component = gbz.Component(0x0019, 0x00, 0, 0x0A, report)  # profile-wide Report Attributes, client to server
+    return gbz.build(gbz.Gbz([component], alert_code, (now_ms - ZIGBEE_EPOCH_MS) // 1000))
+
+
+def fdra_for(receipt, alert_counter, now_ms, gbz=False):
+    """(message code, payload) of the receipt alert for what the OTA client found (`ota.end`): 0x00CE (DLMS), or
+    0x00CF for a GBZ device."""
     image_hash = binascii.unhexlify(receipt["hash"]) if receipt["hash"] else NO_HASH
-    return fdra_dlms(alert_counter, cosem.date_time(now_ms), receipt["alert"], image_hash)
+    if gbz:
+        return FDRA_GBZ, fdra_gbz(now_ms, receipt["alert"], image_hash)
+    return FDRA_DLMS, fdra_dlms(alert_counter, cosem.date_time(now_ms), receipt["alert"], image_hash)
 
 
 def ccs08(now_ms, device, file_version, response_code):

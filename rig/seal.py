@@ -16,7 +16,7 @@ from harness.errors import BenchFault
 ACTIONS: dict[str, dict[str, bool]] = {
     "chf": {"set_wan": False, "deliver_firmware": True},  # the DCC's delivery of the CH's image: acknowledged?
     "esme": {"join": False, "apply_load": False, "download_firmware": False, "drift_clock": False},
-    "gsme": {"join": False, "apply_load": False},
+    "gsme": {"join": False, "apply_load": False, "download_firmware": False},
     "ppmid": {"join": False},
     # the HHT hands back the CH's response to a locally delivered command (SRV 8.13 via the HHT)
     "hht": {"connect": False, "join": False, "deliver_locally": True},

@@ -112,7 +112,8 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "esme:activate_on_upgrade_end": (f"{OTA}::test_upgrade_end_saying_upgrade_now_activates_nothing",),
     "esme:future_dated_runs_now": (OTA_FUTURE_DATED,
                                    f"{OTA}::test_future_dated_cs06_re_dated_to_9999_never_runs"),
-    "esme:no_distribution_receipt": (f"{OTA}::test_firmware_distributed_then_activated_by_cs06",),
+    **{f"{role}:no_distribution_receipt": (f"{OTA}::test_firmware_distributed_then_activated_by_cs06",)
+       for role in ("esme", "gsme")},
     "chf:skip_krp_check": (f"{OTA}::test_ch_firmware_is_activated_only_by_a_cs06_the_wan_provider_signed",),
     "esme:single_image_slot": (f"{OTA}::test_staged_images_in_order_and_a_power_cut_mid_download",),
     "esme:pending_activation_in_ram": (OTA_FUTURE_DATED,),
