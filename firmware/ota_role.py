@@ -21,7 +21,7 @@ def attach_if_able(role, receipts=True, reads=(), gbz=False):
 def attach(role, receipts=True, reads=(), gbz=False):
     """Route the board's OTA client's receipts (unless not `receipts`; 0x00CF when `gbz`, else 0x00CE) and
     executions to `role`'s alerts; returns the GBCS handlers {message code: fn(msg)}: CS06, and the firmware
-    version reads in `reads` (ECS52)."""
+    version reads in `reads` (ECS52, GCS38)."""
     ota = role.hal.ota_client()
     role.gbcs.critical_codes.add(ota_gbcs.CS06)  # CS06 is critical: never run unless KRP-signed
     supplier = binascii.unhexlify((role.hal.config.get("ota") or {}).get("supplier", "00" * 8))
@@ -42,4 +42,6 @@ def attach(role, receipts=True, reads=(), gbz=False):
     out = {ota_gbcs.CS06: lambda msg: ota_gbcs.cs06(ota, msg)}
     if ota_gbcs.ECS52 in reads:
         out[ota_gbcs.ECS52] = lambda msg: ota_gbcs.ecs52(ota, msg)
+    if ota_gbcs.GCS38 in reads:
+        out[ota_gbcs.GCS38] = lambda msg: ota_gbcs.gcs38(ota, msg)
     return out

@@ -11,10 +11,10 @@ class Gsme(PrepayMeter):
 
     def setup(self):
         PrepayMeter.setup(self)
-        from firmware import ota_role
+        from firmware import ota_gbcs, ota_role
 
-        # CS06; the OTA client's receipts (0x00CF, GBZ) and activations go out as this role's alerts
-        self.ota_handlers = ota_role.attach_if_able(self, gbz=True)
+        # CS06 and GCS38; the OTA client's receipts (0x00CF, GBZ) and activations go out as this role's alerts
+        self.ota_handlers = ota_role.attach_if_able(self, reads=(ota_gbcs.GCS38,), gbz=True)
 
     def alert_content(self, code):
         return self.gbz_alert_content(code)

@@ -26,6 +26,7 @@ from harness.errors import ConformanceFailure, InputError
 from harness.gbcs.asn1 import Tlv, decode as decode_asn1
 from harness.dcc.reads import first_octet_string
 from harness.gbcs.dlms import Data, DlmsPayload, Spec
+from harness.gbcs.gbz import LAST, Component, GbzPayload
 from harness.ota.image import OtaImage, parse
 from harness.smki.cpl import Cpl, CplEntry
 
@@ -42,6 +43,10 @@ ECS52 = 0x0059
 # [I: INFERRED, no RTDS sample in the rig's sources] ECS52 (SRV 11.2) reads attribute 2 of the class 1 object
 # 1-0:0.2.0.255 (active firmware identifier) as the 4-octet file version (firmware/ota_gbcs.py answers it).
 ACTIVE_FIRMWARE = bytes.fromhex("0100000200FF")
+GCS38 = 0x0084
+# [I: INFERRED, no RTDS sample] GCS38 (SRV 11.2, GSME) is a GBZ ZCL Read Attributes of CurrentFileVersion (0x0002,
+# uint32) on the OTA cluster (0x0019); the answer a Read Attributes Response.
+OTA_CLUSTER, CURRENT_FILE_VERSION, READ_ATTRIBUTES, READ_ATTRIBUTES_RESPONSE = 0x0019, 0x0002, 0x00, 0x01
 CANCEL = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)  # re-dating here cancels
 
 Distribute = Callable[[bytes, bytes], bool]
@@ -74,6 +79,31 @@ def ecs52_payload(counter: int) -> bytes:
 def ecs52_version(payload: bytes) -> bytes | None:
     """The firmware version an ECS52 response reports (None when the read failed)."""
     return first_octet_string(payload, "ECS52")
+
+
+def gcs38_payload(counter: int) -> bytes:
+    """SRV 11.2 / GCS38 content: a GBZ Read Attributes of the GSME's CurrentFileVersion."""
+    attributes = CURRENT_FILE_VERSION.to_bytes(2, "little")
+    read = Component(LAST, OTA_CLUSTER, 0x00, counter & 0xFF, READ_ATTRIBUTES, attributes)
+    return GbzPayload(1, [read]).encode()
+
+
+def gcs38_version(payload: bytes) -> bytes | None:
+    """The firmware version (4 octets, big-endian) a GCS38 response reports (None when the read failed);
+    ConformanceFailure when the response is not one Read Attributes Response on the OTA cluster."""
+    try:
+        [comp] = GbzPayload.decode(payload).components
+    except (InputError, ValueError) as exc:
+        raise ConformanceFailure(f"the GCS38 response is not one GBZ component: {exc}") from None
+    record = comp.zcl_payload
+    if (comp.cluster, comp.command) != (OTA_CLUSTER, READ_ATTRIBUTES_RESPONSE) or len(record) < 3 \
+            or int.from_bytes(record[:2], "little") != CURRENT_FILE_VERSION:
+        raise ConformanceFailure("the GCS38 response is not a Read Attributes Response of CurrentFileVersion")
+    if record[2] != 0:
+        return None
+    if record[3:4] != b"\x23" or len(record) != 8:
+        raise ConformanceFailure("the GCS38 response's CurrentFileVersion is not a uint32")
+    return int.from_bytes(record[4:8], "little").to_bytes(4, "big")
 
 
 def ccs08_report(payload: bytes) -> tuple[bytes, bytes, int]:

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from emulators.provision import BENCH_MANUFACTURER, DEVICE_MODELS, SUPPLIER
 from harness.dcc.devices import alert_code
-from harness.dcc.firmware import (CANCEL, CS06, ECS52, NOTICE, DeviceModel, FirmwareServices, cs06_outcome,
-                                  cs06_payload, ecs52_payload, ecs52_version)
+from harness.dcc.firmware import (CANCEL, CS06, ECS52, GCS38, NOTICE, DeviceModel, FirmwareServices, cs06_outcome,
+                                  cs06_payload, ecs52_payload, ecs52_version, gcs38_payload, gcs38_version)
 from harness.ota import emulated
 from harness.ota.image import OtaHeader, build, parse
 from harness.smki.cpl import Cpl, CplEntry, manufacturer_key, signer_id
@@ -84,10 +84,11 @@ class Firmware:
         return "no response" if response is None else cs06_outcome(response.header.payload)
 
     def read_version(self):
-        """SRV 11.2 Read Firmware Version (ECS52): the version the meter reports, or "no response"."""
-        _, response = self.han.devices.request(SUPPLIER, self.eui, ECS52, ecs52_payload, critical=False,
-                                               what="ECS52")
-        return "no response" if response is None else ecs52_version(response.header.payload)
+        """SRV 11.2 Read Firmware Version (ECS52 / GCS38): the version the meter reports, or "no response"."""
+        code, payload, version = (ECS52, ecs52_payload, ecs52_version) if self.role == "esme" else \
+            (GCS38, gcs38_payload, gcs38_version)
+        _, response = self.han.devices.request(SUPPLIER, self.eui, code, payload, critical=False, what="SRV 11.2")
+        return "no response" if response is None else version(response.header.payload)
 
     def past_execution_time(self) -> list:
         """Let an hour and a minute pass (beyond a future-dated CS06's time); the 0x00CA alerts raised meanwhile."""
@@ -123,7 +124,7 @@ def power_cut(bench, role: str) -> None:
 
 
 @pytest.mark.scenario(80)
-@pytest.mark.clause("BAD 7.5.3.6.2-3; GBCS CS06, FDRA 0x00CE (DLMS) / 0x00CF (GBZ), ECS52")
+@pytest.mark.clause("BAD 7.5.3.6.2-3, 7.5.3.6.6; GBCS CS06, FDRA 0x00CE (DLMS) / 0x00CF (GBZ), ECS52 / GCS38")
 @pytest.mark.parametrize("meter", per_device("esme", "gsme"))
 def test_firmware_distributed_then_activated_by_cs06(han, meter):
     commissioned(han, meter)
@@ -139,11 +140,10 @@ def test_firmware_distributed_then_activated_by_cs06(han, meter):
         "the receipt is not 0x8F72 with the Calculated Manufacturer Hash of the image"
     # "Immediate CS06: ... hash in CS06 equals hash computed over stored Manufacturer Image; activate; ... Response
     # with result code + resulting FW version"
-    if meter == "esme":  # SRV 11.2 as ECS52 (the GSME's GCS38 is not emulated yet)
-        assert fw.read_version() == OLD, "before the CS06, SRV 11.2 does not read the version the meter ran"
+    assert fw.read_version() == OLD, "before the CS06, SRV 11.2 does not read the version the meter ran"
     assert fw.cs06(_hash(image)) == (SUCCESS, NEW)
-    if meter == "esme":  # "Proof: ... 11.2 returns new version"
-        assert fw.read_version() == NEW, "SRV 11.2 (ECS52) does not read the activated version"
+    # "Proof: ... 11.2 returns new version"
+    assert fw.read_version() == NEW, "SRV 11.2 (ECS52 / GCS38) does not read the activated version"
 
 
 @pytest.mark.scenario(85)
