@@ -24,7 +24,7 @@ from emulators.ota_server import TRANSFER_CODES, OtaServer
 from emulators.provision import HanIdentity, install_code_link_key
 from emulators.tunnel_carriage import routing_of
 from harness.errors import InputError
-from harness.ota.image import OtaHeader
+from harness.ota.image import OtaHeader, parse_header
 from harness.zigbee import ota, zcl, zdo
 from harness.zse import certificate as cert_mod
 from harness.zse import ke
@@ -62,7 +62,9 @@ DEFECTS = {
     "no_tunnel_request": "never requests a tunnel to a device after CBKE",
     "evict_when_full": "with its Device Log full, accepts a CCS01 by silently dropping the oldest entry (board half)",
     "relay_to_unlisted": "relays a GBCS command over the HAN to a device that is not in its Device Log",
+    "skip_krp_check": "runs a critical command (its own CS06) without verifying the KRP signature (board half)",
 }
+WAN_BLOCK = 1024  # octets of its own image the CH's WAN side hands its board per call
 TUNNEL_SERVERS = (1, 4, 5)  # device types the CHF opens tunnels to: ESME, HCALCS, PPMID (the GSME opens its own)
 SLEEPY = 0                  # GSME
 TUNNEL_SETTLE = 5.0         # seconds from CBKE done to the tunnel request: an APS retry window [I: GBCS says "after"]
@@ -132,6 +134,24 @@ class ChfEmulator:
                 self.tunnels.send(int.from_bytes(recipient, "big"), data, sleepy=verdict["type"] == SLEEPY)
             return None
         return self._board_command(self.link, data)
+
+    def deliver_firmware(self, image: bytes) -> bool:
+        """The DCC hands the CH its own firmware image over the WAN (BAD 7.5.3.6.5; no SRV 11.1, not GBCS): the
+        board stores it in its free slot and checks it with its own crypto. True = taken and held (acknowledged)."""
+        try:
+            header = parse_header(image)
+            offset = self.link.call("ota.begin", manufacturer=header.manufacturer, image_type=header.image_type,
+                                    file_version=header.file_version, total=len(image))["offset"]
+            while offset < len(image):
+                block = image[offset:offset + WAN_BLOCK].hex()
+                offset = self.link.call("ota.block", offset=offset, hex=block)["offset"]
+            return bool(self.link.call("ota.end")["ok"])
+        except InputError:  # not an OTA image
+            return False
+        except BoardError as exc:
+            if exc.code in ("not_for_us", "too_large"):  # an image the board does not take
+                return False
+            raise
 
     @staticmethod
     def _board_command(link: BoardLink, data: bytes) -> bytes | None:

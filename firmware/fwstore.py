@@ -52,13 +52,14 @@ class FirmwareStore:
         self.save()
 
     # ---- download ---------------------------------------------------------------------------------------
-    def begin(self, expect):
+    def begin(self, expect, in_place=False):
         """Start or resume the download of the image `expect` ({manufacturer, image_type, file_version, total});
-        returns the offset to continue from (0 for a new download)."""
+        returns the offset to continue from (0 for a new download). `in_place` (a defect: one bank only) writes
+        it over the running image's slot."""
         current = self.meta["download"]
         if current is not None and current["expect"] == expect:
             return self.offset()
-        slot = self.free_slot()
+        slot = 1 - self.free_slot() if in_place else self.free_slot()
         held = self.meta["held"]
         if held is not None and held["slot"] == slot:
             self.meta["held"] = None  # the slot is reused: a new download replaces the held image
@@ -124,6 +125,8 @@ class FirmwareStore:
         self.save()
         return held
 
-    def set_pending(self, pending):
+    def set_pending(self, pending, persist=True):
+        """Record (or clear) the pending future-dated activation; `persist=False` (a defect) keeps it in RAM only."""
         self.meta["pending"] = pending
-        self.save()
+        if persist:
+            self.save()

@@ -26,6 +26,10 @@ DEFECTS = {
     "future_dated_survives_cos": "keeps a pending future-dated activation across a change of supplier",
     "future_dated_runs_now": "runs a future-dated CS06 at once instead of at its execution time",
     "no_distribution_receipt": "sends no Firmware Distribution Receipt alert after checking a downloaded image",
+    "single_image_slot": "downloads a new image over the running one (one bank): a power cut mid-download leaves "
+                         "no valid activated image",
+    "pending_activation_in_ram": "keeps a stored future-dated activation in RAM only: a power cut before its "
+                                 "execution time loses it (no activation, no 0x00CA)",
 }
 
 
@@ -85,7 +89,7 @@ class OtaClient:
             raise MethodError("not_for_us", "the offered image is for another manufacturer or model")
         if not 0 < expect["total"] <= own.get("max_image", 1 << 20):
             raise MethodError("too_large", "image of %d octets" % expect["total"])
-        return {"offset": self.store.begin(expect)}
+        return {"offset": self.store.begin(expect, in_place="single_image_slot" in self.defects)}
 
     def block(self, params):
         """One ImageBlockResponse's data at `offset`; returns the offset to request next."""
@@ -156,7 +160,7 @@ class OtaClient:
             pending = None if execution_ms >= CANCEL_MS else \
                 {"hash": _hex(image_hash), "at": execution_ms, "counter": counter,
                  "originator": _hex(originator) if originator else None}
-            self.store.set_pending(pending)
+            self.store.set_pending(pending, persist="pending_activation_in_ram" not in self.defects)
             return "stored", None
         return self._run(image_hash), self.file_version()
 

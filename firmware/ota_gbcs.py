@@ -6,9 +6,18 @@
 #    executionDateTime, originatorCounter, SEQUENCE { responseCode, firmwareVersion } };
 #  - the Firmware Distribution Receipt alert 0x00CE (DLMS): data-notification { alert code long-unsigned
 #    (0x8F72 / 0x8F1C), date-time octet-string(12), Calculated Manufacturer Hash octet-string(32) };
+#  - the receipt 0x00CF (GBZ) [I: INFERRED beyond "the last 32 bytes of the GBZ alert are the hash" (gbcs.md 4)]:
+#    a GBZ alert header with no components (alert code 0x8F72 / 0x8F1C, time since 2000), then the Calculated
+#    Manufacturer Hash (32 octets) as its trailer (harness/gbcs/gbz.py keeps such a trailer as `alert_data`);
 #  - the CHF's CCS08 Firmware Transfer Alert (0x0128): SEQUENCE { alertCode INTEGER, executionDateTime,
 #    entityId OCTET STRING(8), firmwareVersion OCTET STRING, responseCode INTEGER (0 success, 1 image discarded,
 #    2 hardware version mismatch, 3 file transfer failure) } [structure S: gbcs.md 4; alert code I: see below].
+#  - ECS52 Read Firmware Version (0x0059, SRV 11.2) [I: INFERRED, no RTDS sample in the rig's sources: a DLMS get of
+#    attribute 2 of the class 1 (data) object 1-0:0.2.0.255, the active firmware identifier, read as the 4-octet
+#    file version; correct ACTIVE_FIRMWARE here and in harness/dcc/firmware.py].
+#  - GCS38 Read Firmware Version (0x0084, GBZ) [I: INFERRED, no RTDS sample in the rig's sources: one component,
+#    ZCL Read Attributes (0x00) on the OTA cluster (0x0019) of CurrentFileVersion (0x0002); the answer a Read
+#    Attributes Response (0x01) with the attribute as uint32 (0x23); correct here and in harness/dcc/firmware.py].
 # `cs06(ota, msg)` is the handler a role's GBCS dispatch calls after its own checks (signature, MAC, counter).
 # Runs under MicroPython and CPython.
 import binascii
@@ -18,11 +27,16 @@ from firmware.gbcs import der, dlms
 from firmware.gbcs.errors import ParseError
 
 CS06 = 0x0012
+ECS52 = 0x0059
+GCS38 = 0x0084
+OTA_CLUSTER, CURRENT_FILE_VERSION = 0x0019, 0x0002  # [I]
+ACTIVE_FIRMWARE = b"\x01\x00\x00\x02\x00\xff"  # OBIS 1-0:0.2.0.255 [I]
 FDRA_DLMS, FDRA_GBZ = 0x00CE, 0x00CF
 FUTURE_DATED_FIRMWARE_ALERT = 0x00CA
 CCS08 = 0x0128
 CCS08_ALERT_CODE = 0x8F84  # [I: INFERRED: the rig's sources do not give CCS08's alert code; correct it here]
 TRANSFER_SUCCESS, IMAGE_DISCARDED, HARDWARE_MISMATCH, TRANSFER_FAILURE = 0, 1, 2, 3
+ZIGBEE_EPOCH_MS = 946684800000  # GBZ alert times count seconds from 2000-01-01
 NO_HASH = bytes(32)  # the receipt of an image refused before its hash was computed
 
 
@@ -76,6 +90,39 @@ def cs06(ota, msg):
     return outcome_sequence(outcome, file_version)
 
 
+def ecs52(ota, msg):
+    """The ECS52 access-response: the running firmware's version for a get of the active firmware identifier."""
+    req = dlms.parse_access_request(msg.content)
+    data, results = [], []
+    for spec in req.specs:
+        if spec[0] == dlms.GET and spec[1] == 1 and bytes(spec[2]) == ACTIVE_FIRMWARE and spec[3] == 2:
+            data.append((dlms.OCTET_STRING, version_octets(ota.file_version())))
+            results.append((spec[0], 0))
+        else:
+            data.append((dlms.NULL, None))
+            results.append((spec[0], 250))  # other reason
+    return dlms.build_access_response(dlms.invoke_id(msg.counter), data, results)
+
+
+def gcs38(ota, msg):
+    """The GCS38 response: a Read Attributes Response with CurrentFileVersion (others: unsupported attribute)."""
+    from firmware.gbcs import gbz
+
+    comps = gbz.parse(msg.content).components
+    if len(comps) != 1 or comps[0].cluster != OTA_CLUSTER or comps[0].command != 0x00 or comps[0].encrypted \
+            or len(comps[0].payload) % 2:
+        raise ParseError("expected one OTA cluster Read Attributes", "gcs38", 0)
+    request = bytes(comps[0].payload)
+    records = b""
+    for i in range(0, len(request), 2):
+        attribute = request[i:i + 2]
+        if attribute == CURRENT_FILE_VERSION.to_bytes(2, "little"):
+            records += attribute + b"\x00\x23" + ota.file_version().to_bytes(4, "little")
+        else:
+            records += attribute + b"\x86"  # UNSUPPORTED_ATTRIBUTE
+    return gbz.build(gbz.Gbz([gbz.Component(OTA_CLUSTER, 0x08, comps[0].seq, 0x01, records)]))
+
+
 def activation_alert(alert_code, at_ms, counter, outcome, file_version):
     """The 0x00CA alert payload for a future-dated activation that has run."""
     return der.sequence(der.integer(alert_code), ms_to_time(at_ms), der.integer(counter),
@@ -89,10 +136,20 @@ def fdra_dlms(alert_counter, date_time, alert_code, image_hash):
     return dlms.build_data_notification(dlms.invoke_id(alert_counter), body)
 
 
-def fdra_for(receipt, alert_counter, now_ms):
-    """The 0x00CE payload for a receipt the OTA client produced (`ota.end`)."""
+def fdra_gbz(now_ms, alert_code, image_hash):
+    """The 0x00CF receipt payload (a GBZ alert) [I: see the top of this file]."""
+    from firmware.gbcs import gbz
+
+    return gbz.build(gbz.Gbz([], alert_code, (now_ms - ZIGBEE_EPOCH_MS) // 1000)) + (image_hash or NO_HASH)
+
+
+def fdra_for(receipt, alert_counter, now_ms, gbz=False):
+    """(message code, payload) of the receipt alert for what the OTA client found (`ota.end`): 0x00CE (DLMS), or
+    0x00CF for a GBZ device."""
     image_hash = binascii.unhexlify(receipt["hash"]) if receipt["hash"] else NO_HASH
-    return fdra_dlms(alert_counter, cosem.date_time(now_ms), receipt["alert"], image_hash)
+    if gbz:
+        return FDRA_GBZ, fdra_gbz(now_ms, receipt["alert"], image_hash)
+    return FDRA_DLMS, fdra_dlms(alert_counter, cosem.date_time(now_ms), receipt["alert"], image_hash)
 
 
 def ccs08(now_ms, device, file_version, response_code):

@@ -14,9 +14,9 @@ from harness.errors import BenchFault
 # Per role, the actions a test may take on a sealed device: method name -> whether its result is something the
 # real device shows (True: passed back; False: the action is done, the result, the emulator's view, is dropped).
 ACTIONS: dict[str, dict[str, bool]] = {
-    "chf": {"set_wan": False},
+    "chf": {"set_wan": False, "deliver_firmware": True},  # the DCC's delivery of the CH's image: acknowledged?
     "esme": {"join": False, "apply_load": False, "download_firmware": False, "drift_clock": False},
-    "gsme": {"join": False, "apply_load": False},
+    "gsme": {"join": False, "apply_load": False, "download_firmware": False},
     "ppmid": {"join": False},
     # the HHT hands back the CH's response to a locally delivered command (SRV 8.13 via the HHT)
     "hht": {"connect": False, "join": False, "deliver_locally": True},

@@ -43,6 +43,7 @@ LOCAL, UTRN = "test_hht_local_commands.py", "test_utrn_keypad.py"
 COMMISSION, CRITICAL = "test_commissioning.py", "test_critical_commands.py"
 CARRIAGE, PAIRING = "test_han_carriage.py", "test_pairing.py"
 OTA, ANCHORS = "test_ota.py", "test_trust_anchors.py"
+OTA_FUTURE_DATED = f"{OTA}::test_future_dated_cs06_survives_a_power_cut_runs_at_its_time_and_reports_0x00ca"
 PREPAY = "test_prepayment_and_supply.py"
 # Each device's own GBCS checks (firmware/roles/device_gbcs.py), played by the ESME, GSME and PPMID boards.
 DEVICE_GBCS = {
@@ -109,9 +110,13 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "esme:skip_image_signature": (f"{OTA}::test_tampered_image_is_refused_and_nothing_is_staged",),
     "esme:skip_cs06_hash": (f"{OTA}::test_cs06_whose_hash_differs_from_the_held_image_is_refused",),
     "esme:activate_on_upgrade_end": (f"{OTA}::test_upgrade_end_saying_upgrade_now_activates_nothing",),
-    "esme:future_dated_runs_now": (f"{OTA}::test_future_dated_cs06_runs_at_its_time_and_reports_0x00ca",
+    "esme:future_dated_runs_now": (OTA_FUTURE_DATED,
                                    f"{OTA}::test_future_dated_cs06_re_dated_to_9999_never_runs"),
-    "esme:no_distribution_receipt": (f"{OTA}::test_firmware_distributed_then_activated_by_cs06",),
+    **{f"{role}:no_distribution_receipt": (f"{OTA}::test_firmware_distributed_then_activated_by_cs06",)
+       for role in ("esme", "gsme")},
+    "chf:skip_krp_check": (f"{OTA}::test_ch_firmware_is_activated_only_by_a_cs06_the_wan_provider_signed",),
+    "esme:single_image_slot": (f"{OTA}::test_staged_images_in_order_and_a_power_cut_mid_download",),
+    "esme:pending_activation_in_ram": (OTA_FUTURE_DATED,),
     "esme:skip_krp_check": (*DEVICE_GBCS["skip_krp_check"],
                             f"{OTA}::test_cs06_without_an_image_or_unsigned_is_refused"),
     "esme:no_anti_replay": (*DEVICE_GBCS["no_anti_replay"], f"{OTA}::test_replayed_cs06_is_refused"),

@@ -77,8 +77,20 @@ class Chf(GbcsRole):
             timeout = max(0, self.state["hht_period_end_ms"] - now)
         return timeout
 
+    def setup(self):
+        GbcsRole.setup(self)
+        from firmware import ota_role
+
+        # the CH's own firmware (BAD 7.5.3.6.5): the DCC delivers the image, a CS06 from the WAN Provider activates it
+        self.ota_handlers = ota_role.attach_if_able(self, receipts=False)
+
     def handlers(self):
-        return {CCS01: self.ccs01, CCS02: self.ccs02}
+        out = {CCS01: self.ccs01, CCS02: self.ccs02}
+        out.update(self.ota_handlers)
+        return out
+
+    def check_options(self):
+        return {"verify_signature": not self.defect("skip_krp_check")}
 
     # ------------------------------------------------------------------ the inter-PAN window
     def interpan_allowed(self, params):

@@ -46,13 +46,10 @@ class Esme(PrepayMeter):
 
     def setup(self):
         PrepayMeter.setup(self)
-        self.cs06 = None
-        # the OTA client's receipts and activations go out as this role's GBCS alerts (a board's app provides the
-        # client; a bare Hal, as in unit tests, has none)
-        if self.gbcs is not None and getattr(self.hal, "ota_client", None) is not None:
-            from firmware import ota_role
+        from firmware import ota_gbcs, ota_role
 
-            self.cs06 = ota_role.attach(self)
+        # CS06 and ECS52; the OTA client's receipts and activations go out as this role's alerts
+        self.ota_handlers = ota_role.attach_if_able(self, reads=(ota_gbcs.ECS52,))
 
     def join_codes(self):
         return (device_gbcs.CS03A1, device_gbcs.CS03B)
@@ -63,10 +60,7 @@ class Esme(PrepayMeter):
         out = PrepayMeter.handlers(self)
         out.update({set_clock.ECS70: self.set_clock, mpxn.ECS39A: self.set_mpxn, mpxn.ECS39B: self.set_mpxn,
                     mpxn.ECS40: self.read_mpxn})
-        if self.cs06 is not None:
-            from firmware import ota_gbcs
-
-            out[ota_gbcs.CS06] = self.cs06
+        out.update(self.ota_handlers)
         return out
 
     def set_mpxn(self, msg):

@@ -9,6 +9,13 @@ class Gsme(PrepayMeter):
     switch = "valve"
     join_alerts = (device_gbcs.JOINED_HAN, device_gbcs.COMMISSIONED)
 
+    def setup(self):
+        PrepayMeter.setup(self)
+        from firmware import ota_gbcs, ota_role
+
+        # CS06 and GCS38; the OTA client's receipts (0x00CF, GBZ) and activations go out as this role's alerts
+        self.ota_handlers = ota_role.attach_if_able(self, reads=(ota_gbcs.GCS38,), gbz=True)
+
     def alert_content(self, code):
         return self.gbz_alert_content(code)
 
@@ -20,6 +27,7 @@ class Gsme(PrepayMeter):
 
         out = PrepayMeter.handlers(self)
         out[set_clock.GCS28] = self.set_clock
+        out.update(self.ota_handlers)
         return out
 
     def set_clock(self, msg):

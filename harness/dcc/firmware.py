@@ -24,6 +24,9 @@ from harness.dcc.han import Clock, Timer
 from harness.dcc.smi import Smi, Status, UnknownDevice
 from harness.errors import ConformanceFailure, InputError
 from harness.gbcs.asn1 import Tlv, decode as decode_asn1
+from harness.dcc.reads import first_octet_string
+from harness.gbcs.dlms import Data, DlmsPayload, Spec
+from harness.gbcs.gbz import LAST, Component, GbzPayload
 from harness.ota.image import OtaImage, parse
 from harness.smki.cpl import Cpl, CplEntry
 
@@ -32,8 +35,18 @@ TRANSFER_ALLOWANCE = 7 * 86400.0  # seconds the DCC waits for a CH's transfer re
 SMART_METERS = ("esme", "gsme")
 ELIGIBLE = (Status.COMMISSIONED, Status.SUSPENDED)
 
+NOTICE = 7 * 86400.0              # seconds the DCC gives Users before it activates CH firmware (BAD 7.5.3.6.5)
+
 CS06 = 0x0012
 CCS08 = 0x0128
+ECS52 = 0x0059
+# [I: INFERRED, no RTDS sample in the rig's sources] ECS52 (SRV 11.2) reads attribute 2 of the class 1 object
+# 1-0:0.2.0.255 (active firmware identifier) as the 4-octet file version (firmware/ota_gbcs.py answers it).
+ACTIVE_FIRMWARE = bytes.fromhex("0100000200FF")
+GCS38 = 0x0084
+# [I: INFERRED, no RTDS sample] GCS38 (SRV 11.2, GSME) is a GBZ ZCL Read Attributes of CurrentFileVersion (0x0002,
+# uint32) on the OTA cluster (0x0019); the answer a Read Attributes Response.
+OTA_CLUSTER, CURRENT_FILE_VERSION, READ_ATTRIBUTES, READ_ATTRIBUTES_RESPONSE = 0x0019, 0x0002, 0x00, 0x01
 CANCEL = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)  # re-dating here cancels
 
 Distribute = Callable[[bytes, bytes], bool]
@@ -55,6 +68,42 @@ def cs06_payload(image_hash: bytes, execution: float | datetime.datetime | None 
         body = Tlv(b"\x04", bytes(image_hash)).encode() + count + when
         return Tlv(b"\x30", body).encode()
     return content
+
+
+def ecs52_payload(counter: int) -> bytes:
+    """SRV 11.2 / ECS52 content: a DLMS get of the active firmware identifier."""
+    return DlmsPayload(0xD9, 0x20000000 | (counter & 0xFFFFFF), b"", [Spec(1, 1, ACTIVE_FIRMWARE, 2)],
+                       [Data(0x00)]).encode()
+
+
+def ecs52_version(payload: bytes) -> bytes | None:
+    """The firmware version an ECS52 response reports (None when the read failed)."""
+    return first_octet_string(payload, "ECS52")
+
+
+def gcs38_payload(counter: int) -> bytes:
+    """SRV 11.2 / GCS38 content: a GBZ Read Attributes of the GSME's CurrentFileVersion."""
+    attributes = CURRENT_FILE_VERSION.to_bytes(2, "little")
+    read = Component(LAST, OTA_CLUSTER, 0x00, counter & 0xFF, READ_ATTRIBUTES, attributes)
+    return GbzPayload(1, [read]).encode()
+
+
+def gcs38_version(payload: bytes) -> bytes | None:
+    """The firmware version (4 octets, big-endian) a GCS38 response reports (None when the read failed);
+    ConformanceFailure when the response is not one Read Attributes Response on the OTA cluster."""
+    try:
+        [comp] = GbzPayload.decode(payload).components
+    except (InputError, ValueError) as exc:
+        raise ConformanceFailure(f"the GCS38 response is not one GBZ component: {exc}") from None
+    record = comp.zcl_payload
+    if (comp.cluster, comp.command) != (OTA_CLUSTER, READ_ATTRIBUTES_RESPONSE) or len(record) < 3 \
+            or int.from_bytes(record[:2], "little") != CURRENT_FILE_VERSION:
+        raise ConformanceFailure("the GCS38 response is not a Read Attributes Response of CurrentFileVersion")
+    if record[2] != 0:
+        return None
+    if record[3:4] != b"\x23" or len(record) != 8:
+        raise ConformanceFailure("the GCS38 response's CurrentFileVersion is not a uint32")
+    return int.from_bytes(record[4:8], "little").to_bytes(4, "big")
 
 
 def ccs08_report(payload: bytes) -> tuple[bytes, bytes, int]:
@@ -109,6 +158,17 @@ class FirmwareResponse:
     entry: CplEntry | None = None
 
 
+@dataclass(frozen=True)
+class ChFirmwareNotice:
+    """The DCC's notice to Users of a CH firmware activation: when given, and the earliest activation time."""
+
+    ch: bytes
+    firmware_version: int
+    image_hash: bytes
+    given: float
+    activation: float
+
+
 @dataclass
 class TransferWatch:
     ch: bytes
@@ -129,6 +189,7 @@ class FirmwareServices:
         self.allowance = allowance
         self.models: dict[bytes, DeviceModel] = {}
         self.watches: dict[bytes, TransferWatch] = {}
+        self.notices: list[ChFirmwareNotice] = []
 
     def _alert(self, code: str, devices: list[bytes], detail: str) -> None:
         for device in devices:
@@ -176,6 +237,31 @@ class FirmwareServices:
         if not response.ok:
             response.detail = "no device accepted"
         return response
+
+    def update_ch_firmware(self, ch: bytes, image: bytes, deliver: Callable[[bytes], bool], *,
+                           urgent: bool = False) -> FirmwareResponse:
+        """CH firmware, DCC-driven (BAD 7.5.3.6.5; no SRV 11.1, no 750 kB limit): the image's hash and metadata match
+        a CPL row for the CH's current model; `deliver` hands the image to the CH (True = taken); a notice to Users
+        is logged, the activation (CS06 from the WAN Provider) not before 7 days later unless `urgent`."""
+        ch = bytes(ch)
+        try:
+            parsed = parse(image)
+        except InputError as exc:
+            return FirmwareResponse(False, f"malformed image: {exc}", failed={ch: "malformed image"})
+        entry = self._cpl_row(parsed, parsed.header.file_version)
+        model = self.models.get(ch)
+        if entry is None:
+            return FirmwareResponse(False, "no CPL row has this image's hash, manufacturer, model and version",
+                                    failed={ch: "not on the CPL"})
+        if model is None or (model.manufacturer, model.model) != (entry.manufacturer, entry.model) \
+                or not entry.covers_hardware(model.hardware):
+            return FirmwareResponse(False, "the CH's current model does not match the CPL row", failed={ch: "model"})
+        if not deliver(image):
+            return FirmwareResponse(False, "the CH did not take the image", failed={ch: "not delivered"})
+        now = self.clock.now()
+        self.notices.append(ChFirmwareNotice(ch, entry.firmware_version, entry.image_hash, now,
+                                             now if urgent else now + NOTICE))
+        return FirmwareResponse(True, "delivered; Users notified", accepted=[ch], entry=entry)
 
     def _cpl_row(self, parsed: OtaImage, firmware_version: int) -> CplEntry | None:
         h = parsed.header

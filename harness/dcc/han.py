@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from harness.dcc.core import DccCore, Outgoing
+from harness.dcc.core import DccCore, Outgoing, Received
 from harness.dcc.smi import Smi
 from harness.dcc.transcript import TranscriptEntry
 from harness.gbcs.dlms import Data, DlmsPayload, Spec
@@ -119,6 +119,7 @@ class HanServices:
         self.watches: dict[bytes, JoinWatch] = {}
         self.transcript: list[TranscriptEntry] = []
         self.cs14: list[tuple[float, list[bytes]]] = []
+        self.alerts: list[Received] = []  # every alert from the CH that the core verified
         self.violations: list[ConformanceFailure] = []
 
     def record(self, direction: str, what: str, data: bytes) -> None:
@@ -203,6 +204,7 @@ class HanServices:
         try:
             with from_device("alert", "GBCS alert rules (MAC or signature, alert counter)"):
                 received = self.core.receive(data)
+            self.alerts.append(received)
             if received.header.message_code != CS14:
                 return
             with from_device("CS14", "BAD 7.2.1.6.7 (CS14 0x8F12 carries the CHF Device Log)"):

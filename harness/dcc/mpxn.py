@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from harness.errors import ConformanceFailure, InputError
+from harness.dcc.reads import first_octet_string
 from harness.gbcs.dlms import Data, DlmsPayload, Spec
 
 ECS39A, ECS40 = 0x004C, 0x004E
@@ -30,10 +31,4 @@ def results(payload: bytes) -> list[tuple[int, int]]:
 
 def import_mpan(payload: bytes) -> bytes | None:
     """The import MPAN an ECS40 response reports (None when its read failed)."""
-    try:
-        rsp = DlmsPayload.decode(payload)
-    except InputError as exc:
-        raise ConformanceFailure(f"the ECS40 response is not a DLMS access-response: {exc}") from None
-    if not rsp.results or rsp.results[0][1] != 0 or not rsp.data or rsp.data[0].tag != 0x09:
-        return None
-    return bytes(rsp.data[0].value)
+    return first_octet_string(payload, "ECS40")

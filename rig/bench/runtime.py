@@ -135,6 +135,13 @@ class BenchRuntime:
         self._follow(name)
         self._say(f"{name}: recovered")
 
+    def power_cycle(self, name: str) -> None:
+        """The bench cuts a board's power and restores it (its flash kept, its RAM lost), then reopens its link (the
+        clock follower sets the board's clock again on the new hello)."""
+        self.board(name).power_cycle()
+        self.link(name).reconnect()
+        self._say(f"{name}: power cycled")
+
     def _bring_up(self, name: str, role: Emulator) -> None:
         board = self._boards[name]
         board.start()

@@ -38,6 +38,12 @@ def test_runtime_brings_up_links_and_boards_follow_the_clock(tmp_path):
         clock.advance(3600)
         for role in rt.roles:
             assert rt.link(role).call("time.get")["utc_ms"] == to_ms(clock.now())
+        # the bench's power control: the board reboots (a new interpreter), its link and its clock come back
+        boots = rt.link("esme").hello.boots
+        rt.power_cycle("esme")
+        assert rt.board("esme").pid != pids[1] and rt.link("esme").hello.boots == boots + 1
+        assert rt.link("esme").call("time.get")["utc_ms"] == to_ms(clock.now())
+        pids.append(rt.board("esme").pid)
         with pytest.raises(BenchFault, match="gpf"):
             rt.link("gpf")
     assert all(process_gone(pid) for pid in pids)

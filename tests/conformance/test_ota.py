@@ -1,12 +1,15 @@
 """Manage Firmware (BAD 7.5.3, GBCS section 4): distribution (SRV 11.1: the DCC checks the image against the CPL,
 the CH serves it over the HAN with the ZCL OTA cluster, the meter checks it and sends the Firmware Distribution
 Receipt, 0x8F72 or 0x8F1C) and activation (SRV 11.3: CS06, critical; now, or at its execution date-time with alert
-0x00CA when it runs). A meter never activates without a valid CS06.
+0x00CA when it runs). A meter never activates without a valid CS06. The CH's own firmware comes by the DCC path and
+is activated by a CS06 the WAN Provider signed (BAD 7.5.3.6.5).
 
-Topology: the CH commissioned, the ESME (the device under test) commissioned on its HAN. Actions: service requests
-to the DCC core; the image reaches the meter over the HAN. Checks read the DCC core only: the receipt alert, the CS06
-responses and alerts (all signed by the meter and verified by the core). The firmware version a meter runs is read
-from its CS06 responses: every outcome carries it, also a refusal's.
+Topology: the CH commissioned, the meter (the device under test: the ESME unless a case says otherwise)
+commissioned on its HAN. Actions: service requests to the DCC core; the image reaches the meter over the HAN; where
+a case cuts a device's power, the bench does it (its power control; SKIP on a bench without one for the DUT).
+Checks read the DCC core only: the receipt alert, the CS06 responses and alerts (all signed by the device and
+verified by the core), SRV 11.2 reads. The firmware version a device runs is read from its CS06 responses: every
+outcome carries it, also a refusal's.
 """
 from __future__ import annotations
 
@@ -15,25 +18,31 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from emulators.provision import BENCH_MANUFACTURER, DEVICE_MODELS, SUPPLIER
 from harness.dcc.devices import alert_code
-from harness.dcc.firmware import CANCEL, CS06, DeviceModel, FirmwareServices, cs06_outcome, cs06_payload
+from harness.dcc.firmware import (CANCEL, CS06, ECS52, GCS38, NOTICE, DeviceModel, FirmwareServices, cs06_outcome,
+                                  cs06_payload, ecs52_payload, ecs52_version, gcs38_payload, gcs38_version)
 from harness.ota import emulated
 from harness.ota.image import OtaHeader, build, parse
 from harness.smki.cpl import Cpl, CplEntry, manufacturer_key, signer_id
-from device_steps import commissioned
+from harness.smki.roles import DEFAULT_PARTIES
+from device_steps import commissioned, per_device
 
-OLD, NEW = bytes.fromhex("00000100"), bytes.fromhex("00000200")
+OLD, NEW, NEXT = bytes.fromhex("00000100"), bytes.fromhex("00000200"), bytes.fromhex("00000300")
 SUCCESS, NO_IMAGE_HELD, HASH_MISMATCH = 0, 1, 2
-FDRA = 0x00CE
+FDRA = {"esme": 0x00CE, "gsme": 0x00CF}  # the receipt: DLMS from the ESME, GBZ from the GSME
 FUTURE_DATED_FIRMWARE_ALERT = 0x00CA
+WAN_PROVIDER = bytes.fromhex(DEFAULT_PARTIES["wan_provider"][1])
+
+pytestmark = [pytest.mark.roles("chf", "esme"), pytest.mark.dut("esme")]  # every case: the ESME is the DUT
 
 
 class Firmware:
-    """The supplier's side of Manage Firmware for the commissioned ESME."""
+    """The supplier's side of Manage Firmware for a commissioned meter (the ESME unless told)."""
 
-    def __init__(self, han):
+    def __init__(self, han, role: str = "esme"):
         self.han = han
-        self.eui = han.eui("esme")
-        manufacturer, model, hardware = DEVICE_MODELS["esme"]
+        self.role = role
+        self.eui = han.eui(role)
+        manufacturer, model, hardware = DEVICE_MODELS[role]
         self.cpl = Cpl(han.provisioning.smki_dir)
         self.services = FirmwareServices(self.cpl, han.smi, han.clock, self._to_ch)
         self.services.models[self.eui] = DeviceModel(manufacturer, model, hardware, 0x100, SUPPLIER)
@@ -41,30 +50,48 @@ class Firmware:
     def _to_ch(self, ch: bytes, image: bytes) -> bool:
         return self.han.chf.ota_server.distribute(image, [int.from_bytes(self.eui, "big")])
 
-    def image(self, *, signer_key=None, list_on_cpl: bool = True) -> bytes:
-        """A release 0x200 of the ESME's model by the bench manufacturer, listed on the CPL."""
-        manufacturer, model, _ = DEVICE_MODELS["esme"]
-        data = build(OtaHeader(manufacturer, model, 0x200, "ESME 0.2.0", hardware_min=1, hardware_max=0x20),
-                     emulated.manufacturer_image("0.2.0", 4000), signer_id(manufacturer),
+    def image(self, *, signer_key=None, list_on_cpl: bool = True, version: int = 0x200) -> bytes:
+        """A release (0x200 unless told) of the meter's model by the bench manufacturer, listed on the CPL."""
+        manufacturer, model, _ = DEVICE_MODELS[self.role]
+        text = f"{version >> 16 & 0xFF}.{version >> 8 & 0xFF}.{version & 0xFF}"
+        data = build(OtaHeader(manufacturer, model, version, f"{self.role.upper()} {text}", hardware_min=1,
+                               hardware_max=0x20),
+                     emulated.manufacturer_image(text, 4000), signer_id(manufacturer),
                      signer_key or manufacturer_key(self.han.provisioning.smki_dir, BENCH_MANUFACTURER))
         if list_on_cpl:
-            self.cpl.add(CplEntry(manufacturer, model, 0x200, parse(data).manufacturer_image_hash, 1, 0x20))
+            self.list_on_cpl(data)
         return data
 
-    def distribute(self, image: bytes):
-        """SRV 11.1, then the meter downloads the image from its CH over the HAN; the receipt alert(s) it sent."""
+    def list_on_cpl(self, image: bytes) -> None:
+        header = parse(image).header
+        self.cpl.add(CplEntry(header.manufacturer, header.image_type, header.file_version, _hash(image), 1, 0x20))
+
+    def update_firmware(self, image: bytes):
+        """SRV 11.1 for the meter: the DCC's service response."""
+        return self.services.update_firmware(SUPPLIER, image, parse(image).header.file_version, [self.eui])
+
+    def distribute(self, image: bytes, *, download_for: float = 1800):
+        """SRV 11.1, then the meter downloads the image from its CH over the HAN (for at most `download_for`
+        seconds); the receipt alert(s) it sent."""
         before = len(self.han.devices.alerts)
-        response = self.services.update_firmware(SUPPLIER, image, 0x200, [self.eui])
+        response = self.update_firmware(image)
         assert response.ok, f"precondition: SRV 11.1 refused: {response.detail} {response.failed}"
-        self.han.device("esme").download_firmware(self.han.eui_int("chf"), timeout=1800)
+        self.han.device(self.role).download_firmware(self.han.eui_int("chf"), timeout=download_for)
         self.han.run_for(10)
-        return [a for a in self.han.devices.alerts[before:] if a.header.message_code == FDRA]
+        return [a for a in self.han.devices.alerts[before:] if a.header.message_code == FDRA[self.role]]
 
     def cs06(self, image_hash: bytes, execution=None, *, critical: bool = True):
         """SRV 11.3: (response code, firmware version), None for NULL (stored), or "no response"."""
         _, response = self.han.devices.request(SUPPLIER, self.eui, CS06, cs06_payload(image_hash, execution),
                                                critical=critical, what="CS06")
         return "no response" if response is None else cs06_outcome(response.header.payload)
+
+    def read_version(self):
+        """SRV 11.2 Read Firmware Version (ECS52 / GCS38): the version the meter reports, or "no response"."""
+        code, payload, version = (ECS52, ecs52_payload, ecs52_version) if self.role == "esme" else \
+            (GCS38, gcs38_payload, gcs38_version)
+        _, response = self.han.devices.request(SUPPLIER, self.eui, code, payload, critical=False, what="SRV 11.2")
+        return "no response" if response is None else version(response.header.payload)
 
     def past_execution_time(self) -> list:
         """Let an hour and a minute pass (beyond a future-dated CS06's time); the 0x00CA alerts raised meanwhile."""
@@ -80,35 +107,50 @@ class Firmware:
         return outcome[1]
 
 
+@pytest.fixture
+def fw(han) -> Firmware:
+    """Topology: the CH commissioned, the ESME commissioned on its HAN; the supplier's firmware side for it."""
+    commissioned(han, "esme")
+    return Firmware(han)
+
+
 def _hash(image: bytes) -> bytes:
     return parse(image).manufacturer_image_hash
 
 
+def power_cut(bench, role: str) -> None:
+    """The bench cuts the role's power supply and restores it (RAM lost, flash kept); SKIP on a bench that has no
+    power control for it (a real device under test)."""
+    if role not in bench.roles:
+        pytest.skip(f"the bench has no power control for the {role}")
+    bench.power_cycle(role)
+
+
 @pytest.mark.scenario(80)
-@pytest.mark.clause("BAD 7.5.3.6.2-3; GBCS CS06, FDRA 0x00CE")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
-def test_firmware_distributed_then_activated_by_cs06(han):
-    commissioned(han, "esme")
-    fw = Firmware(han)
+@pytest.mark.clause("BAD 7.5.3.6.2-3, 7.5.3.6.6; GBCS CS06, FDRA 0x00CE (DLMS) / 0x00CF (GBZ), ECS52 / GCS38")
+@pytest.mark.parametrize("meter", per_device("esme", "gsme"))
+def test_firmware_distributed_then_activated_by_cs06(han, meter):
+    commissioned(han, meter)
+    fw = Firmware(han, meter)
     image = fw.image()
 
     # Actions: SRV 11.1 Update Firmware; the meter downloads the image over the HAN; SRV 11.3 Activate Firmware
     receipts = fw.distribute(image)
 
     # "Meter verifies the ... signature inside the image ... sends Firmware Distribution Receipt alert: 0x8F72 success"
-    assert len(receipts) == 1, f"{len(receipts)} receipt alerts from the ESME (rejected: {han.devices.rejected})"
+    assert len(receipts) == 1, f"{len(receipts)} receipt alerts from the {meter} (rejected: {han.devices.rejected})"
     assert alert_code(receipts[0]) == 0x8F72 and receipts[0].header.payload.endswith(_hash(image)), \
         "the receipt is not 0x8F72 with the Calculated Manufacturer Hash of the image"
     # "Immediate CS06: ... hash in CS06 equals hash computed over stored Manufacturer Image; activate; ... Response
     # with result code + resulting FW version"
+    assert fw.read_version() == OLD, "before the CS06, SRV 11.2 does not read the version the meter ran"
     assert fw.cs06(_hash(image)) == (SUCCESS, NEW)
+    # "Proof: ... 11.2 returns new version"
+    assert fw.read_version() == NEW, "SRV 11.2 (ECS52 / GCS38) does not read the activated version"
 
 
 @pytest.mark.scenario(85)
 @pytest.mark.clause("BAD 7.5.3.6.2 D; GBCS FDRA 0x8F1C")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
 @pytest.mark.parametrize("tamper", ["flipped_byte", "foreign_signer"])
 def test_tampered_image_is_refused_and_nothing_is_staged(han, tamper):
     commissioned(han, "esme")
@@ -135,8 +177,6 @@ def test_tampered_image_is_refused_and_nothing_is_staged(han, tamper):
 
 @pytest.mark.scenario(86)
 @pytest.mark.clause("BAD 7.5.3.6.3; GBCS CS06 hashMismatch")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
 def test_cs06_whose_hash_differs_from_the_held_image_is_refused(han):
     commissioned(han, "esme")
     fw = Firmware(han)
@@ -152,8 +192,6 @@ def test_cs06_whose_hash_differs_from_the_held_image_is_refused(han):
 
 @pytest.mark.scenario(87)
 @pytest.mark.clause("BAD 7.5.3.6.3; GBCS CS06 noImageHeld; GBCS 5 (critical commands)")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
 def test_cs06_without_an_image_or_unsigned_is_refused(han):
     commissioned(han, "esme")
     fw = Firmware(han)
@@ -171,8 +209,6 @@ def test_cs06_without_an_image_or_unsigned_is_refused(han):
 
 @pytest.mark.scenario(87)
 @pytest.mark.clause("BAD 7.5.3.6.3; GBCS 5 (critical commands: anti-replay counter)")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
 def test_replayed_cs06_is_refused(han):
     commissioned(han, "esme")
     fw = Firmware(han)
@@ -196,8 +232,6 @@ def test_replayed_cs06_is_refused(han):
 
 @pytest.mark.scenario(88)
 @pytest.mark.clause("BAD 7.5.3.6.3 (a meter must never activate without a valid CS06)")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
 def test_upgrade_end_saying_upgrade_now_activates_nothing(han):
     commissioned(han, "esme")
     fw = Firmware(han)
@@ -212,13 +246,9 @@ def test_upgrade_end_saying_upgrade_now_activates_nothing(han):
     assert fw.cs06(_hash(image)) == (SUCCESS, NEW)  # positive control
 
 
-@pytest.mark.scenario(89)
-@pytest.mark.clause("BAD 7.5.3.6.3 (future-dated CS06); GBCS alert 0x00CA")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
-def test_future_dated_cs06_runs_at_its_time_and_reports_0x00ca(han):
-    commissioned(han, "esme")
-    fw = Firmware(han)
+@pytest.mark.scenario(89, 94)
+@pytest.mark.clause("BAD 7.5.3.6.3 (future-dated CS06; power loss during activation); GBCS alert 0x00CA")
+def test_future_dated_cs06_survives_a_power_cut_runs_at_its_time_and_reports_0x00ca(han, bench, fw):
     image = fw.image()
     fw.distribute(image)
     at = han.clock.now() + 3600
@@ -226,19 +256,22 @@ def test_future_dated_cs06_runs_at_its_time_and_reports_0x00ca(han):
     # "Future-dated CS06: standard critical-command checks, store, CS06 Response confirming validation/storage"
     assert fw.cs06(_hash(image), at) is None, "the future-dated CS06 was not answered NULL (stored)"
     assert fw.running_version() == OLD, "the image ran before its execution time"
+    # Action: the meter loses power (and gets it back) while the stored activation waits for its time
+    han.run_for(600)
+    power_cut(bench, "esme")
     alerts = fw.past_execution_time()
 
-    # "at time T run the immediate steps; alert 0x00CA success/failure"
-    assert len(alerts) == 1, "no 0x00CA alert when the activation ran"
+    # "at time T run the immediate steps; alert 0x00CA success/failure" (the activation stored before the cut)
+    assert len(alerts) == 1, "no 0x00CA alert: the activation did not run (was it lost in the power cut?)"
     assert alerts[0].header.payload[2:7] == bytes.fromhex("0203008F66"), "the 0x00CA alert does not report 0x8F66"
     assert alerts[0].header.payload.endswith(bytes.fromhex("3009020100040400000200")), \
         "the 0x00CA alert does not report success with the new version"
+    # "Power loss during ... activation → device ... reports consistently": it runs what its alert said
+    assert fw.running_version() == NEW
 
 
 @pytest.mark.scenario(89)
 @pytest.mark.clause("BAD 7.5.3.6.3; RTDS 11.3_CS06 cancellation (re-dated to 9999-12-31)")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("esme")
 def test_future_dated_cs06_re_dated_to_9999_never_runs(han):
     commissioned(han, "esme")
     fw = Firmware(han)
@@ -252,3 +285,75 @@ def test_future_dated_cs06_re_dated_to_9999_never_runs(han):
     assert not fw.past_execution_time(), "the cancelled activation ran (0x00CA alert)"
     assert fw.running_version() == OLD, "the cancelled activation ran"
     assert fw.cs06(_hash(image)) == (SUCCESS, NEW)  # positive control
+
+
+@pytest.mark.scenario(91, 94)
+@pytest.mark.clause("BAD 7.5.3.6.4 (staged images); BAD 7.5.3.6.3 (power loss mid-download)")
+def test_staged_images_in_order_and_a_power_cut_mid_download(han, bench, fw):
+    first = fw.image()
+    second = fw.image(version=0x300, list_on_cpl=False)
+
+    # "Supplier distributes+activates image 1, waits for success, then image 2"
+    assert [alert_code(r) for r in fw.distribute(first)] == [0x8F72]
+    assert fw.cs06(_hash(first)) == (SUCCESS, NEW)
+    # "each with its own CPL entry": image 2 is refused by the DCC until its entry is on the CPL (N18/N21) ...
+    refused = fw.update_firmware(second)
+    assert not refused.ok and refused.detail.startswith(("N18", "N21")), refused.detail
+    fw.list_on_cpl(second)  # ... and accepted (below) once it is
+
+    # Action: image 2's download starts; the bench cuts the meter's power part-way through it
+    served = han.chf.ota_server.transfers.get(han.eui_int("esme"))
+    before = served.octets if served else 0
+    assert fw.distribute(second, download_for=0.1) == [], "precondition: the download was not cut part-way"
+    part = han.chf.ota_server.transfers[han.eui_int("esme")].octets - before
+    assert 0 < part < len(second), f"precondition: {part} of {len(second)} octets served before the cut"
+    power_cut(bench, "esme")
+
+    # "Power loss during download ... device stays on old firmware and reports consistently"
+    assert fw.running_version() == NEW, "after the power cut the meter does not run the image it ran before"
+    # the download resumes (or restarts) when the image is distributed again, and image 2 then activates in turn
+    assert [alert_code(r) for r in fw.distribute(second)] == [0x8F72], "image 2 was not received after the cut"
+    assert fw.cs06(_hash(second)) == (SUCCESS, NEXT)
+
+
+@pytest.mark.scenario(92)
+@pytest.mark.clause("BAD 7.5.3.6.5 (CH firmware: DCC path, 7-day notice, CS06 with the WAN Provider's signature)")
+@pytest.mark.roles("chf")
+@pytest.mark.dut("chf")
+def test_ch_firmware_is_activated_only_by_a_cs06_the_wan_provider_signed(han):
+    han.commission_ch()
+    ch = han.eui("chf")
+    manufacturer, model, hardware = DEVICE_MODELS["chf"]
+    cpl = Cpl(han.provisioning.smki_dir)
+    services = FirmwareServices(cpl, han.smi, han.clock, lambda _ch, _image: False)  # no SRV 11.1 here
+    services.models[ch] = DeviceModel(manufacturer, model, hardware, 0x100, WAN_PROVIDER)
+    image = build(OtaHeader(manufacturer, model, 0x200, "CHF 0.2.0", hardware_min=1, hardware_max=0x20),
+                  emulated.manufacturer_image("0.2.0", 4000), signer_id(manufacturer),
+                  manufacturer_key(han.provisioning.smki_dir, BENCH_MANUFACTURER))
+    cpl.add(CplEntry(manufacturer, model, 0x200, _hash(image), 1, 0x20))
+
+    def cs06(image_hash: bytes, execution=None, *, critical: bool = True):
+        _, response = han.devices.request(WAN_PROVIDER, ch, CS06, cs06_payload(image_hash, execution),
+                                          critical=critical, what="CS06 (CH)")
+        return "no response" if response is None else cs06_outcome(response.header.payload)
+
+    # "DCC must have image + creator's signature ... DCC computes hash and matches CPL" and gives the CH its image
+    delivered = services.update_ch_firmware(ch, image, han.chf.deliver_firmware)
+    assert delivered.ok, f"the CH did not take its image: {delivered.detail}"
+    # "notify Users ≥7 days before activation unless urgent security fix"
+    notice = services.notices[-1]
+    assert notice.activation - notice.given >= NOTICE
+
+    # "[N] CS06 for CH without WAN Provider signature rejected": no response, and the image does not run
+    assert cs06(_hash(image), critical=False) == "no response", "the CH ran a CS06 without the WAN Provider's signature"
+    # positive control in the same state: a CS06 the WAN Provider signed is answered (a wrong hash: nothing runs)
+    assert cs06(bytes(32)) == (HASH_MISMATCH, OLD), "the CH does not run the image it ran before"
+
+    # "activation via CS06 (DSP MAC + WAN Provider signature)", at the time the notice gave
+    assert cs06(_hash(image), notice.activation) is None, "the CH did not store its future-dated CS06"
+    before = len(han.dcc.alerts)  # the CH's own alerts
+    han.run_for(notice.activation - han.clock.now() + 60)
+    alerts = [a for a in han.dcc.alerts[before:] if a.header.message_code == FUTURE_DATED_FIRMWARE_ALERT]
+    assert len(alerts) == 1 and alerts[0].header.payload.endswith(bytes.fromhex("3009020100040400000200")), \
+        "the CH did not report its activation (0x00CA, success, version 0x200)"
+    assert cs06(bytes(32)) == (NO_IMAGE_HELD, NEW), "the CH does not report the activated version"

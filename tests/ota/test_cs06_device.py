@@ -35,10 +35,10 @@ class OtaMeter(GbcsRole):
 
     def setup(self):
         GbcsRole.setup(self)
-        self.cs06 = ota_role.attach(self)
+        self.ota_handlers = ota_role.attach(self)
 
     def handlers(self):
-        return {CS06: self.cs06}
+        return self.ota_handlers
 
 
 @pytest.fixture(scope="module")
