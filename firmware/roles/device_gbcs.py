@@ -45,7 +45,9 @@ ESME_DEFECTS = {"mpxn_not_stored": "answers an MPAN set (ECS39a) with success wi
                 "join_alerts_with_dcc_certs": "raises 0x8F69 on joining even when its supplier cells hold only the "
                                               "DCC's certificates",
                 "han_device_log_unchecked": "acts on a PPMID's ZSE top-up even when the PPMID is not in its Device Log"}
-GPF_DEFECTS = {"no_gcs62": "raises no GCS62 backup of its Device Log after a change"}
+GPF_DEFECTS = {"no_gcs62": "raises no GCS62 backup of its Device Log after a change",
+               "stale_mirror": "keeps the GSME's mirror as first filled, ignoring the GSME's later updates, and "
+                               "answers gas reads (GCS13a) from it"}
 
 
 class DeviceGbcs(GbcsRole):

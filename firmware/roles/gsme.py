@@ -1,7 +1,12 @@
 # Gas Smart Metering Equipment role: supply valve, display, keypad, prepayment credit and UTRN top-up;
 # GBCS over the HAN (pulled from the CH's queue when it wakes): GCS28 Set Clock, joins (CS03B, CS03C), unjoins.
+# Its consumption register (what it reports to its mirror on the GPF, han-transport.md 2): "meter.register" gives
+# the ZCL Metering attributes {id: int}. [I] The rig's gas flow is a load in watts, so the register counts energy:
+# UnitOfMeasure kWh (0), Multiplier 1, Divisor 1000, CurrentSummationDelivered in Wh.
 from firmware.roles import device_gbcs
 from firmware.roles.prepay import PrepayMeter
+
+WMS_PER_WH = 3600000
 
 
 class Gsme(PrepayMeter):
@@ -21,6 +26,15 @@ class Gsme(PrepayMeter):
 
     def join_codes(self):
         return (device_gbcs.CS03B, device_gbcs.CS03C)
+
+    def methods(self):
+        out = PrepayMeter.methods(self)
+        out["meter.register"] = self.register
+        return out
+
+    def register(self, params):
+        """The consumption register as ZCL Metering attributes (ids as decimal strings, as JSON keys are)."""
+        return {"attrs": {"0": self.state["used_wms"] // WMS_PER_WH, "768": 0, "769": 1, "770": 1000}}
 
     def handlers(self):
         from firmware.roles import set_clock  # loaded with the first GBCS command, not at power-on

@@ -73,7 +73,7 @@ class PrepayMeter(SupplyRole):
         account = credit.defaults()
         account.update(self.hal.config.get("prepayment") or {})
         state.update({"credit": account, "utrn_cache": [], "utrn_last": None, "energy_acc": 0,
-                      "charged_to": None})
+                      "charged_to": None, "used_wms": 0})
         return state
 
     def setup(self):
@@ -146,6 +146,7 @@ class PrepayMeter(SupplyRole):
         price = self.hal.config.get("price_p_per_kwh", DEFAULT_PRICE_P_PER_KWH)
         if not self.supply.on():
             return []
+        self.state["used_wms"] += self.supply.s["load_w"] * (now_ms - last)
         acc = self.state["energy_acc"] + self.supply.s["load_w"] * (now_ms - last) * price
         pennies, self.state["energy_acc"] = divmod(acc, W_MS_PER_KWH)
         return self.account.consume(pennies, now_ms) if pennies else []

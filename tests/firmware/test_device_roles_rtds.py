@@ -108,3 +108,66 @@ def test_generic_non_critical_alerts_have_the_rtds_layout(rtds, tmp_path):
     gsme = device(tmp_path / "b", keystore, "gsme", 1420070400000)
     expected = frame.parse(_read(folder / "NA_GNCA-ZigBee" / "GNCA-ZigBee_NA_810E_ALERT_GBCS.HEX")).content
     assert gsme.alert_content(0x810E) == expected
+
+
+def test_gpf_answers_gcs13a_from_its_mirror_like_the_rtds(rtds):
+    """GCS13a (RTDS 4.1.1, GPF): the GPF's encrypted answer from its mirror is the RTDS response content byte for
+    byte. ECDH is symmetric, so the GPF's code runs with the supplier's KA private key and the GPF's public key as
+    the supplier's: the section-8 key is then the real one."""
+    from firmware.crypto import p256
+    from firmware.gbcs import device as fw_device, gbz, protect
+    from firmware.roles import gas_mirror
+
+    folder, keystore = rtds
+    command = frame.parse(_read(folder / "4.1.1_GCS13a" / "GCS13a_4.1.1_SUCCESS_RELIABLE_GPF_COMMAND_GBCS.HEX"))
+    expected = frame.parse(_read(folder / "4.1.1_GCS13a" / "GCS13a_4.1.1_SUCCESS_RELIABLE_GPF_RESPONSE_GBCS.HEX"))
+    gpf, supplier = bytes.fromhex("00DB1234567890A3"), bytes.fromhex(SUPPLIER)
+    z = p256.ecdh(private(keystore, SUPPLIER, "ka"), public(keystore, gpf.hex(), "ka"))
+    [block] = gbz.parse(expected.content).components
+    clear = protect.open_block(protect.content_key(z, gpf, expected.counter, supplier), gpf, block.payload)
+    values, off = {}, 0   # the RTDS records: id LE, status, type, value LE
+    while off < len(clear):
+        attr, dtype = clear[off] | clear[off + 1] << 8, clear[off + 3]
+        size = gas_mirror.TYPES[attr][1]
+        assert (clear[off + 2], dtype) == (0, gas_mirror.TYPES[attr][0])
+        values[attr] = int.from_bytes(clear[off + 4:off + 4 + size], "little")
+        off += 4 + size
+    dev = fw_device.Device(gpf, private(keystore, SUPPLIER, "ka"), b"\x11" * 32, bytes.fromhex(ACB),
+                           {supplier: fw_device.Party(ka=public(keystore, gpf.hex(), "ka"))})
+    mirror = gas_mirror.update(gas_mirror.defaults(), gpf.hex().upper(), values, 0)
+    assert gas_mirror.answer(dev, mirror, command) == expected.content
+
+
+def test_gpf_gcs13a_decrypts_with_the_harness():
+    """Cross-check: what the GPF's firmware encrypts, the harness's GBCS codec decrypts with the supplier's key."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from firmware.crypto import ecdsa
+    from firmware.gbcs import device as fw_device, frame as fw_frame
+    from firmware.roles import gas_mirror
+    from harness.gbcs import crypto as h_crypto
+    from harness.gbcs.apdu import Message
+    from harness.gbcs.gbz import GbzPayload
+    from harness.gbcs.security import decrypt_block, encryption_key
+
+    sup_ka, sup_pub = ecdsa.generate_keypair()
+    gpf_ka, gpf_pub = ecdsa.generate_keypair()
+    gpf, supplier = bytes.fromhex("00DB1234567890A3"), bytes.fromhex(SUPPLIER)
+    dev = fw_device.Device(gpf, gpf_ka, b"\x11" * 32, bytes.fromhex(ACB), {supplier: fw_device.Party(ka=sup_pub)})
+    counter = (0x1234).to_bytes(8, "big")
+    content = bytes.fromhex("0109" "01" "01" "0702" "000B" "000700" "0000" "0003" "0103" "0203")  # seq 7
+    command = fw_frame.parse(fw_frame.build_signing(1, counter, supplier, gpf, fw_frame.build_other_info(0x0074),
+                                                    content) + fw_frame.signature_field(None))
+    mirror = gas_mirror.update(gas_mirror.defaults(), gpf.hex().upper(), {0: 123456, 768: 0, 769: 1, 770: 1000}, 0)
+    response = fw_frame.build_signing(2, counter, gpf, supplier, fw_frame.build_other_info(0x0074),
+                                      gas_mirror.answer(dev, mirror, command)) + fw_frame.signature_field(None)
+    header = Message.decode(fw_frame.mac_wrap(response, b"\x00" * 12)).grouping
+    [component] = GbzPayload.decode(header.payload).components
+    assert (component.encrypted, component.cluster, component.sequence) == (True, 0x0702, 7)
+    curve = ec.SECP256R1()
+    z = h_crypto.ecdh_z(ec.derive_private_key(int.from_bytes(sup_ka, "big"), curve),
+                        ec.EllipticCurvePublicKey.from_encoded_point(curve, gpf_pub))
+    key = encryption_key(z, header)
+    clear = decrypt_block(key, gpf, component.ciphered)
+    assert clear == bytes.fromhex("0000" "00" "25" "40E201000000" "0003" "00" "30" "00"
+                                  "0103" "00" "22" "010000" "0203" "00" "22" "E80300")
