@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Callable
 
 from emulators import local_delivery
+from emulators.chf_mirror import ChfMirror
 from emulators.chf_tunnels import ChfTunnels
 from emulators.ke_session import KeFrame, certificate_in, initiate_in
 from emulators.ota_server import TRANSFER_CODES, OtaServer
@@ -92,6 +93,8 @@ class ChfEmulator:
         self.gpf = gpf  # the CH's GPF: its board link and EUI-64
         self._tsn = 0
         self.tunnels = ChfTunnels(radio, clock, self._next_tsn, self._up, lambda text: self.link.call("log", text=text))
+        self.mirror = ChfMirror(radio, self._next_tsn, gpf[0] if gpf is not None else None,
+                                lambda text: self.link.call("log", text=text))
         self.sessions: dict[int, ke.Responder] = {}
         self.interpan_sessions: dict[int, ke.Responder] = {}
         self.interpan_keys: dict[int, bytes] = {}
@@ -196,7 +199,7 @@ class ChfEmulator:
 
     def _on_message(self, message: Message) -> None:
         try:
-            if isinstance(message, ApsMessage) and self.tunnels.handles(message):
+            if isinstance(message, ApsMessage) and (self.mirror.handles(message) or self.tunnels.handles(message)):
                 return
             if isinstance(message, InterPanMessage):
                 if message.cluster == kf.CLUSTER_ID:

@@ -8,7 +8,7 @@ from __future__ import annotations
 def known_defects() -> dict[str, dict[str, str]]:
     """{role: {defect name: what the emulator then does wrong}}."""
     from emulators.chf import DEFECTS as CHF
-    from emulators.han_device import DEFECTS as DEVICE
+    from emulators.han_device import DEFECTS as DEVICE, GSME_DEFECTS
     from emulators.hht import DEFECTS as HHT
     from firmware.ota_client import DEFECTS as OTA
     from firmware.roles.device_gbcs import DEFECTS as GBCS, ESME_DEFECTS, GPF_DEFECTS, METER_DEFECTS
@@ -18,7 +18,7 @@ def known_defects() -> dict[str, dict[str, str]]:
     # one its own case of the end-to-end test needs (the matrix stays lean)
     ota = {name: text for name, text in OTA.items() if name != "future_dated_survives_cos"}
     gsme_ota = {"no_distribution_receipt": OTA["no_distribution_receipt"]}
-    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS, **ota), "gsme": dict(meter, **gsme_ota),
+    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS, **ota), "gsme": dict(meter, **gsme_ota, **GSME_DEFECTS),
             "ppmid": dict(DEVICE, **GBCS),
             "gpf": dict(GPF_DEFECTS), "hht": dict(HHT)}
 

@@ -5,15 +5,17 @@ requests a GB-HGRP tunnel; commands arrive as TransferData, go to the board (whi
 own crypto) and the board's response goes back through the tunnel, as do the board's alerts.
 The GSME is asleep most of the time: it is the tunnel client, asking the CHF for a tunnel once joined; each time it
 wakes it reads the message-pending flag of its mirror on the CH and, while messages wait, pulls them with GET; each
-comes back in a GET_RESPONSE, and what the board answers (and any alert) goes up in a PUT.
+comes back in a GET_RESPONSE, and what the board answers (and any alert) goes up in a PUT. Its mirror on the CH
+(emulators.gsme_mirror) is asked for once its tunnel works and reported to at each wake-up.
 """
 from __future__ import annotations
 
 from typing import Callable
 
+from emulators.gsme_mirror import GsmeMirror
 from emulators.tunnel_carriage import Inbound, units
 from harness.errors import InputError
-from harness.zigbee import tunnel, zcl, zdo
+from harness.zigbee import mirror, tunnel, zcl, zdo
 from rig.boardlink import BoardLink
 from rig.clock import Clock, Timer
 from rig.radios.protocol import ApsMessage, DeliveryFailed, Message, Radio
@@ -27,7 +29,7 @@ class DeviceTunnel:
     """Installed on the device's radio once it has joined: serves (or, sleepy, uses) the tunnel to `chf`."""
 
     def __init__(self, link: BoardLink, radio: Radio, clock: Clock, chf: int, *, sleepy: bool,
-                 next_tsn: Callable[[], int]):
+                 next_tsn: Callable[[], int], mirror_updates: bool = True):
         self.link = link
         self.radio = radio
         self.clock = clock
@@ -45,6 +47,8 @@ class DeviceTunnel:
         self.outbox: list[bytes] = []           # what the board sent up before a tunnel existed
         self._wake: Timer | None = None
         self._next_id = 1
+        self.mirror = GsmeMirror(link, self._metering, next_tsn, reporting_interval=int(WAKE_INTERVAL),
+                                 updates=mirror_updates) if sleepy else None
 
     def start(self) -> None:
         while (queued := self.radio.receive(timeout=0)) is not None:  # what the CHF sent while we were joining
@@ -87,6 +91,8 @@ class DeviceTunnel:
             self._send(tunnel.RequestTunnel())
             return
         self._zcl(tunnel.METERING_CLUSTER, zcl.read_attributes(self.next_tsn(), [tunnel.ATTR_NOTIFICATION_FLAGS]))
+        if self.mirror is not None:
+            self.mirror.wake()
 
     # ------------------------------------------------------------------ radio
     def _on_message(self, message: Message) -> None:
@@ -102,6 +108,9 @@ class DeviceTunnel:
             elif message.cluster == tunnel.CLUSTER:
                 _, command = tunnel.decode(message.payload)
                 self._tunnel(command)
+            elif message.cluster == tunnel.METERING_CLUSTER and self.mirror is not None \
+                    and zcl.decode(message.payload).frame_type == zcl.CLUSTER_SPECIFIC:
+                self.mirror.on_frame(message.payload)
             elif message.cluster == tunnel.METERING_CLUSTER and self.sleepy:
                 self._flags(message)
         except InputError as exc:
@@ -126,6 +135,8 @@ class DeviceTunnel:
             if command.status == tunnel.SUCCESS:
                 self.client_tunnel, self.max_transfer = command.tunnel_id, command.max_transfer
                 self._flush()
+                if self.mirror is not None:
+                    self.mirror.tunnel_up()
         elif isinstance(command, tunnel.TransferData):
             self._data(command)
 
@@ -183,9 +194,13 @@ class DeviceTunnel:
     def _send(self, command: tunnel.Command) -> None:
         self._zcl(tunnel.CLUSTER, tunnel.encode(self.next_tsn(), command))
 
-    def _zcl(self, cluster: int, frame: bytes) -> None:
+    def _metering(self, endpoint: int | None, frame: bytes) -> None:
+        """A mirror frame to the CH: to the mirror's endpoint, or (None) the CH's carriage endpoint."""
+        self._zcl(mirror.CLUSTER, frame, self.chf_endpoint if endpoint is None else endpoint)
+
+    def _zcl(self, cluster: int, frame: bytes, endpoint: int | None = None) -> None:
         try:
-            self.radio.send_aps(self.chf, cluster, frame, src_ep=TUNNEL_ENDPOINT, dst_ep=self.chf_endpoint,
-                                wait=False)
+            self.radio.send_aps(self.chf, cluster, frame, src_ep=TUNNEL_ENDPOINT,
+                                dst_ep=self.chf_endpoint if endpoint is None else endpoint, wait=False)
         except DeliveryFailed as exc:  # no route or key any more (e.g. the CHF removed us): nothing to carry
             self.link.call("log", text=f"tunnel frame not sent: {exc}")

@@ -26,6 +26,7 @@ DEFECTS = {
     "accept_foreign_ca": "continues key establishment with a certificate from an issuer it does not trust",
     "keep_preconfigured_key": "keeps using the install-code link key after CBKE instead of the new key",
 }
+GSME_DEFECTS = {"mirror_never_updated": "fills its mirror on the CH once and never reports to it again"}
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ class HanDeviceEmulator(InitiatorNode):
         """After joining: carry GBCS through Tunneling with the CHF (server, or client for a sleepy GSME)."""
         self.stop_carriage()
         self.tunnel = DeviceTunnel(self.link, self.radio, self.clock, chf_eui,
-                                   sleepy=self.identity.role in SLEEPY_ROLES, next_tsn=self._next_tsn)
+                                   sleepy=self.identity.role in SLEEPY_ROLES, next_tsn=self._next_tsn,
+                                   mirror_updates="mirror_never_updated" not in self.defects)
         if getattr(self, "_ota", None) is not None:  # a client made before the join: the tunnel routes to it now
             self._route_ota()
         if self.identity.role in PREPAYMENT_ROLES:  # the tunnel owns the radio callback: it hands these over

@@ -43,7 +43,8 @@ READ_ATTRIBUTES, READ_ATTRIBUTES_RESPONSE = 0x00, 0x01
 STATUS_SUCCESS, STATUS_UNSUPPORTED_ATTRIBUTE = 0x00, 0x86
 ENUM16 = 0x31
 # Fixed-length ZCL data types the rig reads: type id -> octets.
-FIXED_TYPES = {0x08: 1, 0x09: 2, 0x10: 1, 0x18: 1, 0x19: 2, 0x1B: 4, 0x20: 1, 0x21: 2, 0x23: 4, 0x30: 1, 0x31: 2}
+FIXED_TYPES = {0x08: 1, 0x09: 2, 0x10: 1, 0x18: 1, 0x19: 2, 0x1B: 4, 0x20: 1, 0x21: 2, 0x22: 3, 0x23: 4, 0x25: 6,
+               0x30: 1, 0x31: 2}
 
 
 def read_attributes(tsn: int, attributes: list[int], *, direction: int = CLIENT_TO_SERVER) -> bytes:
