@@ -44,7 +44,7 @@ COMMISSION, CRITICAL = "test_commissioning.py", "test_critical_commands.py"
 CARRIAGE, PAIRING = "test_han_carriage.py", "test_pairing.py"
 OTA, ANCHORS = "test_ota.py", "test_trust_anchors.py"
 OTA_FUTURE_DATED = f"{OTA}::test_future_dated_cs06_survives_a_power_cut_runs_at_its_time_and_reports_0x00ca"
-PREPAY = "test_prepayment_and_supply.py"
+PREPAY, MIRROR = "test_prepayment_and_supply.py", "test_gas_mirror.py"
 # Each device's own GBCS checks (firmware/roles/device_gbcs.py), played by the ESME, GSME and PPMID boards.
 DEVICE_GBCS = {
     "skip_krp_check": (f"{CRITICAL}::test_critical_command_without_a_valid_signature_is_refused",),
@@ -121,6 +121,8 @@ AFFECTS: dict[str, tuple[str, ...]] = {
                             f"{OTA}::test_cs06_without_an_image_or_unsigned_is_refused"),
     "esme:no_anti_replay": (*DEVICE_GBCS["no_anti_replay"], f"{OTA}::test_replayed_cs06_is_refused"),
     "gpf:no_gcs62": (f"{PAIRING}::test_ppmid_joins_the_gsme_via_the_gpf_which_backs_up_its_log",),
+    "gpf:stale_mirror": (f"{MIRROR}::test_gsme_mirror_on_the_gpf_serves_gas_reads",),
+    "gsme:mirror_never_updated": (f"{MIRROR}::test_gsme_mirror_on_the_gpf_serves_gas_reads",),
 }
 
 
