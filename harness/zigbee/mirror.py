@@ -22,6 +22,7 @@ CONFIGURE_MIRROR = 0x08         # server -> client
 REQUEST_MIRROR_RESPONSE = 0x01  # client -> server
 REPORT_ATTRIBUTES = 0x0A        # global
 NO_MIRROR = 0xFFFF
+KWH = 0x00  # UnitOfMeasure: kWh
 SUMMATION, UNIT, MULTIPLIER, DIVISOR = 0x0000, 0x0300, 0x0301, 0x0302
 TYPES = {SUMMATION: 0x25, UNIT: 0x30, MULTIPLIER: 0x22, DIVISOR: 0x22}  # attribute -> ZCL data type
 
@@ -79,9 +80,14 @@ def encode(tsn: int, command: Command) -> bytes:
 def decode(data: bytes) -> tuple[int, Command]:
     """(tsn, command) of a mirror frame on the Metering cluster; InputError for anything else or a malformed one."""
     f = zcl.decode(data)
-    r = Reader(f.payload, "Metering mirror")
-    to_client = f.direction == zcl.SERVER_TO_CLIENT
-    kind = (f.frame_type, to_client, f.command)
+    return f.tsn, decode_payload(f.frame_type, f.direction, f.command, f.payload)
+
+
+def decode_payload(frame_type: int, direction: int, command: int, payload: bytes) -> Command:
+    """The mirror command a ZCL header's fields and payload carry (as a capture dissects them); InputError else."""
+    r = Reader(payload, "Metering mirror")
+    to_client = direction == zcl.SERVER_TO_CLIENT
+    kind = (frame_type, to_client, command)
     if kind == (zcl.CLUSTER_SPECIFIC, True, REQUEST_MIRROR):
         out: Command = RequestMirror()
     elif kind == (zcl.CLUSTER_SPECIFIC, False, REQUEST_MIRROR_RESPONSE):
@@ -90,12 +96,12 @@ def decode(data: bytes) -> tuple[int, Command]:
         out = ConfigureMirror(r.u32("issuer_event_id"), r.uint(3, "reporting_interval"),
                               bool(r.u8("mirror_notification_reporting")), r.u8("notification_scheme"))
     elif kind == (zcl.GLOBAL, True, REPORT_ATTRIBUTES):
-        return f.tsn, parse_report(f.payload)
+        return parse_report(payload)
     else:
-        raise InputError(f"Metering: 0x{f.command:02X} ({'server' if to_client else 'client'}-generated, frame type "
-                         f"{f.frame_type}) is not a mirror command", field="zcl.command")
+        raise InputError(f"Metering: 0x{command:02X} ({'server' if to_client else 'client'}-generated, frame type "
+                         f"{frame_type}) is not a mirror command", field="zcl.command")
     r.end("payload")
-    return f.tsn, out
+    return out
 
 
 def parse_report(payload: bytes) -> Report:

@@ -16,7 +16,7 @@ from harness.dcc import prepayment as pp
 from harness.dcc.gas_reads import GCS13A, gas_register, gcs13a_payload
 from harness.errors import InputError
 from harness.gbcs.utrn import ValueClass, generate, utrn_secret
-from harness.zigbee import mirror, zcl
+from harness.zigbee import mirror
 from device_steps import commissioned
 
 FLOW_W = 6000          # the gas flow, as power: 6 kW ...
@@ -24,30 +24,35 @@ FLOW_S = 300           # ... for five minutes = 0.5 kWh
 TOLERANCE = 0.05       # of the energy that flowed, in the register's increase
 
 
-def from_gsme(han, command: int, frame_type: int) -> list:
-    """Metering frames the GSME sent the CH (server -> client) with this command id and frame type."""
-    return han.air().filter(lambda p: p["zcl.direction"] == zcl.SERVER_TO_CLIENT and p["zcl.frame_type"] == frame_type
-                            and p["zcl.cmd"] == command, layer="zcl", src=han.eui_int("gsme"),
-                            dst=han.eui_int("chf"), cluster=mirror.CLUSTER).all()
-
-
-def reports(han, endpoint: int) -> list[tuple[float, int, mirror.Report]]:
-    """(time, frame number, values) of each Report Attributes the GSME sent to its mirror's endpoint."""
+def mirror_frames(han, src: str, dst: str, kind: type, after: int = 0) -> list[tuple[object, object]]:
+    """(packet, command) for each mirror command of type `kind` that `src` sent `dst` after frame `after`; a Metering
+    frame that claims to be a mirror command but does not decode is the sender's fault."""
     out = []
-    for packet in from_gsme(han, mirror.REPORT_ATTRIBUTES, zcl.GLOBAL):
-        if packet.get("aps.dst_ep") != endpoint:
-            continue
+    for packet in han.air().filter(lambda p: p.number > after, layer="zcl", src=han.eui_int(src),
+                                   dst=han.eui_int(dst), cluster=mirror.CLUSTER).all():
         try:
-            out.append((packet.time, packet.number, mirror.parse_report(packet["zcl.payload"])))
+            command = mirror.decode_payload(packet["zcl.frame_type"], packet["zcl.direction"], packet["zcl.cmd"],
+                                            packet["zcl.payload"])
         except InputError as exc:
-            raise AssertionError(f"frame #{packet.number}: malformed report to the mirror: {exc}") from None
+            if exc.field == "zcl.command":
+                continue  # another Metering command (the notification flags' read)
+            raise AssertionError(f"frame #{packet.number}: malformed mirror command from the {src}: {exc}") from None
+        if isinstance(command, kind):
+            out.append((packet, command))
     return out
 
 
-def kwh(values: dict[int, int]) -> float:
-    """CurrentSummationDelivered in kWh (UnitOfMeasure 0 = kWh) from a report's or a read's attributes."""
-    assert values.get(mirror.UNIT) == 0, f"the register's UnitOfMeasure is {values.get(mirror.UNIT)}, not kWh"
-    return values[mirror.SUMMATION] * values[mirror.MULTIPLIER] / values[mirror.DIVISOR]
+def reports(han, endpoint: int, after: int = 0) -> list[tuple[object, mirror.Report]]:
+    """(packet, values) of each Report Attributes the GSME sent to its mirror's endpoint after frame `after`."""
+    return [(p, c) for p, c in mirror_frames(han, "gsme", "chf", mirror.Report, after)
+            if p.get("aps.dst_ep") == endpoint]
+
+
+def rise(before: dict[int, int], after: dict[int, int]) -> float:
+    """How much CurrentSummationDelivered rose between two readings, in the register's unit."""
+    assert before.get(mirror.DIVISOR) and after.get(mirror.DIVISOR), "a report to the mirror lacks the Divisor"
+    return after[mirror.SUMMATION] * after[mirror.MULTIPLIER] / after[mirror.DIVISOR] \
+        - before[mirror.SUMMATION] * before[mirror.MULTIPLIER] / before[mirror.DIVISOR]
 
 
 @pytest.mark.scenario(19)
@@ -55,30 +60,25 @@ def kwh(values: dict[int, int]) -> float:
                     "gas reads are served by GPF); GBCS GCS13a")
 @pytest.mark.roles("chf", "gpf", "gsme")
 @pytest.mark.dut("gsme", "gpf")
-def test_gsme_mirror_on_the_gpf_serves_gas_reads(han):
+def test_gsme_mirror_on_the_gpf_serves_gas_reads(han, evidence):
     commissioned(han, "gsme")
     chf, gsme = han.eui_int("chf"), han.eui_int("gsme")
 
     # "GSME after CBKE requests Mirror creation on GPF ..."
     cbke = han.air().filter(layer="ke", src=chf, dst=gsme, command="confirm_key_response").first()
     assert cbke is not None, "precondition: the capture shows no completed CBKE between the CHF and the GSME"
-    requested = [p for p in from_gsme(han, mirror.REQUEST_MIRROR, zcl.CLUSTER_SPECIFIC) if p.number > cbke.number]
+    requested = mirror_frames(han, "gsme", "chf", mirror.RequestMirror, cbke.number)
     assert requested, "the GSME sent no RequestMirror to the CH after CBKE"
-    answers = han.air().filter(lambda p: p.number > requested[0].number and p["zcl.direction"] == zcl.CLIENT_TO_SERVER
-                               and p["zcl.frame_type"] == zcl.CLUSTER_SPECIFIC
-                               and p["zcl.cmd"] == mirror.REQUEST_MIRROR_RESPONSE,
-                               layer="zcl", src=chf, dst=gsme, cluster=mirror.CLUSTER).all()
-    assert answers, f"the CH did not answer the GSME's RequestMirror (frame #{requested[0].number})"
-    endpoint = int.from_bytes(answers[0]["zcl.payload"][:2], "little")
+    answers = mirror_frames(han, "chf", "gsme", mirror.RequestMirrorResponse, requested[0][0].number)
+    assert answers, f"the CH did not answer the GSME's RequestMirror (frame #{requested[0][0].number})"
+    endpoint = answers[0][1].endpoint
     assert endpoint != mirror.NO_MIRROR, "the CH created no mirror for the GSME (RequestMirrorResponse 0xFFFF)"
     # "... and configures it"
-    configured = [p for p in from_gsme(han, mirror.CONFIGURE_MIRROR, zcl.CLUSTER_SPECIFIC)
-                  if p.number > answers[0].number and p.get("aps.dst_ep") == endpoint]
+    configured = [(p, c) for p, c in mirror_frames(han, "gsme", "chf", mirror.ConfigureMirror, answers[0][0].number)
+                  if p.get("aps.dst_ep") == endpoint]
     assert configured, f"the GSME did not configure its mirror (no ConfigureMirror to endpoint {endpoint})"
-    _, command = mirror.decode(zcl.encode(zcl.ZclFrame(zcl.CLUSTER_SPECIFIC, 0, mirror.CONFIGURE_MIRROR,
-                                                       configured[0]["zcl.payload"], zcl.SERVER_TO_CLIENT)))
-    interval = command.reporting_interval
-    assert 0 < interval <= FLOW_S, f"the GSME configured its mirror to report every {interval} s"
+    interval = configured[0][1].reporting_interval
+    assert interval > 0, "the GSME configured its mirror with no reporting interval (it would never update it)"
     before = reports(han, endpoint)
     assert before, "the GSME reported nothing to its mirror"
 
@@ -94,14 +94,16 @@ def test_gsme_mirror_on_the_gpf_serves_gas_reads(han):
     han.run_for(FLOW_S)
     han.device("gsme").apply_load(0)
     han.run_for(2 * interval + 5)
-    after = [r for r in reports(han, endpoint) if r[0] > flow_from + FLOW_S]
+    after = [(p, c) for p, c in reports(han, endpoint) if p.time > flow_from + FLOW_S]
     assert after, f"the GSME did not update its mirror after gas flowed (no report to endpoint {endpoint} in the " \
                   f"{2 * interval + 5} s after the flow stopped; it configured reports every {interval} s)"
-    latest = after[-1][2].values
-    used = kwh(latest) - kwh(before[-1][2].values)
-    flowed = FLOW_W * FLOW_S / 3600 / 1000
-    assert abs(used - flowed) <= TOLERANCE * flowed, \
-        f"the GSME's register rose by {used:.3f} kWh (frame #{after[-1][1]}) while {flowed:.3f} kWh flowed"
+    last_frame, latest = after[-1][0].number, after[-1][1].values
+    used = rise(before[-1][1].values, latest)
+    assert used > 0, f"the GSME's register did not rise while gas flowed (its report in frame #{last_frame})"
+    if latest.get(mirror.UNIT) == mirror.KWH:  # a register in kWh shows how much flowed (m3 needs a calorific value)
+        flowed = FLOW_W * FLOW_S / 3600 / 1000
+        assert abs(used - flowed) <= TOLERANCE * flowed, \
+            f"the GSME's register rose by {used:.3f} kWh (frame #{last_frame}) while {flowed:.3f} kWh flowed"
 
     # Action: SRV 4.1.1 Read GSME Consumption, sent to the GPF
     _, response = han.devices.request(SUPPLIER, han.eui("gpf"), GCS13A, gcs13a_payload(), critical=False,
@@ -110,7 +112,11 @@ def test_gsme_mirror_on_the_gpf_serves_gas_reads(han):
     assert response is not None, f"no verified GCS13a response from the GPF; refused by the DCC: " \
                                  f"{[str(r) for r in han.devices.rejected]}"
     register = gas_register(response.header, han.provisioning.keystore)
+    evidence.append("mirror.txt", f"RequestMirror #{requested[0][0].number}, RequestMirrorResponse "
+                                  f"#{answers[0][0].number} (endpoint {endpoint}), ConfigureMirror "
+                                  f"#{configured[0][0].number} (every {interval} s); last report #{last_frame}: "
+                                  f"{latest}; GCS13a from the GPF: {register}")
     served = {mirror.SUMMATION: register.summation, mirror.UNIT: register.unit,
               mirror.MULTIPLIER: register.multiplier, mirror.DIVISOR: register.divisor}
     assert served == {a: latest[a] for a in served}, \
-        f"the GPF served {served}, not the GSME's latest report to its mirror {latest} (frame #{after[-1][1]})"
+        f"the GPF served {served}, not the GSME's latest report to its mirror {latest} (frame #{last_frame})"
