@@ -18,8 +18,8 @@ def known_defects() -> dict[str, dict[str, str]]:
     # one its own case of the end-to-end test needs (the matrix stays lean)
     ota = {name: text for name, text in OTA.items() if name != "future_dated_survives_cos"}
     gsme_ota = {"no_distribution_receipt": OTA["no_distribution_receipt"]}
-    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS, **ota), "gsme": dict(meter, **gsme_ota, **GSME_DEFECTS),
-            "ppmid": dict(DEVICE, **GBCS),
+    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS, **ota),
+            "gsme": dict(meter, **gsme_ota, **GSME_DEFECTS), "ppmid": dict(DEVICE, **GBCS),
             "gpf": dict(GPF_DEFECTS), "hht": dict(HHT)}
 
 

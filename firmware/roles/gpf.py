@@ -43,8 +43,9 @@ class Gpf(DeviceGbcs):
         from firmware.link import param
         from firmware.roles import gas_mirror
 
-        mirror = gas_mirror.update(self.state["mirror"], param(params, "eui", str).upper(), param(params, "attrs", dict),
-                                   self.hal.clock.now_ms(), keep_first=self.defect("stale_mirror"))
+        eui, attrs = param(params, "eui", str).upper(), param(params, "attrs", dict)
+        mirror = gas_mirror.update(self.state["mirror"], eui, attrs, self.hal.clock.now_ms(),
+                                   keep_first=self.defect("stale_mirror"))
         self.save()
         return {"attrs": mirror["attrs"], "updated_ms": mirror["updated_ms"]}
 
