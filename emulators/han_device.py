@@ -105,6 +105,14 @@ class HanDeviceEmulator(InitiatorNode):
         meter, the time it was set to before installation, or a long wait."""
         self.link.call("stim.clock_drift", seconds=seconds)
 
+    def tamper(self) -> None:
+        """Bench action: unauthorised physical access to the meter (on a real meter the operator opens its cover)."""
+        self.link.call("stim.tamper")
+
+    def power_loss(self) -> None:
+        """Bench action: the GSME loses (or is about to lose) its battery power (a real one: the operator)."""
+        self.link.call("stim.power_loss")
+
     def download_firmware(self, chf_eui: int, *, timeout: float = 1800.0) -> None:
         """The meter fetches the image its CH offers over the ZCL OTA cluster (a real meter does so on its own when
         notified); what the download shows is judged from the DCC (the receipt alert) and the air."""

@@ -9,10 +9,17 @@
 #   ECS09   action class 112 (account) 0-0:19.10.1.255 method 3, integer 0  (activate emergency credit)
 #   ECS42   action class 9 (script table) 0-0:10.0.106.255 method 1, long-unsigned 0x0033 (enable supply)
 #   ECS43   the same with script 0x0034 (disable supply)
+#   ECS44   the same with script 0x0035 (arm supply) [I: no RTDS ECS44; the next script of the same table]
+#   ECS81   set class 1 (data) 0-0:94.44.0.4 attribute 2, boolean (TRUE: a tamper disables and locks)
 #   DLMS response: one action result, 0 success, 1 refused.
 #   CS01b / PCS01  GBZ Prepayment cluster (0x0705) Consumer Top Up (0x04): origin | 0x14 | 20 digits; response
 #           Consumer Top Up Response (0x03): result | value i32 | source | credit remaining i32, amounts in
 #           thousandths of a penny [I: the RTDS PCS01 response answers a 2025-penny UTRN with 2025000].
+#   GCS32 / GCS39  GBZ Metering cluster (0x0702) Change Supply (0x0B): provider id u32 | issuer event id u32 |
+#           request time u32 | implementation time u32 | proposed supply status u8 (0 off, 1 armed) | control bits
+#           u8; response Supply Status Response (0x0C): provider id | issuer event id | implementation time | the
+#           supply status now (0 off, 1 armed, 2 on) [I: no RTDS GCS32/GCS39; ZSE 1.4 D.3 layouts]. A GSME takes no
+#           other proposed status: it is never enabled remotely (BAD 7.5.4.6.1).
 #   GCS06 / PCS02  GBZ Select Available Emergency Credit (0x00): issue time u32 | origin; response ZCL Default
 #           Response (0x0B): command 0x00 | status 0x00 success, 0xC0 refused.
 # [I] The command counter of CS01a/CS01b must be the UTRN's counter (gbcs.md 3.2); a UTRN whose counter differs is
@@ -35,6 +42,10 @@ CS01B = 0x0097
 ECS09 = 0x0020
 ECS42 = 0x004F
 ECS43 = 0x0050
+ECS44 = 0x0051
+ECS81 = 0x0068
+GCS32 = 0x0081
+GCS39 = 0x0085
 GCS06 = 0x0070
 PCS01 = 0x009B
 PCS02 = 0x0090
@@ -44,6 +55,12 @@ ACCOUNT_EC = (112, b"\x00\x00\x13\x0a\x01\xff", 3)
 SUPPLY_SCRIPTS = (9, b"\x00\x00\x0a\x00\x6a\xff", 1)
 SCRIPT_ENABLE = 0x0033
 SCRIPT_DISABLE = 0x0034
+SCRIPT_ARM = 0x0035
+TAMPER_STATE = (1, b"\x00\x00\x5e\x2c\x00\x04", 2)
+METERING_CLUSTER = 0x0702
+CHANGE_SUPPLY = 0x0B
+SUPPLY_STATUS_RESPONSE = 0x0C
+SUPPLY_OFF, SUPPLY_ARMED, SUPPLY_ON = 0, 1, 2
 PREPAYMENT_CLUSTER = 0x0705
 TOP_UP = 0x04
 TOP_UP_RESPONSE = 0x03
@@ -61,10 +78,13 @@ def handlers(role):
     """{message code: handler} for the prepayment and supply commands of `role` (an ESME or a GSME)."""
     if role.name == "gsme":
         return {CS01B: lambda msg: gbz_top_up(role, msg), PCS01: lambda msg: gbz_top_up(role, msg),
-                GCS06: lambda msg: gbz_select_ec(role, msg), PCS02: lambda msg: gbz_select_ec(role, msg)}
+                GCS06: lambda msg: gbz_select_ec(role, msg), PCS02: lambda msg: gbz_select_ec(role, msg),
+                GCS32: lambda msg: change_supply(role, msg, SUPPLY_OFF),
+                GCS39: lambda msg: change_supply(role, msg, SUPPLY_ARMED)}
     return {CS01A: lambda msg: cs01a(role, msg), ECS09: lambda msg: ecs09(role, msg),
             ECS42: lambda msg: supply_script(role, msg, SCRIPT_ENABLE),
-            ECS43: lambda msg: supply_script(role, msg, SCRIPT_DISABLE)}
+            ECS43: lambda msg: supply_script(role, msg, SCRIPT_DISABLE),
+            ECS44: lambda msg: supply_script(role, msg, SCRIPT_ARM), ECS81: lambda msg: ecs81(role, msg)}
 
 
 def _top_up(role, msg, text):
@@ -126,14 +146,47 @@ def supply_script(role, msg, script):
     tag, value = _action(dlms.parse_access_request(msg.content), SUPPLY_SCRIPTS, "supply_script")
     if tag != 0x12 or value != script:
         raise ParseError("script %r is not this command's" % (value,), "supply_script", 0)
+    run = {SCRIPT_ENABLE: role.remote_enable, SCRIPT_DISABLE: role.remote_disable, SCRIPT_ARM: role.remote_arm}
     try:
-        if script == SCRIPT_ENABLE:
-            role.remote_enable()
-        else:
-            role.remote_disable()
+        run[script]()
     except SupplyRefused:
         return _dlms_result(msg, False)
     return _dlms_result(msg, True)
+
+
+def ecs81(role, msg):
+    """Set the supply tamper state: TRUE, a tamper disables and locks the supply (0x81BE)."""
+    req = dlms.parse_access_request(msg.content)
+    if len(req.specs) != 1 or tuple(req.specs[0][:3]) != (dlms.SET, TAMPER_STATE[0], TAMPER_STATE[1]) \
+            or req.specs[0][3] != TAMPER_STATE[2] or req.data[0][0] != 0x03:
+        raise ParseError("not the supply tamper state boolean", "ecs81", 0)
+    role.configure_supply({"tamper_lock": bool(req.data[0][1])})
+    return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)], [(dlms.SET, 0)])
+
+
+def change_supply(role, msg, proposed):
+    """GCS32 (off) / GCS39 (armed): the Change Supply's proposed status must be this command's; the response
+    says the supply status after it (unchanged when a precondition was not met)."""
+    comps = gbz.parse(msg.content).components
+    if len(comps) != 1 or comps[0].cluster != METERING_CLUSTER or comps[0].command != CHANGE_SUPPLY \
+            or comps[0].encrypted or len(comps[0].payload) != 18:
+        raise ParseError("expected one Metering cluster Change Supply", "gbz", 0)
+    p = bytes(comps[0].payload)
+    if p[16] != proposed and not (p[16] == SUPPLY_ON and role.defect("valve_enabled_remotely")):
+        raise ParseError("proposed supply status %d is not this command's" % p[16], "change_supply", 16)
+    # the 'valve_enabled_remotely' defect opens the valve on a proposed "on"
+    run = {SUPPLY_OFF: role.remote_disable, SUPPLY_ARMED: role.remote_arm,
+           SUPPLY_ON: lambda: role.apply(lambda: role.supply.override(True) or [])}
+    try:
+        run[p[16]]()
+    except SupplyRefused:
+        pass
+    state = role.supply.s["state"]
+    status = SUPPLY_ON if role.supply.on() else (SUPPLY_ARMED if state == "armed" else SUPPLY_OFF)
+    now = (role.hal.clock.now_ms() // 1000 - ZCL_EPOCH_S) & 0xFFFFFFFF
+    body = p[0:8] + now.to_bytes(4, "little") + bytes([status])
+    return gbz.build(gbz.Gbz([gbz.Component(METERING_CLUSTER, 0x09, comps[0].seq, SUPPLY_STATUS_RESPONSE,
+                                            body)]))
 
 
 def _component(msg, command):

@@ -44,7 +44,7 @@ COMMISSION, CRITICAL = "test_commissioning.py", "test_critical_commands.py"
 CARRIAGE, PAIRING = "test_han_carriage.py", "test_pairing.py"
 OTA, ANCHORS = "test_ota.py", "test_trust_anchors.py"
 OTA_FUTURE_DATED = f"{OTA}::test_future_dated_cs06_survives_a_power_cut_runs_at_its_time_and_reports_0x00ca"
-PREPAY, MIRROR = "test_prepayment_and_supply.py", "test_gas_mirror.py"
+PREPAY, MIRROR, SUPPLY = "test_prepayment_and_supply.py", "test_gas_mirror.py", "test_supply_control.py"
 # Each device's own GBCS checks (firmware/roles/device_gbcs.py), played by the ESME, GSME and PPMID boards.
 DEVICE_GBCS = {
     "skip_krp_check": (f"{CRITICAL}::test_critical_command_without_a_valid_signature_is_refused",),
@@ -64,7 +64,10 @@ METER_UTRN = {
     "no_local_top_up_response": (f"{PREPAY}::test_keypad_top_up_is_reported_to_the_supplier",),
     "no_credit_added_alert": (f"{PREPAY}::test_keypad_top_up_is_reported_to_the_supplier",),
     "supply_enabled_without_consumer": (
-        f"{PREPAY}::test_credit_runs_out_then_top_up_arms_and_the_consumer_enables",),
+        f"{PREPAY}::test_credit_runs_out_then_top_up_arms_and_the_consumer_enables",
+        f"{SUPPLY}::test_disable_then_arm_then_the_consumer_enables"),
+    "supply_preconditions_unchecked": (
+        f"{SUPPLY}::test_arm_and_enable_change_nothing_when_the_supply_was_disabled_for_credit",),
 }
 # The tests (suite module or module::function, all its parameters) that check the rule each defect breaks.
 AFFECTS: dict[str, tuple[str, ...]] = {
@@ -120,6 +123,9 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "esme:skip_krp_check": (*DEVICE_GBCS["skip_krp_check"],
                             f"{OTA}::test_cs06_without_an_image_or_unsigned_is_refused"),
     "esme:no_anti_replay": (*DEVICE_GBCS["no_anti_replay"], f"{OTA}::test_replayed_cs06_is_refused"),
+    "esme:tamper_not_locked": (f"{SUPPLY}::test_tamper_with_the_lock_set_disables_and_locks_until_armed",),
+    "gsme:valve_enabled_remotely": (f"{SUPPLY}::test_gsme_cannot_be_enabled_remotely",),
+    "gsme:no_power_loss_alert": (f"{SUPPLY}::test_gsme_power_loss_closes_the_valve_until_armed",),
     "gpf:no_gcs62": (f"{PAIRING}::test_ppmid_joins_the_gsme_via_the_gpf_which_backs_up_its_log",),
     "gpf:stale_mirror": (f"{MIRROR}::test_gsme_mirror_on_the_gpf_serves_gas_reads",),
     "gsme:mirror_never_updated": (f"{MIRROR}::test_gsme_mirror_on_the_gpf_serves_gas_reads",),

@@ -54,7 +54,7 @@ class SupplyRole(DeviceGbcs):
     def idle_text(self):
         st = self.supply.s["state"]
         word = "ON" if st == supply_control.ENABLED else ("ARMED" if st == supply_control.ARMED else "OFF")
-        return "%s SUPPLY %s" % (self.name.upper(), word)
+        return "%s SUPPLY %s%s" % (self.name.upper(), word, " LOCKED" if self.supply.s["locked"] else "")
 
     def now(self):
         return self.hal.clock.now_ms()
@@ -92,10 +92,17 @@ class SupplyRole(DeviceGbcs):
         return self.apply(self.supply.disable)
 
     def remote_arm(self):
+        self._unchecked_cause()
         return self.apply(self.supply.arm)
 
     def remote_enable(self):
+        self._unchecked_cause()
         return self.apply(self.supply.enable_remote)
+
+    def _unchecked_cause(self):
+        """The 'supply_preconditions_unchecked' defect: any disablement is taken as one by command."""
+        if self.defect("supply_preconditions_unchecked") and self.supply.s["state"] == supply_control.DISABLED:
+            self.supply.s["cause"] = supply_control.BY_COMMAND
 
     def configure_supply(self, values):
         self.supply.configure(values)
@@ -129,10 +136,14 @@ class SupplyRole(DeviceGbcs):
 
     # ------------------------------------------------------------------ physical stimuli
     def stim_tamper(self, params):
+        if self.defect("tamper_not_locked"):
+            self.supply.s["tamper_lock"] = False
         return {"alerts": self.apply(self.supply.tamper)}
 
     def stim_power_loss(self, params):
-        return {"alerts": self.apply(self.supply.power_loss)}
+        quiet = self.defect("no_power_loss_alert")
+        return {"alerts": self.apply(lambda: [a for a in self.supply.power_loss()
+                                              if not (quiet and a == supply_control.GAS_POWER_LOSS)])}
 
     def stim_load(self, params):
         watts = param(params, "watts", int)

@@ -105,7 +105,7 @@ def test_events_reach_queue_callbacks_and_log_file(link: BoardLink, tmp_path: Pa
     link.events()
     link.call("relay.set", on=False)
     assert link.wait_event("relay").data == {"on": False}
-    assert link.wait_event("display").data == {"text": "ESME SUPPLY OFF CREDIT 0.00"}
+    assert link.wait_event("display").data == {"text": "ESME SUPPLY OFF LOCKED CREDIT 0.00"}
     link.call("keypad.press", keys="42")
     assert link.wait_event("display", match=lambda e: e.data["text"] == "> 42")
     assert [e.name for e in seen] == ["relay", "display", "key", "display", "key", "display"]

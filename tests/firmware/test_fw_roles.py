@@ -34,7 +34,7 @@ def test_supply_state_survives_power_cycle_and_reset_clears_it():
         assert ("relay", {"on": False}) in events
         again = roles.load("esme", Hal(emit, root, {}))
         assert again.methods()["relay.get"]({}) == {"on": False}
-        assert again.hal.display.text == "ESME SUPPLY OFF CREDIT 0.00"
+        assert again.hal.display.text == "ESME SUPPLY OFF LOCKED CREDIT 0.00"
         again.reset()
         assert again.methods()["relay.get"]({}) == {"on": True}
         assert roles.load("esme", Hal(emit, root, {})).state["supply"]["state"] == "enabled"
@@ -113,7 +113,7 @@ def test_app_keypad_display_power_cycle_and_reset():
         assert events[0]["e"] == "boot" and events[0]["d"]["reason"] == "power_cycle"
         kind, state, _ = call(app, "state.get")
         assert state["boots"] == 2 and state["relay"] == {"on": False}
-        assert state["role"]["entry"] == "" and state["display"] == "ESME SUPPLY OFF CREDIT 0.00"
+        assert state["role"]["entry"] == "" and state["display"] == "ESME SUPPLY OFF LOCKED CREDIT 0.00"
         assert state["time"]["utc_ms"] == 5000 and state["time"]["power_on_ms"] == 5000
         kind, state, _ = call(app, "reset")
         assert state["relay"] == {"on": True}

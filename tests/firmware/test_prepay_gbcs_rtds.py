@@ -172,3 +172,63 @@ def test_the_ppmid_board_builds_the_rtds_pcs01(rtds, tmp_path):
     assert (sent["to"], sent["message_code"]) == (GSME, prepay_gbcs.PCS01)
     assert bytes.fromhex(sent["gbz"]) == command.content
     assert ppmid.state["target"] == "gsme"
+
+
+def test_ecs81_sets_the_tamper_state_like_the_rtds_and_a_tamper_then_locks(rtds, tmp_path):
+    m, events = meter(tmp_path, rtds.keystore, "esme", ESME, supply={"tamper_lock": False})
+    assert answer(m, rtds("ECS81_6.25_SUCCESS_COMMAND")) == rtds("ECS81_6.25_SUCCESS_RESPONSE").content
+    assert m.supply.s["tamper_lock"] is True
+    m.methods()["stim.tamper"]({})
+    assert codes(events)[-2:] == [sc.TAMPER_DETECTED, sc.TAMPER_LOCKED] and "LOCKED" in m.hal.display.text
+
+
+def test_ecs44_arms_a_supply_disabled_by_ecs43_and_not_one_disabled_for_credit(rtds, tmp_path):
+    m, events = meter(tmp_path, rtds.keystore, "esme", ESME)
+    ecs44 = rtds("ECS43_7.2_SUCCESS_COMMAND")
+    ecs44.message_code = prepay_gbcs.ECS44
+    ecs44.content = ecs44.content[:-1] + b"\x35"  # the arm script [I]
+    answer(m, rtds("ECS43_7.2_SUCCESS_COMMAND"))
+    assert answer(m, ecs44) == rtds("ECS42_7.1_SUCCESS_RESPONSE").content  # the same invoke id, result 0
+    assert m.supply.s["state"] == sc.ARMED and codes(events)[-1] == sc.SUPPLY_ARMED and not m.hal.switch.on
+    m.adjust_balance(-1)  # disabled for credit: Arm's precondition is not met
+    refused = rtds("ECS42_7.1_SUCCESS_RESPONSE").content[:-1] + b"\x01"  # as the RTDS ECS42 error: result 1
+    assert answer(m, ecs44) == refused and m.supply.s["cause"] == sc.BY_CREDIT
+
+
+def change_supply(seq: int, proposed: int) -> frame.Message:
+    from firmware.gbcs import gbz
+
+    body = bytes(16) + bytes([proposed, 0])
+    msg = frame.Message.__new__(frame.Message)
+    msg.content = gbz.build(gbz.Gbz([gbz.Component(prepay_gbcs.METERING_CLUSTER, 0x01, seq,
+                                                   prepay_gbcs.CHANGE_SUPPLY, body)]))
+    return msg
+
+
+def supply_status(content: bytes) -> int:
+    from firmware.gbcs import gbz
+
+    [comp] = gbz.parse(content).components
+    assert (comp.cluster, comp.command, len(comp.payload)) == (0x0702, 0x0C, 13)
+    return comp.payload[12]
+
+
+def test_gcs32_closes_gcs39_arms_and_no_change_supply_opens_the_valve(rtds, tmp_path):
+    m, events = meter(tmp_path, rtds.keystore, "gsme", GSME)
+    handle = prepay_gbcs.handlers(m)
+    assert supply_status(handle[prepay_gbcs.GCS32](change_supply(1, 0))) == 0 and not m.hal.switch.on
+    with pytest.raises(ParseError):  # a GSME is never enabled remotely
+        handle[prepay_gbcs.GCS39](change_supply(2, 2))
+    assert supply_status(handle[prepay_gbcs.GCS39](change_supply(3, 1))) == 1 and not m.hal.switch.on
+    assert codes(events)[-1] == sc.SUPPLY_ARMED
+    m.methods()["ui.press"]({"button": "enable"})
+    assert m.hal.switch.on
+    m.adjust_balance(-1)  # disabled for credit: GCS39 changes nothing and says so
+    assert supply_status(handle[prepay_gbcs.GCS39](change_supply(4, 1))) == 0 and m.supply.s["cause"] == sc.BY_CREDIT
+
+
+def test_defective_gsme_opens_its_valve_remotely(rtds, tmp_path):
+    m, _ = meter(tmp_path, rtds.keystore, "gsme", GSME, defects=["valve_enabled_remotely"])
+    handle = prepay_gbcs.handlers(m)
+    handle[prepay_gbcs.GCS32](change_supply(1, 0))
+    assert supply_status(handle[prepay_gbcs.GCS39](change_supply(2, 2))) == 2 and m.hal.switch.on
