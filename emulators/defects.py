@@ -39,8 +39,11 @@ METER = {
                                       "lack of credit included",
 }
 # Supply control defects of one meter type (firmware/roles/supply.py, firmware/prepay_gbcs.py).
-ESME_SUPPLY = {"tamper_not_locked": "disables the supply on a tamper but never locks it nor raises 0x81BE, whatever "
-                                    "the supply tamper state (ECS81) says"}
+ESME_SUPPLY = {
+    "tamper_not_locked": "disables the supply on a tamper but never locks it nor raises 0x81BE, whatever the supply "
+                         "tamper state (ECS81) says",
+    "load_limit_not_restored": "after a load limit breach keeps the supply armed past the restoration period",
+}
 GSME_SUPPLY = {
     "valve_enabled_remotely": "opens its valve on a remote Change Supply proposing 'on'",
     "no_power_loss_alert": "closes its valve on a power loss but raises no 0x8F1D",

@@ -10,6 +10,11 @@
 #   ECS42   action class 9 (script table) 0-0:10.0.106.255 method 1, long-unsigned 0x0033 (enable supply)
 #   ECS43   the same with script 0x0034 (disable supply)
 #   ECS44   the same with script 0x0035 (arm supply) [I: no RTDS ECS44; the next script of the same table]
+#   ECS28a  eight sets on class 9000 [I: the RTDS's; the names inferred]: attribute 4 of 0-0:94.44.0.3 (boolean: the
+#           supply is disabled then armed on a breach), 0-0:94.44.128.7 (double-long-unsigned threshold, W),
+#           0-0:94.44.128.6 (restoration period, s), 0-0:94.44.128.8 (load limit period, s); then attribute 6 of each
+#           (activation date-time), taken as "now" [I: future-dated activation is not emulated]; response: eight
+#           set results
 #   ECS81   set class 1 (data) 0-0:94.44.0.4 attribute 2, boolean (TRUE: a tamper disables and locks)
 #   DLMS response: one action result, 0 success, 1 refused.
 #   CS01b / PCS01  GBZ Prepayment cluster (0x0705) Consumer Top Up (0x04): origin | 0x14 | 20 digits; response
@@ -42,6 +47,7 @@ CS01B = 0x0097
 ECS09 = 0x0020
 ECS42 = 0x004F
 ECS43 = 0x0050
+ECS28A = 0x0043
 ECS44 = 0x0051
 ECS81 = 0x0068
 GCS32 = 0x0081
@@ -57,6 +63,8 @@ SCRIPT_ENABLE = 0x0033
 SCRIPT_DISABLE = 0x0034
 SCRIPT_ARM = 0x0035
 TAMPER_STATE = (1, b"\x00\x00\x5e\x2c\x00\x04", 2)
+LOAD_LIMIT = (9000, b"\x00\x00\x5e\x2c", {b"\x00\x03": "load_limit_disable", b"\x80\x07": "load_limit_w",
+                                                b"\x80\x06": "load_limit_restore_s", b"\x80\x08": "load_limit_period_s"})
 METERING_CLUSTER = 0x0702
 CHANGE_SUPPLY = 0x0B
 SUPPLY_STATUS_RESPONSE = 0x0C
@@ -84,7 +92,8 @@ def handlers(role):
     return {CS01A: lambda msg: cs01a(role, msg), ECS09: lambda msg: ecs09(role, msg),
             ECS42: lambda msg: supply_script(role, msg, SCRIPT_ENABLE),
             ECS43: lambda msg: supply_script(role, msg, SCRIPT_DISABLE),
-            ECS44: lambda msg: supply_script(role, msg, SCRIPT_ARM), ECS81: lambda msg: ecs81(role, msg)}
+            ECS44: lambda msg: supply_script(role, msg, SCRIPT_ARM), ECS81: lambda msg: ecs81(role, msg),
+            ECS28A: lambda msg: ecs28a(role, msg)}
 
 
 def _top_up(role, msg, text):
@@ -162,6 +171,24 @@ def ecs81(role, msg):
         raise ParseError("not the supply tamper state boolean", "ecs81", 0)
     role.configure_supply({"tamper_lock": bool(req.data[0][1])})
     return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)], [(dlms.SET, 0)])
+
+
+def ecs28a(role, msg):
+    """Load limiting general settings: the four values (attribute 4) are applied on receipt."""
+    req = dlms.parse_access_request(msg.content)
+    cls, prefix, names = LOAD_LIMIT
+    values = {}
+    for spec, (tag, value) in zip(req.specs, req.data):
+        name = names.get(bytes(spec[2][4:]))
+        if spec[0] != dlms.SET or spec[1] != cls or bytes(spec[2][:4]) != prefix or name is None:
+            raise ParseError("not a load limit setting", "ecs28a", 0)
+        if spec[3] == 4:
+            values[name] = bool(value) if tag == dlms.BOOLEAN else value
+    if len(values) != 4 or len(req.specs) != len(req.data):
+        raise ParseError("expected the four load limit settings", "ecs28a", 0)
+    role.configure_supply(values)
+    n = len(req.specs)
+    return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)] * n, [(dlms.SET, 0)] * n)
 
 
 def change_supply(role, msg, proposed):

@@ -124,6 +124,7 @@ AFFECTS: dict[str, tuple[str, ...]] = {
                             f"{OTA}::test_cs06_without_an_image_or_unsigned_is_refused"),
     "esme:no_anti_replay": (*DEVICE_GBCS["no_anti_replay"], f"{OTA}::test_replayed_cs06_is_refused"),
     "esme:tamper_not_locked": (f"{SUPPLY}::test_tamper_with_the_lock_set_disables_and_locks_until_armed",),
+    "esme:load_limit_not_restored": (f"{SUPPLY}::test_load_limit_breach_arms_then_restores_the_supply",),
     "gsme:valve_enabled_remotely": (f"{SUPPLY}::test_gsme_cannot_be_enabled_remotely",),
     "gsme:no_power_loss_alert": (f"{SUPPLY}::test_gsme_power_loss_closes_the_valve_until_armed",),
     "gpf:no_gcs62": (f"{PAIRING}::test_ppmid_joins_the_gsme_via_the_gpf_which_backs_up_its_log",),

@@ -5,6 +5,9 @@ response says.
 Layouts (RTDS 7.1_ECS42, 7.2_ECS43, 6.25_ECS81; the others inferred [I], as firmware/prepay_gbcs.py says):
 - ECS42 / ECS43 / ECS44: DLMS action, class 9 (script table) 0-0:10.0.106.255 method 1, long-unsigned script
   0x0033 enable / 0x0034 disable / 0x0035 arm [I]; response: one action result, 0 success.
+- ECS28a: eight DLMS sets on class 9000 (RTDS 6.4.1_ECS28a): attribute 4 of 0-0:94.44.0.3 (boolean, disable on
+  a breach [I]), 0-0:94.44.128.7 (threshold W), .128.6 (restoration period s), .128.8 (load limit period s) [I: the
+  names], then attribute 6 of each (activation date-time, unspecified: now); response: eight set results.
 - ECS81: DLMS set, class 1 0-0:94.44.0.4 attribute 2, boolean (TRUE: a tamper locks); response: one set result.
 - GCS32 / GCS39 [I]: GBZ Metering cluster (0x0702) Change Supply (0x0B) proposing off (0) / armed (1); response
   Supply Status Response (0x0C) whose last octet is the supply status now (0 off, 1 armed, 2 on).
@@ -21,15 +24,18 @@ from harness.gbcs.errors import PayloadError
 from harness.gbcs.gbz import LAST, Component, GbzPayload
 from harness.zigbee.prepayment import ZCL_EPOCH_UNIX
 
-ECS42, ECS43, ECS44, ECS81 = 0x004F, 0x0050, 0x0051, 0x0068
+ECS28A, ECS42, ECS43, ECS44, ECS81 = 0x0043, 0x004F, 0x0050, 0x0051, 0x0068
 GCS32, GCS39 = 0x0081, 0x0085
 SCRIPTS = {ECS42: 0x0033, ECS43: 0x0034, ECS44: 0x0035}
 SCRIPT_TABLE = (9, bytes.fromhex("00000A006AFF"), 1)
 TAMPER_STATE = (1, bytes.fromhex("00005E2C0004"), 2)
+LOAD_LIMIT_CLASS = 9000
+LOAD_LIMIT_OBJECTS = [bytes.fromhex(o) for o in ("00005E2C0003", "00005E2C8007", "00005E2C8006", "00005E2C8008")]
+NOW = bytes.fromhex("FFFFFFFFFFFFFFFFFF8000FF")  # a COSEM date-time with nothing specified
 METERING_CLUSTER, CHANGE_SUPPLY, SUPPLY_STATUS_RESPONSE = 0x0702, 0x0B, 0x0C
 OFF, ARMED, ON = 0, 1, 2
 GAS = {ECS43: (GCS32, OFF), ECS44: (GCS39, ARMED)}  # the GSME's command for the ESME's, and what it proposes
-NAMES = {ECS42: "ECS42 enable", ECS43: "ECS43 disable", ECS44: "ECS44 arm", ECS81: "ECS81 tamper state",
+NAMES = {ECS28A: "ECS28a load limiting", ECS42: "ECS42 enable", ECS43: "ECS43 disable", ECS44: "ECS44 arm", ECS81: "ECS81 tamper state",
          GCS32: "GCS32 disable", GCS39: "GCS39 arm"}
 
 
@@ -48,6 +54,14 @@ def tamper_state_payload(lock: bool):
     cls, obis, attr = TAMPER_STATE
     return lambda counter: DlmsPayload(0xD9, _invoke(counter), b"", [Spec(2, cls, obis, attr)],
                                        [Data(0x03, 0xFF if lock else 0x00)]).encode()
+
+
+def load_limit_payload(watts: int, period_s: int, restore_s: int, disable: bool):
+    """ECS28a content: the load limit threshold and periods, activated now."""
+    specs = [Spec(2, LOAD_LIMIT_CLASS, obis, attr) for attr in (4, 6) for obis in LOAD_LIMIT_OBJECTS]
+    data = [Data(0x03, 0xFF if disable else 0), Data(0x06, watts), Data(0x06, restore_s), Data(0x06, period_s),
+            *(Data(0x09, NOW) for _ in LOAD_LIMIT_OBJECTS)]
+    return lambda counter: DlmsPayload(0xD9, _invoke(counter), b"", specs, data).encode()
 
 
 def change_supply_payload(proposed: int, now: float) -> bytes:
@@ -81,9 +95,9 @@ def _dlms_ok(name: str, payload: bytes) -> bool:
         results = DlmsPayload.decode(payload).results
     except (PayloadError, ValueError) as exc:
         raise ConformanceFailure(f"{name} response is malformed: {exc}") from None
-    if len(results) != 1:
-        raise ConformanceFailure(f"{name} response carries {len(results)} results, expected one")
-    return results[0][1] == 0
+    if not results:
+        raise ConformanceFailure(f"{name} response carries no result")
+    return all(result == 0 for _, result in results)
 
 
 def supply_status(name: str, payload: bytes) -> int:
@@ -109,12 +123,17 @@ def _change_supply(services: DeviceServices, supplier: bytes, meter: bytes, code
 
 
 def send(services: DeviceServices, supplier: bytes, meter: bytes, meter_type: str, code: int, *,
-         lock: bool = True) -> Outcome:
-    """SRV 7.1 / 7.2 / 7.3 (`code` the ESME's ECS42 / ECS43 / ECS44; a GSME gets GCS32 / GCS39) or SRV 6.25 (ECS81,
-    `lock`) from the supplier to `meter`, signed as a critical command."""
+         lock: bool = True, load_limit: tuple[int, int, int, bool] | None = None) -> Outcome:
+    """SRV 7.1 / 7.2 / 7.3 (`code` the ESME's ECS42 / ECS43 / ECS44; a GSME gets GCS32 / GCS39), SRV 6.25 (ECS81,
+    `lock`) or SRV 6.4.1 (ECS28a, `load_limit` = (watts, period s, restoration s, disable)) from the supplier to
+    `meter`, signed as a critical command."""
     if meter_type == "gsme" and code in GAS:
         return _change_supply(services, supplier, meter, *GAS[code])
-    payload = tamper_state_payload(lock) if code == ECS81 else script_payload(code)
+    if code == ECS28A:
+        assert load_limit is not None, "rig: ECS28a needs its load_limit values"
+        payload = load_limit_payload(*load_limit)
+    else:
+        payload = tamper_state_payload(lock) if code == ECS81 else script_payload(code)
     command, response = services.request(supplier, meter, code, payload, critical=True, what=NAMES[code])
     if response is None:
         return Outcome(NAMES[code], command, None, False)

@@ -1,7 +1,8 @@
 """Supply control over GBCS (BAD 7.5.4): the supplier disables and arms the supply (SRV 7.2 / 7.3: ECS43 / ECS44 on
 an ESME, GCS32 / GCS39 on a GSME) and the consumer enables it; the GSME is never enabled remotely; Arm and Enable
 change nothing when their precondition is not met; a tamper with the supply tamper state set (ECS81) locks the
-supply until it is armed; a GSME that loses power closes its valve.
+supply until it is armed; a GSME that loses power closes its valve; a load limit breach (ECS28a settings) arms the
+supply and restores it after the restoration period.
 
 Topology: CHF and the meter (ESME or GSME) on the HAN, installed and commissioned; the meter is the device under
 test. The rig plays the supplier (critical commands signed through the DCC core), the consumer (the meter's
@@ -17,6 +18,7 @@ from harness.dcc import supply
 from meter_steps import CARRIAGE, Meter, accepted, commissioned, device_alerts, meter  # noqa: F401 (fixture)
 
 SUPPLY_ARMED, TAMPER, TAMPER_LOCKED, GAS_POWER_LOSS, DISABLEMENT = 0x8F32, 0x8F3F, 0x81BE, 0x8F1D, 0x8F0F
+LOAD_LIMITED, LOAD_RESTORED = 0x8F33, 0x8F34
 
 
 def only(role: str):
@@ -160,3 +162,30 @@ def test_gsme_power_loss_closes_the_valve_until_armed(meter):
     assert command(meter, supply.ECS44).done, "the GSME refused to arm a valve closed by power loss"
     meter.ui.press("enable")
     assert meter.ui.supply_on(), "the re-armed valve did not open when the consumer enabled it"
+
+
+@only("esme")
+@pytest.mark.scenario(100)
+@pytest.mark.clause("BAD 7.5.4.6.4 (load limit: 0x8F33, disable then Arm; Enable after the Load Limit Restoration "
+                    "Period, 0x8F34)")
+def test_load_limit_breach_arms_then_restores_the_supply(meter):
+    commissioned(meter)
+    assert accepted(meter.remote(lambda counter: meter.utrn(counter, 50))), "precondition: £50 top-up refused"
+    # SRV 6.4.1 (ECS28a): 6.9 kW for 30 s breaches the limit; the supply is disabled, and restored after 300 s
+    assert command(meter, supply.ECS28A, load_limit=(6900, 30, 300, True)).done, "the ESME refused ECS28a"
+
+    # Action: the consumer draws 8 kW. Positive control: within the Load Limit Period the supply stays on
+    meter.han.device(meter.role).apply_load(8000)
+    meter.han.run_for(20)
+    assert meter.ui.supply_on(), "the supply went off before the load limit period had passed"
+    # "Active Power Import > Load Limit Power Threshold for Load Limit Period → 0x8F33; disable; immediately Arm"
+    meter.han.run_for(20)
+    assert not meter.ui.supply_on() and "ARMED" in meter.ui.display(), \
+        f"the supply is not disabled then armed after the breach: {meter.ui.display()!r}"
+    meter.han.device(meter.role).apply_load(1000)  # the consumer turns the load down
+    # "after Load Limit Restoration Period Enable; 0x8F34"
+    meter.han.run_for(300)
+    assert meter.ui.supply_on(), "the supply was not enabled again after the load limit restoration period"
+    codes = alerts_after_carriage(meter)
+    breach = [c for c in codes if c in (LOAD_LIMITED, LOAD_RESTORED)]
+    assert breach == [LOAD_LIMITED, LOAD_RESTORED], f"expected 0x8F33 then 0x8F34; device alerts: {[hex(c) for c in codes]}"

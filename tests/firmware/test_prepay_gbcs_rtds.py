@@ -232,3 +232,12 @@ def test_defective_gsme_opens_its_valve_remotely(rtds, tmp_path):
     handle = prepay_gbcs.handlers(m)
     handle[prepay_gbcs.GCS32](change_supply(1, 0))
     assert supply_status(handle[prepay_gbcs.GCS39](change_supply(2, 2))) == 2 and m.hal.switch.on
+
+
+def test_ecs28a_sets_load_limiting_and_answers_like_the_rtds(rtds, tmp_path):
+    m, _ = meter(tmp_path, rtds.keystore, "esme", ESME)
+    assert answer(m, rtds("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_COMMAND")) == \
+        rtds("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_RESPONSE").content
+    s = m.supply.s
+    assert (s["load_limit_disable"], s["load_limit_w"], s["load_limit_restore_s"], s["load_limit_period_s"]) == \
+        (False, 6900, 300, 30)
