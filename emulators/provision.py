@@ -27,6 +27,9 @@ CBKE_SUITE = 2
 METERS = ("esme", "gsme")
 MAX_TOPUP = 100_00        # pennies: the meters' MaximumCreditThreshold (largest single top-up)
 CREDIT_LIMIT = 250_00     # pennies: the meters' MaximumMeterBalance
+# The meters' factory prepayment values (pennies) until the supplier sets them (SRV 2.1): low credit below £3,
+# emergency credit of £5 offered below £1.
+PREPAYMENT = {"low_credit_threshold": 300, "ec_threshold": 100, "ec_limit": 500}
 ACB = bytes.fromhex(DEFAULT_PARTIES["acb"][1])
 SUPPLIER = bytes.fromhex(DEFAULT_PARTIES["supplier"][1])
 NETWORK_OPERATOR = bytes.fromhex(DEFAULT_PARTIES["network_operator"][1])
@@ -150,4 +153,5 @@ class Provisioning:
             config["ota"] = self.ota_config(role)
         if role in METERS:
             config["utrn"] = self.utrn_config()
+            config["prepayment"] = dict(PREPAYMENT)
         return config

@@ -3,7 +3,8 @@
 # (BAD 7.3.2.5.5), a PPMID on the HAN, or the DCC (CS01a/CS01b).
 #
 # Keypad: digits collect on the display, "*" clears, "#" submits a 20-digit UTRN, "A" selects emergency credit (the
-# digits typed before it are the Privacy PIN), "B" enables an armed supply.
+# digits typed before it are the Privacy PIN), "B" enables an armed supply, "D" sets the consumer's Privacy PIN: 4
+# digits when none is set, else the old PIN then the new one [I: a meter's PIN menu stood in for by one key].
 # Configuration (/config.json): "utrn": supplier (EUI hex), supplier_pp (its prepayment KA public key, hex),
 # max_topup and credit_limit (pennies); "prepayment": factory values of the credit state (firmware.credit);
 # "price_p_per_kwh": the flat price standing in for the tariff.
@@ -191,8 +192,25 @@ class PrepayMeter(SupplyRole):
         elif key == BUTTONS["emergency"]:
             pin, self.entry = self.entry, ""
             self.select_ec(pin or None)
+        elif key == "D":
+            entry, self.entry = self.entry, ""
+            self.change_pin(entry)
         else:
             SupplyRole.on_key(self, key)
+
+    def change_pin(self, entry):
+        """The consumer sets the Privacy PIN (the old one first when one is set); the display says what happened."""
+        old = self.account.s["pin"]
+        if old is not None and entry[:4] != old:
+            self.hal.display.show("PIN NOT CHANGED")
+            return False
+        try:
+            self.set_privacy_pin(entry[4:] if old is not None else entry)
+        except ValueError:
+            self.hal.display.show("PIN NOT CHANGED")
+            return False
+        self.hal.display.show("PIN SET")
+        return True
 
     def select_ec(self, pin):
         """Local EC selection (meter UI or PPMID): the display and an `ec` event say what happened."""

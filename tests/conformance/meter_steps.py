@@ -30,6 +30,13 @@ class MeterUi:
         self.evidence.append("prepayment.txt", f"keypad {text}# -> {display}")
         return display
 
+    def keys(self, keys: str) -> str:
+        """Type `keys` on the keypad as they are; what the display shows afterwards."""
+        self.ui.press(keys)
+        display = self.ui.display()
+        self.evidence.append("prepayment.txt", f"keypad {keys} -> {display}")
+        return display
+
     def display(self) -> str:
         """The idle screen (with the balance): '*' clears any entry or message first."""
         self.ui.press("*")

@@ -114,3 +114,26 @@ def test_credit_runs_out_then_top_up_arms_and_the_consumer_enables(meter):
     # ... and on the consumer's press
     meter.ui.press("enable")
     assert meter.ui.supply_on(), "the armed supply did not come on when the consumer enabled it"
+
+
+@pytest.mark.scenario(78)
+@pytest.mark.clause("BAD 7.3.2.5.4 (local EC activation: 0x8119); BAD 7.5.1.5.3 (the Privacy PIN gates EC activation)")
+def test_local_emergency_credit_needs_the_privacy_pin_once_one_is_set(meter):
+    commissioned(meter)
+    assert "EC AVAILABLE" in meter.ui.display(), \
+        f"precondition: the meter with no credit does not offer emergency credit: {meter.ui.display()!r}"
+    # The consumer sets a Privacy PIN at the meter
+    shown = meter.ui.keys("2468D")
+    assert "PIN SET" in shown, f"the meter did not take the Privacy PIN: {shown!r}"
+
+    # "local activation with Privacy PIN set but not entered → refused"
+    refused = meter.ui.press("emergency")
+    assert "REFUSED" in refused and "EC AVAILABLE" in meter.ui.display(), \
+        f"the meter activated emergency credit without the Privacy PIN: {refused!r}"
+    # Positive control, same state: "EC: local activation → 0x8119" with the PIN entered
+    meter.ui.keys("2468")
+    accepted_ec = meter.ui.press("emergency")
+    assert "EC ACTIVE" in accepted_ec and "5.00" in accepted_ec, f"the PIN did not activate EC: {accepted_ec!r}"
+    meter.han.run_for(CARRIAGE)
+    codes = device_alerts(meter)
+    assert codes.count(0x8119) == 1, f"expected one 0x8119 EC activated alert; device alerts: {[hex(c) for c in codes]}"

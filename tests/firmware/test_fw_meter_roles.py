@@ -112,6 +112,22 @@ def test_privacy_pin_on_the_keypad():
         rmtree(root)
 
 
+def test_the_consumer_sets_and_changes_the_privacy_pin_on_the_keypad():
+    root = tmpdir()
+    try:
+        m, _ = meter(root)
+        m.hal.keypad.press("12D")
+        assert m.hal.display.text == "PIN NOT CHANGED" and m.account.s["pin"] is None
+        m.hal.keypad.press("1234D")
+        assert m.hal.display.text == "PIN SET" and m.account.s["pin"] == "1234"
+        m.hal.keypad.press("99995678D")  # the old PIN must come first
+        assert m.hal.display.text == "PIN NOT CHANGED" and m.account.s["pin"] == "1234"
+        m.hal.keypad.press("12345678D")
+        assert m.account.s["pin"] == "5678"
+    finally:
+        rmtree(root)
+
+
 def tmpdir_sub(root):
     import os
 
