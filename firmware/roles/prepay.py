@@ -107,6 +107,8 @@ class PrepayMeter(SupplyRole):
         return eui if party is not None and party.ka is not None else None
 
     def send_device_alert(self, code):
+        if code == credit.LOW_CREDIT and self.defect("no_low_credit_alert"):
+            return
         if self.supplier() is not None:
             from firmware import prepay_gbcs
 

@@ -137,3 +137,26 @@ def test_local_emergency_credit_needs_the_privacy_pin_once_one_is_set(meter):
     meter.han.run_for(CARRIAGE)
     codes = device_alerts(meter)
     assert codes.count(0x8119) == 1, f"expected one 0x8119 EC activated alert; device alerts: {[hex(c) for c in codes]}"
+
+
+@pytest.mark.scenario(77)
+@pytest.mark.clause("BAD 7.3.2.5.3 (low credit: balance < LowCreditThreshold → notify via the meter UI, 0x810D)")
+def test_low_credit_is_shown_and_alerted_with_the_supply_left_on(meter):
+    commissioned(meter)
+    han = meter.han
+    assert accepted(meter.remote(lambda counter: meter.utrn(counter, 5))), "precondition: £5 top-up refused"
+    # Positive control: with £5 the meter shows no low credit
+    assert "LOW" not in meter.ui.display(), f"the meter shows low credit with £5: {meter.ui.display()!r}"
+    before = device_alerts(meter).count(0x810D)
+
+    # Action: the consumer uses 100 kW for five minutes (£2.50 at the bench's price): below the £3 threshold
+    han.device(meter.role).apply_load(100_000)
+    han.run_for(300)
+    han.device(meter.role).apply_load(0)
+    # "Low credit: … notify via meter UI …; alert 0x810D"
+    assert "LOW" in meter.ui.display(), f"the meter does not show low credit: {meter.ui.display()!r}"
+    han.run_for(CARRIAGE)
+    codes = device_alerts(meter)
+    assert codes.count(0x810D) == before + 1, f"expected one new 0x810D alert; device alerts: {[hex(c) for c in codes]}"
+    # low credit is not exhausted credit: the supply stays on
+    assert meter.ui.supply_on(), "the supply went off with credit left"
