@@ -18,8 +18,8 @@ def known_defects() -> dict[str, dict[str, str]]:
     # one its own case of the end-to-end test needs (the matrix stays lean)
     ota = {name: text for name, text in OTA.items() if name != "future_dated_survives_cos"}
     gsme_ota = {"no_distribution_receipt": OTA["no_distribution_receipt"]}
-    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS, **ESME_SUPPLY, **ota),
-            "gsme": dict(meter, **gsme_ota, **GSME_DEFECTS, **GSME_SUPPLY), "ppmid": dict(DEVICE, **GBCS),
+    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS, **ESME_ONLY, **ota),
+            "gsme": dict(meter, **gsme_ota, **GSME_DEFECTS, **GSME_ONLY), "ppmid": dict(DEVICE, **GBCS),
             "gpf": dict(GPF_DEFECTS), "hht": dict(HHT)}
 
 
@@ -40,13 +40,14 @@ METER = {
     "supply_preconditions_unchecked": "arms (and on an ESME enables) on command a supply disabled for any cause, "
                                       "lack of credit included",
 }
-# Supply control defects of one meter type (firmware/roles/supply.py, firmware/prepay_gbcs.py).
-ESME_SUPPLY = {
+# Defects of one meter type only (firmware/roles/supply.py, prepay.py, firmware/prepay_gbcs.py).
+ESME_ONLY = {
     "tamper_not_locked": "disables the supply on a tamper but never locks it nor raises 0x81BE, whatever the supply "
                          "tamper state (ECS81) says",
     "load_limit_not_restored": "after a load limit breach keeps the supply armed past the restoration period",
 }
-GSME_SUPPLY = {
+GSME_ONLY = {
+    "payment_mode_drops_balance": "zeroes the meter balance when its payment mode is switched (SRV 1.6)",
     "valve_enabled_remotely": "opens its valve on a remote Change Supply proposing 'on'",
     "no_power_loss_alert": "closes its valve on a power loss but raises no 0x8F1D",
 }

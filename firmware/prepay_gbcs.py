@@ -25,6 +25,11 @@
 #           u8; response Supply Status Response (0x0C): provider id | issuer event id | implementation time | the
 #           supply status now (0 off, 1 armed, 2 on) [I: no RTDS GCS32/GCS39; ZSE 1.4 D.3 layouts]. A GSME takes no
 #           other proposed status: it is never enabled remotely (BAD 7.5.4.6.1).
+#   GCS02 / GCS03  GBZ Prepayment cluster Change Payment Mode (0x06): provider id u32 | issuer event id u32 |
+#           implementation time u32 | payment control configuration bitmap16 (bit 1: prepayment enabled; the RTDS
+#           GCS02 sends 0x0C94, GCS03 taken as the same with bit 1 set [I]) | cut off value i32; response Change
+#           Payment Mode Response (0x02): friendly credit u8 | its calendar id u32 | EC limit u32 | EC threshold u32,
+#           amounts in thousandths of a penny (RTDS). The implementation time is taken as "now" [I].
 #   GCS06 / PCS02  GBZ Select Available Emergency Credit (0x00): issue time u32 | origin; response ZCL Default
 #           Response (0x0B): command 0x00 | status 0x00 success, 0xC0 refused.
 # [I] The command counter of CS01a/CS01b must be the UTRN's counter (gbcs.md 3.2); a UTRN whose counter differs is
@@ -52,6 +57,8 @@ ECS44 = 0x0051
 ECS81 = 0x0068
 GCS32 = 0x0081
 GCS39 = 0x0085
+GCS02 = 0x006C
+GCS03 = 0x006D
 GCS06 = 0x0070
 PCS01 = 0x009B
 PCS02 = 0x0090
@@ -73,6 +80,9 @@ PREPAYMENT_CLUSTER = 0x0705
 TOP_UP = 0x04
 TOP_UP_RESPONSE = 0x03
 SELECT_EC = 0x00
+CHANGE_PAYMENT_MODE = 0x06
+CHANGE_PAYMENT_MODE_RESPONSE = 0x02
+PREPAYMENT_ENABLED = 0x0002
 DEFAULT_RESPONSE = 0x0B
 STATUS_REFUSED = 0xC0
 MILLI = 1000
@@ -87,6 +97,8 @@ def handlers(role):
     if role.name == "gsme":
         return {CS01B: lambda msg: gbz_top_up(role, msg), PCS01: lambda msg: gbz_top_up(role, msg),
                 GCS06: lambda msg: gbz_select_ec(role, msg), PCS02: lambda msg: gbz_select_ec(role, msg),
+                GCS02: lambda msg: gbz_payment_mode(role, msg, credit.CREDIT),
+                GCS03: lambda msg: gbz_payment_mode(role, msg, credit.PREPAYMENT),
                 GCS32: lambda msg: change_supply(role, msg, SUPPLY_OFF),
                 GCS39: lambda msg: change_supply(role, msg, SUPPLY_ARMED)}
     return {CS01A: lambda msg: cs01a(role, msg), ECS09: lambda msg: ecs09(role, msg),
@@ -245,6 +257,22 @@ def gbz_top_up(role, msg):
     if len(p) < 2 or p[1] != len(p) - 2:
         raise ParseError("top up code length", "gbz_top_up", 0)
     return _top_up_response(role, comp.seq, _top_up(role, msg, p[2:].decode()), p[0])
+
+
+def gbz_payment_mode(role, msg, mode):
+    """GCS02 (credit mode) / GCS03 (prepayment mode): the balance and debt are kept (BAD 7.3.2)."""
+    comp = _component(msg, CHANGE_PAYMENT_MODE)
+    p = bytes(comp.payload)
+    if len(p) != 18:
+        raise ParseError("Change Payment Mode is 18 octets", "gcs02", 0)
+    prepay = bool(int.from_bytes(p[12:14], "little") & PREPAYMENT_ENABLED)
+    if prepay != (mode == credit.PREPAYMENT):
+        raise ParseError("payment control configuration is not this command's mode", "gcs02", 12)
+    role.set_payment_mode(mode)
+    s = role.account.s
+    friendly = 1 if s["non_disablement"] or s["special_days"] else 0
+    body = bytes([friendly]) + _i32(0) + _i32(s["ec_limit"] * MILLI) + _i32(s["ec_threshold"] * MILLI)
+    return gbz.build(gbz.Gbz([gbz.Component(PREPAYMENT_CLUSTER, 0x19, comp.seq, CHANGE_PAYMENT_MODE_RESPONSE, body)]))
 
 
 def gbz_select_ec(role, msg):

@@ -128,6 +128,7 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "esme:tamper_not_locked": (f"{SUPPLY}::test_tamper_with_the_lock_set_disables_and_locks_until_armed",),
     "esme:load_limit_not_restored": (f"{SUPPLY}::test_load_limit_breach_arms_then_restores_the_supply",),
     "gsme:valve_enabled_remotely": (f"{SUPPLY}::test_gsme_cannot_be_enabled_remotely",),
+    "gsme:payment_mode_drops_balance": (f"{PREPAY}::test_payment_mode_switch_both_ways_keeps_the_balance",),
     "gsme:no_power_loss_alert": (f"{SUPPLY}::test_gsme_power_loss_closes_the_valve_until_armed",),
     "gpf:no_gcs62": (f"{PAIRING}::test_ppmid_joins_the_gsme_via_the_gpf_which_backs_up_its_log",),
     "gpf:stale_mirror": (f"{MIRROR}::test_gsme_mirror_on_the_gpf_serves_gas_reads",),

@@ -125,6 +125,8 @@ class PrepayMeter(SupplyRole):
             text += " EC AVAILABLE"
         if self.account.s["low"]:
             text += " LOW"
+        if not self.account.prepayment():
+            text += " CREDIT MODE"
         return text
 
     # ------------------------------------------------------------------ credit and supply together
@@ -168,6 +170,8 @@ class PrepayMeter(SupplyRole):
         return self.credit_apply(lambda: self.account.activate_ec(self.now(), local=False))
 
     def set_payment_mode(self, mode):
+        if self.defect("payment_mode_drops_balance"):
+            self.account.s["balance"] = 0
         return self.credit_apply(lambda: self.account.set_mode(mode, self.now()))
 
     def configure_prepayment(self, values):

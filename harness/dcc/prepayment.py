@@ -7,6 +7,9 @@ Layouts (RTDS 2.2_CS01a, NA_GNCA-DLMS, NA_GNCA-ZigBee, NA_PCS01; gbcs.md 3.2):
   response: one action result, 0 success.
 - CS01b: GBZ, Prepayment cluster (0x0705) Consumer Top Up (0x04): originating device 0x00 | 0x14 | digits; response:
   Consumer Top Up Response (0x03), result type 0x00 accepted.
+- GCS02 / GCS03 (SRV 1.6 on a GSME; RTDS 1.6_GCS02): GBZ Prepayment cluster Change Payment Mode (0x06): provider id
+  | issuer event id | implementation time 0 (now) | payment control configuration 0x0C94 (credit) or 0x0C96
+  (bit 1 prepayment enabled [I]) | cut off value; response Change Payment Mode Response (0x02).
 - Generic Alert: DLMS data-notification {long-unsigned alert code, octet-string COSEM date-time}, or a GBZ alert
   header (alert code, UTC seconds since 2000-01-01) with no component.
 """
@@ -25,6 +28,9 @@ from harness.gbcs.gbz import LAST, Component, GbzPayload
 from harness.zigbee.prepayment import ZCL_EPOCH_UNIX, ConsumerTopUpResponse, OriginatingDevice, ResultType
 
 CS01A, CS01B = 0x0007, 0x0097
+GCS02, GCS03 = 0x006C, 0x006D
+CHANGE_PAYMENT_MODE, CHANGE_PAYMENT_MODE_RESPONSE = 0x06, 0x02
+PAYMENT_CONFIG = {GCS02: 0x0C94, GCS03: 0x0C96}
 GENERIC_ALERTS = (0x1000, 0x1001)
 UTRN_ALIGN = 1 << 32  # a UTRN counter has its low 32 bits zero
 TOKEN_GATEWAY_CLASS, TOKEN_GATEWAY_OBIS = 115, bytes.fromhex("0000132800FF")
@@ -87,6 +93,23 @@ def top_up(services: DeviceServices, supplier: bytes, meter: bytes, meter_type: 
 def resend(services: DeviceServices, supplier: bytes, meter: bytes, meter_type: str, utrn: str) -> TopUp:
     """SRV 2.2 again with a UTRN already used, under a fresh command counter (as a replaying supplier would)."""
     return top_up(services, supplier, meter, meter_type, lambda counter: utrn)
+
+
+def payment_mode_payload(code: int) -> bytes:
+    """GCS02 (credit mode) / GCS03 (prepayment mode) content, to apply now."""
+    body = bytes(4) + (1).to_bytes(4, "little") + bytes(4) + PAYMENT_CONFIG[code].to_bytes(2, "little") \
+        + b"\xff\xff\xff\xff"
+    return GbzPayload(1, [Component(LAST, PREPAYMENT_CLUSTER, 0x01, 0, CHANGE_PAYMENT_MODE, body)]).encode()
+
+
+def payment_mode_changed(payload: bytes) -> bool:
+    """Whether a GCS02 / GCS03 response is a Change Payment Mode Response (else a refusal); ConformanceFailure for
+    a malformed one."""
+    try:
+        [comp] = GbzPayload.decode(payload).components
+    except (PayloadError, ValueError) as exc:
+        raise ConformanceFailure(f"GCS02/GCS03 response is malformed: {exc}") from None
+    return (comp.cluster, comp.command) == (PREPAYMENT_CLUSTER, CHANGE_PAYMENT_MODE_RESPONSE)
 
 
 @dataclass(frozen=True)

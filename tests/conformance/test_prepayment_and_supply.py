@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from emulators.provision import SUPPLIER
 from harness.dcc import prepayment as pp
 from harness.dcc.devices import LOCAL_TOP_UP_ALERT
 from meter_steps import CARRIAGE, accepted, commissioned, device_alerts, meter  # noqa: F401 (fixture)
@@ -160,3 +161,26 @@ def test_low_credit_is_shown_and_alerted_with_the_supply_left_on(meter):
     assert codes.count(0x810D) == before + 1, f"expected one new 0x810D alert; device alerts: {[hex(c) for c in codes]}"
     # low credit is not exhausted credit: the supply stays on
     assert meter.ui.supply_on(), "the supply went off with credit left"
+
+
+@pytest.mark.scenario(79)
+@pytest.mark.clause("BAD 7.3.2.5.1 (SRV 1.6 Update Payment Mode: GCS02 credit, GCS03 prepayment; balance and debt kept)")
+@pytest.mark.parametrize("meter", [pytest.param("gsme", marks=[pytest.mark.roles("chf", "gsme"), pytest.mark.dut("gsme"),
+                                                               pytest.mark.ui("gsme")])], indirect=True)
+def test_payment_mode_switch_both_ways_keeps_the_balance(meter):
+    commissioned(meter)
+    assert accepted(meter.remote(lambda counter: meter.utrn(counter, 7))), "precondition: £7 top-up refused"
+    assert "7.00" in meter.ui.display() and "CREDIT MODE" not in meter.ui.display(), \
+        f"precondition: the meter is not in prepayment mode with £7: {meter.ui.display()!r}"
+
+    for code, mode in ((pp.GCS02, "credit"), (pp.GCS03, "prepayment")):
+        command, response = meter.han.devices.request(SUPPLIER, meter.eui, code, pp.payment_mode_payload(code),
+                                                      critical=True, what=f"SRV 1.6 to {mode} mode")
+        shown = meter.ui.display()
+        meter.evidence.append("prepayment.txt", f"SRV 1.6 {mode}: {'response' if response else 'none'} -> {shown}")
+        # "Set payment mode … set mode … Service Response"
+        assert response is not None and pp.payment_mode_changed(response.header.payload), \
+            f"the meter did not confirm the switch to {mode} mode"
+        assert ("CREDIT MODE" in shown) == (mode == "credit"), f"the meter does not show {mode} mode: {shown!r}"
+        # "a payment mode switch keeps the meter balance"
+        assert "7.00" in shown, f"the balance changed with the switch to {mode} mode: {shown!r}"

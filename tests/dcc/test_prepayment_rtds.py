@@ -51,3 +51,12 @@ def test_generic_alerts_read_like_the_rtds(rtds):
     assert (gbz.code, gbz.time) == (0x810E, 0x1C374A80 + 946684800)
     assert (critical.code, critical.critical) == (0x8F30, True)
     assert pp.device_alert(Received(rtds("CS14_NA_8F12_ALERT"))) is None
+
+
+def test_payment_mode_payload_and_responses_read_like_the_rtds(rtds):
+    command = rtds("GCS02_1.6_IMMEDIATE_SUCCESS_COMMAND").grouping.payload
+    ours = pp.payment_mode_payload(pp.GCS02)
+    # the RTDS's but for the issuer event id (octets 15-18 of the GBZ), which the rig numbers from 1
+    assert ours[:15] + ours[19:] == command[:15] + command[19:]
+    assert pp.payment_mode_changed(rtds("GCS02_1.6_IMMEDIATE_SUCCESS_RESPONSE").grouping.payload)
+    assert not pp.payment_mode_changed(rtds("GCS02_1.6_IMMEDIATE_ERROR_RESPONSE").grouping.payload)

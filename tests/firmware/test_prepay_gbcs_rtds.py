@@ -241,3 +241,22 @@ def test_ecs28a_sets_load_limiting_and_answers_like_the_rtds(rtds, tmp_path):
     s = m.supply.s
     assert (s["load_limit_disable"], s["load_limit_w"], s["load_limit_restore_s"], s["load_limit_period_s"]) == \
         (False, 6900, 300, 30)
+
+
+def test_gcs02_switches_to_credit_mode_keeping_the_balance_and_answers_like_the_rtds(rtds, tmp_path):
+    m, _ = meter(tmp_path, rtds.keystore, "gsme", GSME, prepayment={"ec_limit": 1000, "ec_threshold": 200,
+                                                                     "special_days": ["2026-12-25"]})
+    m.adjust_balance(1234)
+    got = answer(m, rtds("GCS02_1.6_IMMEDIATE_SUCCESS_COMMAND"))
+    want = rtds("GCS02_1.6_IMMEDIATE_SUCCESS_RESPONSE").content
+    # the RTDS's but for the friendly credit calendar id (octets 12-15), which this meter leaves 0 [I]
+    assert got[:12] + got[16:] == want[:12] + want[16:] and got[12:16] == bytes(4)
+    assert m.account.s["mode"] == credit.CREDIT and m.account.s["balance"] == 1234
+    assert "CREDIT MODE" in m.hal.display.text
+    gcs03 = rtds("GCS02_1.6_IMMEDIATE_SUCCESS_COMMAND")
+    gcs03.message_code = prepay_gbcs.GCS03
+    with pytest.raises(ParseError):  # GCS03 carrying GCS02's credit-mode configuration
+        answer(m, gcs03)
+    gcs03.content = gcs03.content[:-6] + b"\x96" + gcs03.content[-5:]  # bit 1: prepayment enabled
+    answer(m, gcs03)
+    assert m.account.s["mode"] == credit.PREPAYMENT and m.account.s["balance"] == 1234
