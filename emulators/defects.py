@@ -36,6 +36,7 @@ METER = {
     "no_credit_added_alert": "raises no 0x810E Credit Added Locally alert for a UTRN applied on its keypad",
     "supply_enabled_without_consumer": "enables an armed supply itself instead of waiting for the consumer",
     "no_low_credit_alert": "shows low credit but sends no 0x810D Low Credit alert",
+    "remote_ec_needs_pin": "refuses SRV 2.5 emergency credit activation while the consumer has a Privacy PIN set",
     "ec_ignores_privacy_pin": "activates emergency credit from its keypad without the Privacy PIN that is set",
     "supply_preconditions_unchecked": "arms (and on an ESME enables) on command a supply disabled for any cause, "
                                       "lack of credit included",

@@ -67,6 +67,7 @@ METER_UTRN = {
         f"{PREPAY}::test_credit_runs_out_then_top_up_arms_and_the_consumer_enables",
         f"{SUPPLY}::test_disable_then_arm_then_the_consumer_enables"),
     "no_low_credit_alert": (f"{PREPAY}::test_low_credit_is_shown_and_alerted_with_the_supply_left_on",),
+    "remote_ec_needs_pin": (f"{PREPAY}::test_remote_emergency_credit_needs_no_pin_and_is_given_once",),
     "ec_ignores_privacy_pin": (f"{PREPAY}::test_local_emergency_credit_needs_the_privacy_pin_once_one_is_set",),
     "supply_preconditions_unchecked": (
         f"{SUPPLY}::test_arm_and_enable_change_nothing_when_the_supply_was_disabled_for_credit",),

@@ -167,7 +167,8 @@ class PrepayMeter(SupplyRole):
 
     def remote_ec(self):
         """ECS09/GCS06: activate EC; no Privacy PIN is needed. Raises CreditRefused."""
-        return self.credit_apply(lambda: self.account.activate_ec(self.now(), local=False))
+        pinned = self.defect("remote_ec_needs_pin")  # the defect treats it as a local activation
+        return self.credit_apply(lambda: self.account.activate_ec(self.now(), local=pinned))
 
     def set_payment_mode(self, mode):
         if self.defect("payment_mode_drops_balance"):

@@ -7,6 +7,10 @@ Layouts (RTDS 2.2_CS01a, NA_GNCA-DLMS, NA_GNCA-ZigBee, NA_PCS01; gbcs.md 3.2):
   response: one action result, 0 success.
 - CS01b: GBZ, Prepayment cluster (0x0705) Consumer Top Up (0x04): originating device 0x00 | 0x14 | digits; response:
   Consumer Top Up Response (0x03), result type 0x00 accepted.
+- ECS09 / GCS06 (SRV 2.5 Activate Emergency Credit; RTDS 2.5_ECS09, 2.5_GCS06): DLMS action class 112 (account)
+  0-0:19.10.1.255 method 3, integer 0; response one action result, 0 success. GBZ Prepayment cluster Select
+  Available Emergency Credit (0x00): issue time 0 | originating device 0 (ESI); response ZCL Default Response
+  (0x0B): command 0x00 | status, 0x00 success.
 - GCS02 / GCS03 (SRV 1.6 on a GSME; RTDS 1.6_GCS02): GBZ Prepayment cluster Change Payment Mode (0x06): provider id
   | issuer event id | implementation time 0 (now) | payment control configuration 0x0C94 (credit) or 0x0C96
   (bit 1 prepayment enabled [I]) | cut off value; response Change Payment Mode Response (0x02).
@@ -29,6 +33,9 @@ from harness.zigbee.prepayment import ZCL_EPOCH_UNIX, ConsumerTopUpResponse, Ori
 
 CS01A, CS01B = 0x0007, 0x0097
 GCS02, GCS03 = 0x006C, 0x006D
+ECS09, GCS06 = 0x0020, 0x0070
+ACCOUNT_CLASS, ACCOUNT_OBIS = 112, bytes.fromhex("0000130A01FF")
+SELECT_EC, DEFAULT_RESPONSE = 0x00, 0x0B
 CHANGE_PAYMENT_MODE, CHANGE_PAYMENT_MODE_RESPONSE = 0x06, 0x02
 PAYMENT_CONFIG = {GCS02: 0x0C94, GCS03: 0x0C96}
 GENERIC_ALERTS = (0x1000, 0x1001)
@@ -93,6 +100,33 @@ def top_up(services: DeviceServices, supplier: bytes, meter: bytes, meter_type: 
 def resend(services: DeviceServices, supplier: bytes, meter: bytes, meter_type: str, utrn: str) -> TopUp:
     """SRV 2.2 again with a UTRN already used, under a fresh command counter (as a replaying supplier would)."""
     return top_up(services, supplier, meter, meter_type, lambda counter: utrn)
+
+
+def ecs09_payload(counter: int) -> bytes:
+    return DlmsPayload(0xD9, 0x20000000 | (counter & 0xFFFFFF), b"", [Spec(3, ACCOUNT_CLASS, ACCOUNT_OBIS, 3)],
+                       [Data(0x0F, 0)]).encode()
+
+
+def gcs06_payload() -> bytes:
+    return GbzPayload(1, [Component(LAST, PREPAYMENT_CLUSTER, 0x01, 0, SELECT_EC, bytes(5))]).encode()
+
+
+def emergency_credit_activated(message_code: int, payload: bytes) -> bool:
+    """Whether an ECS09 / GCS06 response says emergency credit was activated; ConformanceFailure for another
+    layout."""
+    try:
+        if message_code == ECS09:
+            results = DlmsPayload.decode(payload).results
+            if len(results) != 1:
+                raise ConformanceFailure(f"ECS09 response carries {len(results)} results, expected one")
+            return results[0][1] == 0
+        [comp] = GbzPayload.decode(payload).components
+    except (PayloadError, ValueError) as exc:
+        raise ConformanceFailure(f"SRV 2.5 response is malformed: {exc}") from None
+    if (comp.cluster, comp.command) != (PREPAYMENT_CLUSTER, DEFAULT_RESPONSE) or len(comp.zcl_payload) != 2 \
+            or comp.zcl_payload[0] != SELECT_EC:
+        raise ConformanceFailure("GCS06 response is not a Default Response to Select Available Emergency Credit")
+    return comp.zcl_payload[1] == 0x00
 
 
 def payment_mode_payload(code: int) -> bytes:

@@ -184,3 +184,33 @@ def test_payment_mode_switch_both_ways_keeps_the_balance(meter):
         assert ("CREDIT MODE" in shown) == (mode == "credit"), f"the meter does not show {mode} mode: {shown!r}"
         # "a payment mode switch keeps the meter balance"
         assert "7.00" in shown, f"the balance changed with the switch to {mode} mode: {shown!r}"
+
+
+@pytest.mark.scenario(78)
+@pytest.mark.clause("BAD 7.3.2.5.4 (remote EC activation: SRV 2.5, ECS09 / GCS06); BAD 7.5.1.5.3 (the PIN gates local "
+                    "activation only)")
+def test_remote_emergency_credit_needs_no_pin_and_is_given_once(meter):
+    commissioned(meter)
+    shown = meter.ui.keys("1357D")
+    assert "PIN SET" in shown and "EC AVAILABLE" in meter.ui.display(), \
+        f"precondition: no PIN set or no emergency credit offered: {shown!r}, {meter.ui.display()!r}"
+    code = pp.ECS09 if meter.role == "esme" else pp.GCS06
+    payload = pp.ecs09_payload if meter.role == "esme" else pp.gcs06_payload()
+
+    def srv_2_5() -> bool:
+        _, response = meter.han.devices.request(SUPPLIER, meter.eui, code, payload, critical=True, what="SRV 2.5")
+        assert response is not None, "no verified SRV 2.5 response"
+        done = pp.emergency_credit_activated(code, response.header.payload)
+        meter.evidence.append("prepayment.txt", f"SRV 2.5: {'activated' if done else 'refused'} -> {meter.ui.display()}")
+        return done
+
+    # "Remote EC activation: 2.5 (ECS09/GCS06) → activate EC", whatever PIN the consumer set
+    assert srv_2_5(), "the meter refused SRV 2.5 emergency credit activation"
+    shown = meter.ui.display()
+    assert "EC 5.00" in shown, f"the meter does not show £5 of emergency credit in use: {shown!r}"
+    meter.han.run_for(CARRIAGE)
+    codes = device_alerts(meter)
+    assert 0x8119 in codes, f"no 0x8119 EC activated alert; device alerts: {[hex(c) for c in codes]}"
+    # the same request again, with emergency credit in use, gives nothing more
+    assert not srv_2_5(), "the meter activated emergency credit already in use"
+    assert meter.ui.display() == shown, f"the credit changed: {shown!r} -> {meter.ui.display()!r}"

@@ -60,3 +60,13 @@ def test_payment_mode_payload_and_responses_read_like_the_rtds(rtds):
     assert ours[:15] + ours[19:] == command[:15] + command[19:]
     assert pp.payment_mode_changed(rtds("GCS02_1.6_IMMEDIATE_SUCCESS_RESPONSE").grouping.payload)
     assert not pp.payment_mode_changed(rtds("GCS02_1.6_IMMEDIATE_ERROR_RESPONSE").grouping.payload)
+
+
+def test_emergency_credit_payloads_and_responses_are_the_rtds(rtds):
+    ecs09 = rtds("ECS09_2.5_SUCCESS_COMMAND").grouping
+    assert pp.ecs09_payload(ecs09.counter) == ecs09.payload
+    assert pp.gcs06_payload() == rtds("GCS06_2.5_SUCCESS_COMMAND").grouping.payload
+    assert pp.emergency_credit_activated(pp.ECS09, rtds("ECS09_2.5_SUCCESS_RESPONSE").grouping.payload)
+    assert not pp.emergency_credit_activated(pp.ECS09, rtds("ECS09_2.5_ERROR_RESPONSE").grouping.payload)
+    assert pp.emergency_credit_activated(pp.GCS06, rtds("GCS06_2.5_SUCCESS_RESPONSE").grouping.payload)
+    assert not pp.emergency_credit_activated(pp.GCS06, rtds("GCS06_2.5_ERROR_RESPONSE").grouping.payload)
