@@ -54,14 +54,23 @@ def cs01b_payload(utrn: str) -> bytes:
     return GbzPayload(1, [Component(LAST, PREPAYMENT_CLUSTER, 0x01, 0, CONSUMER_TOP_UP, body)]).encode()
 
 
+def dlms_success(name: str, payload: bytes, results: int = 1) -> bool:
+    """Whether every result of a DLMS access-response with `results` results is success (0); ConformanceFailure for
+    another layout."""
+    try:
+        found = DlmsPayload.decode(payload).results
+    except (PayloadError, ValueError) as exc:
+        raise ConformanceFailure(f"{name} response is malformed: {exc}") from None
+    if len(found) != results:
+        raise ConformanceFailure(f"{name} response carries {len(found)} results, expected {results}")
+    return all(result == 0 for _, result in found)
+
+
 def top_up_accepted(message_code: int, payload: bytes) -> bool:
     """Whether a CS01a/CS01b response says the UTRN was applied; ConformanceFailure for another layout."""
+    if message_code == CS01A:
+        return dlms_success("CS01a", payload)
     try:
-        if message_code == CS01A:
-            results = DlmsPayload.decode(payload).results
-            if len(results) != 1:
-                raise ConformanceFailure(f"CS01a response carries {len(results)} results, expected one")
-            return results[0][1] == 0
         [comp] = GbzPayload.decode(payload).components
         if (comp.cluster, comp.command) != (PREPAYMENT_CLUSTER, CONSUMER_TOP_UP_RESPONSE):
             raise ConformanceFailure(f"CS01b response component is {comp.cluster:04X}/{comp.command:02X}, "
@@ -114,12 +123,9 @@ def gcs06_payload() -> bytes:
 def emergency_credit_activated(message_code: int, payload: bytes) -> bool:
     """Whether an ECS09 / GCS06 response says emergency credit was activated; ConformanceFailure for another
     layout."""
+    if message_code == ECS09:
+        return dlms_success("ECS09", payload)
     try:
-        if message_code == ECS09:
-            results = DlmsPayload.decode(payload).results
-            if len(results) != 1:
-                raise ConformanceFailure(f"ECS09 response carries {len(results)} results, expected one")
-            return results[0][1] == 0
         [comp] = GbzPayload.decode(payload).components
     except (PayloadError, ValueError) as exc:
         raise ConformanceFailure(f"SRV 2.5 response is malformed: {exc}") from None

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.dcc.devices import DeviceServices
 from harness.dcc.core import Outgoing, Received
+from harness.dcc.devices import DeviceServices
+from harness.dcc.prepayment import dlms_success
 from harness.errors import ConformanceFailure
 from harness.gbcs.dlms import Data, DlmsPayload, Spec
 from harness.gbcs.errors import PayloadError
@@ -90,16 +91,6 @@ class Outcome:
         return f"{self.name} (counter {self.command.header.counter:016X}): {said}"
 
 
-def _dlms_ok(name: str, payload: bytes) -> bool:
-    try:
-        results = DlmsPayload.decode(payload).results
-    except (PayloadError, ValueError) as exc:
-        raise ConformanceFailure(f"{name} response is malformed: {exc}") from None
-    if not results:
-        raise ConformanceFailure(f"{name} response carries no result")
-    return all(result == 0 for _, result in results)
-
-
 def supply_status(name: str, payload: bytes) -> int:
     """The supply status a GSME's Supply Status Response gives; ConformanceFailure for another layout."""
     try:
@@ -137,7 +128,7 @@ def send(services: DeviceServices, supplier: bytes, meter: bytes, meter_type: st
     command, response = services.request(supplier, meter, code, payload, critical=True, what=NAMES[code])
     if response is None:
         return Outcome(NAMES[code], command, None, False)
-    return Outcome(NAMES[code], command, response, _dlms_ok(NAMES[code], response.header.payload))
+    return Outcome(NAMES[code], command, response, dlms_success(NAMES[code], response.header.payload, 8 if code == ECS28A else 1))
 
 
 def change_supply(services: DeviceServices, supplier: bytes, meter: bytes, proposed: int) -> Outcome:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.dcc import supply
+from harness.dcc.prepayment import dlms_success
 from harness.errors import ConformanceFailure
 from harness.gbcs.apdu import Message
 
@@ -24,8 +25,8 @@ def rtds(shared):
 def test_script_payloads_are_the_rtds_commands(rtds, code, name):
     command = rtds(f"{name}_SUCCESS_COMMAND")
     assert supply.script_payload(code)(command.counter) == command.payload
-    assert supply._dlms_ok(name, rtds(f"{name}_SUCCESS_RESPONSE").payload)
-    assert not supply._dlms_ok(name, rtds(f"{name}_ERROR_RESPONSE").payload)
+    assert dlms_success(name, rtds(f"{name}_SUCCESS_RESPONSE").payload)
+    assert not dlms_success(name, rtds(f"{name}_ERROR_RESPONSE").payload)
 
 
 def test_tamper_state_and_load_limit_payloads_are_the_rtds_commands(rtds):
@@ -33,7 +34,7 @@ def test_tamper_state_and_load_limit_payloads_are_the_rtds_commands(rtds):
     assert supply.tamper_state_payload(True)(ecs81.counter) == ecs81.payload
     ecs28a = rtds("ECS28a_6.4.1_CANCELLATION_SUCCESS_COMMAND")
     assert supply.load_limit_payload(6900, 30, 300, True)(ecs28a.counter) == ecs28a.payload
-    assert supply._dlms_ok("ECS28a", rtds("ECS28a_6.4.1_CANCELLATION_SUCCESS_RESPONSE").payload)
+    assert dlms_success("ECS28a", rtds("ECS28a_6.4.1_CANCELLATION_SUCCESS_RESPONSE").payload, 8)
 
 
 def test_a_supply_status_response_of_another_layout_is_a_failure():
