@@ -72,7 +72,7 @@ def test_disable_then_arm_then_the_consumer_enables(meter):
 
 @only("gsme")
 @pytest.mark.scenario(96)
-@pytest.mark.clause("BAD 7.5.4.6.1 (the GSME can ONLY be enabled locally), 7.5.4.6.2")
+@pytest.mark.clause("BAD 7.5.4.6.1 (the GSME can ONLY be enabled locally), 7.5.4.6.2 (ECS42: ESME only)")
 def test_gsme_cannot_be_enabled_remotely(meter):
     commissioned(meter)
     assert command(meter, supply.ECS43).done and command(meter, supply.ECS44).done, \
@@ -83,6 +83,10 @@ def test_gsme_cannot_be_enabled_remotely(meter):
     meter.evidence.append("supply.txt", f"Change Supply proposing on: {attempt}")
     assert attempt.status != supply.ON, "the GSME answered a remote enable with its valve on"
     assert not meter.ui.supply_on(), "the GSME opened its valve on a remote command"
+    # "ECS42 only on ESME": the ESME's enable command sent to the GSME opens nothing either
+    ecs42 = supply.send(meter.han.devices, SUPPLIER, meter.eui, "esme", supply.ECS42)
+    meter.evidence.append("supply.txt", f"ECS42 sent to the GSME: {ecs42}")
+    assert not ecs42.done and not meter.ui.supply_on(), f"the GSME ran ECS42: {ecs42}"
     # Positive control, same state: the consumer enables the armed valve at the meter
     meter.ui.press("enable")
     assert meter.ui.supply_on(), "the armed valve did not open when the consumer enabled it"
