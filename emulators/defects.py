@@ -35,7 +35,6 @@ METER = {
     "no_local_top_up_response": "does not answer a UTRN applied on its keypad with the CS01a/b response",
     "no_credit_added_alert": "raises no 0x810E Credit Added Locally alert for a UTRN applied on its keypad",
     "supply_enabled_without_consumer": "enables an armed supply itself instead of waiting for the consumer",
-    "no_low_credit_alert": "shows low credit but sends no 0x810D Low Credit alert",
     "remote_ec_needs_pin": "refuses SRV 2.5 emergency credit activation while the consumer has a Privacy PIN set",
     "ec_ignores_privacy_pin": "activates emergency credit from its keypad without the Privacy PIN that is set",
     "supply_preconditions_unchecked": "arms (and on an ESME enables) on command a supply disabled for any cause, "
@@ -43,12 +42,11 @@ METER = {
 }
 # Defects of one meter type only (firmware/roles/supply.py, prepay.py, firmware/prepay_gbcs.py).
 ESME_ONLY = {
+    "no_low_credit_alert": "shows low credit but sends no 0x810D Low Credit alert",
     "tamper_not_locked": "disables the supply on a tamper but never locks it nor raises 0x81BE, whatever the supply "
                          "tamper state (ECS81) says",
-    "load_limit_not_restored": "after a load limit breach keeps the supply armed past the restoration period",
 }
 GSME_ONLY = {
     "payment_mode_drops_balance": "zeroes the meter balance when its payment mode is switched (SRV 1.6)",
-    "valve_enabled_remotely": "opens its valve on a remote Change Supply proposing 'on'",
     "no_power_loss_alert": "closes its valve on a power loss but raises no 0x8F1D",
 }

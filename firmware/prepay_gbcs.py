@@ -211,13 +211,10 @@ def change_supply(role, msg, proposed):
             or comps[0].encrypted or len(comps[0].payload) != 18:
         raise ParseError("expected one Metering cluster Change Supply", "gbz", 0)
     p = bytes(comps[0].payload)
-    if p[16] != proposed and not (p[16] == SUPPLY_ON and role.defect("valve_enabled_remotely")):
+    if p[16] != proposed:
         raise ParseError("proposed supply status %d is not this command's" % p[16], "change_supply", 16)
-    # the 'valve_enabled_remotely' defect opens the valve on a proposed "on"
-    run = {SUPPLY_OFF: role.remote_disable, SUPPLY_ARMED: role.remote_arm,
-           SUPPLY_ON: lambda: role.apply(lambda: role.supply.override(True) or [])}
     try:
-        run[p[16]]()
+        (role.remote_disable if proposed == SUPPLY_OFF else role.remote_arm)()
     except SupplyRefused:
         pass
     state = role.supply.s["state"]

@@ -157,7 +157,7 @@ class PrepayMeter(SupplyRole):
         return self.account.consume(pennies, now_ms) if pennies else []
 
     def on_time(self, now_ms):
-        alerts = self.charge(now_ms) + self.account.tick(now_ms) + self.supply_tick(now_ms)
+        alerts = self.charge(now_ms) + self.account.tick(now_ms) + self.supply.tick(now_ms)
         self.settle(alerts + self.reconcile())
 
     # ------------------------------------------------------------------ remote (GBCS handlers call these)

@@ -153,13 +153,7 @@ class SupplyRole(DeviceGbcs):
         return {"alerts": self.apply(lambda: self.supply.set_load(watts, self.now()))}
 
     def on_time(self, now_ms):
-        self.settle(self.supply_tick(now_ms))
-
-    def supply_tick(self, now_ms):
-        """The supply rules' timing (the 'load_limit_not_restored' defect forgets the restoration)."""
-        if self.defect("load_limit_not_restored"):
-            self.supply.s["restore_at"] = None
-        return self.supply.tick(now_ms)
+        self.settle(self.supply.tick(now_ms))
 
     # ------------------------------------------------------------------ bench override
     def _get(self, params):

@@ -75,8 +75,10 @@ def test_disable_then_arm_then_the_consumer_enables(meter):
 @pytest.mark.clause("BAD 7.5.4.6.1 (the GSME can ONLY be enabled locally), 7.5.4.6.2 (ECS42: ESME only)")
 def test_gsme_cannot_be_enabled_remotely(meter):
     commissioned(meter)
-    assert command(meter, supply.ECS43).done and command(meter, supply.ECS44).done, \
-        "precondition: GCS32 then GCS39 did not leave the valve armed"
+    assert command(meter, supply.ECS43).done, "precondition: the GSME refused GCS32"
+    armed = command(meter, supply.ECS44)
+    # "Enable (local) … after Arm": GCS39 leaves the valve closed, armed for the consumer
+    assert armed.status == supply.ARMED and not meter.ui.supply_on(), f"GCS39 did not leave the valve armed: {armed}"
 
     # "GSME cannot be enabled remotely": a Change Supply proposing "on" leaves the valve closed
     attempt = supply.change_supply(meter.han.devices, SUPPLIER, meter.eui, supply.ON)

@@ -227,13 +227,6 @@ def test_gcs32_closes_gcs39_arms_and_no_change_supply_opens_the_valve(rtds, tmp_
     assert supply_status(handle[prepay_gbcs.GCS39](change_supply(4, 1))) == 0 and m.supply.s["cause"] == sc.BY_CREDIT
 
 
-def test_defective_gsme_opens_its_valve_remotely(rtds, tmp_path):
-    m, _ = meter(tmp_path, rtds.keystore, "gsme", GSME, defects=["valve_enabled_remotely"])
-    handle = prepay_gbcs.handlers(m)
-    handle[prepay_gbcs.GCS32](change_supply(1, 0))
-    assert supply_status(handle[prepay_gbcs.GCS39](change_supply(2, 2))) == 2 and m.hal.switch.on
-
-
 def test_ecs28a_sets_load_limiting_and_answers_like_the_rtds(rtds, tmp_path):
     m, _ = meter(tmp_path, rtds.keystore, "esme", ESME)
     assert answer(m, rtds("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_COMMAND")) == \
