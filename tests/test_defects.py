@@ -45,6 +45,7 @@ CARRIAGE, PAIRING = "test_han_carriage.py", "test_pairing.py"
 OTA, ANCHORS = "test_ota.py", "test_trust_anchors.py"
 OTA_FUTURE_DATED = f"{OTA}::test_future_dated_cs06_survives_a_power_cut_runs_at_its_time_and_reports_0x00ca"
 PREPAY, MIRROR, SUPPLY = "test_prepayment_and_supply.py", "test_gas_mirror.py", "test_supply_control.py"
+PPMID = "test_ppmid.py"
 # Each device's own GBCS checks (firmware/roles/device_gbcs.py), played by the ESME, GSME and PPMID boards.
 DEVICE_GBCS = {
     "skip_krp_check": (f"{CRITICAL}::test_critical_command_without_a_valid_signature_is_refused",),
@@ -128,6 +129,8 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "esme:skip_krp_check": (*DEVICE_GBCS["skip_krp_check"],
                             f"{OTA}::test_cs06_without_an_image_or_unsigned_is_refused"),
     "esme:no_anti_replay": (*DEVICE_GBCS["no_anti_replay"], f"{OTA}::test_replayed_cs06_is_refused"),
+    "esme:no_credit_added_alert": (*METER_UTRN["no_credit_added_alert"],
+                                   f"{PPMID}::test_utrn_typed_on_the_ppmid_credits_the_esme_and_is_reported"),
     "esme:tamper_not_locked": (f"{SUPPLY}::test_tamper_with_the_lock_set_disables_and_locks_until_armed",),
     "esme:no_low_credit_alert": (f"{PREPAY}::test_low_credit_is_shown_and_alerted_with_the_supply_left_on",),
     "gsme:payment_mode_drops_balance": (f"{PREPAY}::test_payment_mode_switch_both_ways_keeps_the_balance",),

@@ -190,7 +190,7 @@ def reported(han, counter: int) -> list:
             if r.header.originator == han.eui("esme") and r.header.counter == counter]
 
 
-@pytest.mark.scenario(32)
+@pytest.mark.scenario(32, 75)
 @pytest.mark.clause("BAD 7.3.2.5.5; 7.2.1.6.12 (a meter acts on HAN traffic only from devices in its Device Log)")
 @pytest.mark.roles("chf", "esme", "ppmid")
 @pytest.mark.dut("esme")
