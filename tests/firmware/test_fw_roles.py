@@ -39,9 +39,9 @@ def test_supply_state_survives_power_cycle_and_reset_clears_it():
         assert again.methods()["relay.get"]({}) == {"on": True}
         assert roles.load("esme", Hal(emit, root, {})).state["supply"]["state"] == "enabled"
         gsme = roles.load("gsme", Hal(emit, root, {}))
-        assert sorted(gsme.methods()) == ["cells.load", "credit.get", "devlog.get", "gbcs.command", "han.joined", "stim.load",
-                                          "stim.power_loss", "stim.tamper", "ui.press", "ui.supply_state",
-                                          "valve.get", "valve.set", "zse.select_ec", "zse.top_up"]
+        assert sorted(gsme.methods()) == ["cells.load", "credit.get", "devlog.get", "gbcs.command", "han.joined",
+                                          "meter.register", "stim.load", "stim.power_loss", "stim.tamper", "ui.press",
+                                          "ui.supply_state", "valve.get", "valve.set", "zse.select_ec", "zse.top_up"]
     finally:
         rmtree(root)
 
