@@ -106,14 +106,16 @@ class HanSession:
             self._close_radios()
             self.capture.close()
             raise
-        for role in self.sealed & set(self._radios):
-            if isinstance(self._radios[role], SimRadio):
-                self._radios[role].capture_keys = False
+        for role, radio in self._radios.items():   # a sealed role's keys are its own: the air may show them
+            if isinstance(radio, SimRadio):
+                radio.capture_keys = role not in self.sealed
+            elif role not in self.sealed:
+                radio.key_sink = self.capture.key
         self.smi = Smi()
         self.core = DccCore(provisioning.keystore, CounterStore(self.workdir / "dcc-counters.json"))
         self._chf = ChfEmulator(runtime.link("chf"), self._radios["chf"], provisioning.han("chf"), self.clock,
                                network_key=hashlib.sha256(f"nwk|{seed}".encode()).digest()[:16],
-                               defects=self.defects.get("chf", ()),
+                               channel=runtime.bench.channel, defects=self.defects.get("chf", ()),
                                gpf=(runtime.link("gpf"), self.eui("gpf")) if "gpf" in runtime.roles else None)
         self.dcc = HanServices(self.core, self.smi, self.clock, self._chf.wan_deliver, SUPPLIER)
         self._chf.alert_sink = self.dcc.on_alert

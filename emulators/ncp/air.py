@@ -2,7 +2,8 @@
 security) with the decisions an EmberZNet stack makes instead of its own. The trust-centre join decision, the
 Transport-Key's protection (a link key, or none when the policy sends the key in the clear), whether a joiner
 accepts a clear-text network key, raw inter-PAN hand-off to the host and every delivery are the owner's
-(`emulators.ncp.stack.EmberStack`)."""
+(`emulators.ncp.stack.EmberStack`). Like a real dongle, it writes no keys file: the keys a capture is read with come
+from the host that hands them to its NCP (`EzspRadio.key_sink`) or off the air."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ class AirNode(SimRadio):
     def __init__(self, stack: "EmberStack", medium, eui64: int, name: str, channel: int):
         self.stack = stack
         super().__init__(medium, eui64, name, channel=channel)
+        self.capture_keys = False
 
     def on_psdu(self, psdu: bytes) -> None:
         """In packet-capture mode (mfglib) every frame heard goes to the host and nothing else; else the node's."""
@@ -62,11 +64,7 @@ class AirNode(SimRadio):
         return self._short_to_eui.get(short)
 
     def use_keys(self, keys: dict[int, bytes]) -> None:
-        """The APS link key per partner the stack currently applies (trust-centre and application tables); each
-        new one goes to the capture's keys file, as a simulated radio's do."""
-        for partner, key in keys.items():
-            if self._keys.get(partner) != key:
-                self._capture_key(key, f"link key {self.eui64:016X}<->{partner:016X}")
+        """The APS link key per partner the stack currently applies (trust-centre and application tables)."""
         self._keys = dict(keys)
 
     def forget(self, eui: int) -> None:
@@ -115,7 +113,6 @@ class AirNode(SimRadio):
             self._tc_eui = cmd.src
             self._learn(0x0000, cmd.src)
             j["net"] = NetworkInfo(self.channel, j["pan"], j["epid"], j["short"], cmd.key, cmd.seq)
-            self._capture_key(cmd.key, "network key (received in the clear)")
 
     def _rx_aps_data(self, frame: nwk.NwkFrame, a: aps.ApsFrame, src_eui: int | None) -> None:
         if a.profile == 0x0000 and a.cluster == 0x0013 and not a.security:   # Device_annce goes to the host too

@@ -131,13 +131,11 @@ class EmberStack:
 
     def device_authenticated(self, eui: int) -> None:
         """A joiner sent its first frame under the network key: the trust centre keeps the key it joined with in
-        its key table (when there is room) and drops the transient key. [I] until then the transient key stays
-        usable for retries, up to CONFIG_TRANSIENT_KEY_TIMEOUT_S."""
+        its key table (when there is room; never over a newer key). [I] The transient key stays until
+        CONFIG_TRANSIENT_KEY_TIMEOUT_S or the host clears it: a device that left (e.g. after a failed CBKE) may
+        join again with it meanwhile."""
         transient = self._transient(eui)
-        if transient is None:
-            return
-        if self._key_table_key(eui) is not None or self._store_key(eui, transient):   # never over a newer key
-            self.transient.pop(eui, None)
+        if transient is not None and self._key_table_key(eui) is None and self._store_key(eui, transient):
             self._apply_keys()
 
     def device_announce(self, src_short: int, frame: Any) -> None:

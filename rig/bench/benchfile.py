@@ -2,7 +2,7 @@
 
     [bench]
     name = "two-board USB bench"
-    channel = 15                       # optional, 11..26
+    channel = 15                       # optional, 11..26 (default 15): the channel the CHF forms the HAN on
     long_limit = 900                   # optional: seconds of waits a test may make in real time without --allow-long
 
     [roles.chf]                        # an emulated role

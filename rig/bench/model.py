@@ -16,7 +16,7 @@ DEFAULT_EZSP_BAUD = 115200
 # import; with GBCS, OTA and credit on a meter, a Pico-sized 256K heap fragments (MemoryError in a full run).
 # Precompiling the firmware (mpy-cross) is what would bring the Pico (264 KB) back within reach.
 DEFAULT_HEAP = "512K"
-DEFAULT_CHANNEL = 11
+DEFAULT_CHANNEL = 15       # the HAN's channel unless the bench file names one (the emulated CHF's default too)
 DEFAULT_SEED = 1
 FLOW_CONTROLS = ("hardware", "software")   # pyserial RTS/CTS or XON/XOFF; absent = none
 DEFAULT_LONG_LIMIT = 15 * 60   # seconds of waits a test may make on a real-time bench without --allow-long

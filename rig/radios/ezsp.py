@@ -25,6 +25,8 @@ trust-centre policy is a decision id, not a bitmask: 0 would be ALLOW_JOINS (net
 are DISALLOW_ALL (3) outside a permit and ALLOW_PRECONFIGURED_KEY_JOINS (1, the joiner's transient key) inside one.
 A joiner's key with its trust centre after CBKE is the trust-centre link key, not an application key-table entry.
 Inter-PAN frames are built and (APS-)secured host-side with `harness.zigbee` (EZSP cannot APS-encrypt inter-PAN).
+`key_sink(key, label)`, when set, is told every key the host hands its NCP (the network key it forms with, transient
+and link keys, inter-PAN keys): what a capture of a real bench can be read with; nothing is read back off the NCP.
 """
 from __future__ import annotations
 
@@ -162,6 +164,7 @@ class EzspRadio:
         self._dispatching = False
         self._tc_eui: int | None = None
         self._permit_until: dict[int, float] = {}
+        self._transient: dict[int, bytes] = {}     # the install-code key of each device permitted now
         self._loop = _LoopThread()
         self._failure: BaseException | None = None
         self._ezsp = EZSP(device_config(port, baudrate, flow_control), application=self)
@@ -180,6 +183,7 @@ class EzspRadio:
         self._on_message: Callable[[Message], None] | None = None
         self._on_join: Callable[[JoinEvent], None] | None = None
         self.drops: list[tuple[float, str]] = []
+        self.key_sink: Callable[[bytes, str], None] | None = None
         try:
             self._run(self._connect(), "connect")
         except Exception:
@@ -291,7 +295,9 @@ class EzspRadio:
     # ---- network management -------------------------------------------------------------------------------
     def form_network(self, channel: int, pan_id: int, network_key: bytes, extended_pan_id: int | None = None) -> NetworkInfo:
         epid = self.eui64 if extended_pan_id is None else extended_pan_id
-        return self._run(self._form(channel, pan_id, bytes(network_key), epid), "form network")
+        net = self._run(self._form(channel, pan_id, bytes(network_key), epid), "form network")
+        self._tell_key(network_key, "network key")
+        return net
 
     async def _form(self, channel: int, pan_id: int, network_key: bytes, epid: int) -> NetworkInfo:
         state = t.EmberInitialSecurityState(bitmask=SECURITY_BITMASK_TC, preconfiguredKey=t.KeyData(os.urandom(16)),
@@ -393,6 +399,7 @@ class EzspRadio:
         if self.ezsp_version < 5:
             raise RadioFault("EZSP v4 cannot hold a transient (install-code) link key")
         self._run(self._permit(eui, bytes(link_key), duration), "permit joining")
+        self._tell_key(link_key, f"install-code link key {eui:016X}")
 
     async def _permit(self, eui: int, key: bytes, duration: float) -> None:
         status = await self._ezsp.add_transient_link_key(eui64_type(eui), t.KeyData(key))
@@ -400,7 +407,7 @@ class EzspRadio:
             raise RadioFault(f"EZSP: transient link key for {eui:016X} refused: {status!r}")
         await self._checked("setPolicy", t.EzspPolicyId.TRUST_CENTER_POLICY, self._open_policy())
         await self._checked("permitJoining", max(1, min(MAX_PERMIT, math.ceil(duration))))
-        self._keys[eui] = key
+        self._keys[eui] = self._transient[eui] = key
         self._permit_until[eui] = self._now() + duration
         self._schedule_tick(eui, duration)
 
@@ -426,13 +433,33 @@ class EzspRadio:
         if left > 0.5:
             self._run(self._renew(eui, left), "renew permit")
             return
-        self._permit_until.pop(eui, None)
-        if not self._permit_until and self._net is not None:
-            self._run(self._close_joining(), "close joining")
+        if self._net is not None:
+            self._run(self._withdraw(eui), "close the permit")
+        else:
+            self._drop_permit(eui)
 
     async def _renew(self, eui: int, left: float) -> None:
         await self._checked("permitJoining", max(1, min(MAX_PERMIT, math.ceil(left))))
         self._schedule_tick(eui, left)
+
+    def _drop_permit(self, eui: int) -> bool:
+        """Forget `eui`'s permit; whether it had one."""
+        self._transient.pop(eui, None)
+        return self._permit_until.pop(eui, None) is not None
+
+    async def _withdraw(self, eui: int) -> None:
+        """`eui` may no longer join: its transient key leaves the NCP (the others' stay: permitJoining opens the
+        whole network, the key is what admits one device), and joining closes when no permit is left."""
+        if not self._drop_permit(eui):
+            return
+        # transient keys cannot be withdrawn one by one: clear them all and put the others back
+        await self._call("clearTransientLinkKeys")
+        for other, key in self._transient.items():
+            status = await self._ezsp.add_transient_link_key(eui64_type(other), t.KeyData(key))
+            if not _ok(status):
+                raise RadioFault(f"EZSP: transient link key for {other:016X} refused: {status!r}")
+        if not self._permit_until:
+            await self._close_joining()
 
     async def _close_joining(self) -> None:
         await self._checked("permitJoining", 0)
@@ -446,15 +473,7 @@ class EzspRadio:
         if handle is not None:
             handle.cancel()
         self._keys.pop(eui, None)
-        if self._permit_until.pop(eui, None) is not None:
-            # transient keys cannot be withdrawn one by one: clear them all and put the others back
-            await self._call("clearTransientLinkKeys")
-            for other in self._permit_until:
-                status = await self._ezsp.add_transient_link_key(eui64_type(other), t.KeyData(self._keys[other]))
-                if not _ok(status):
-                    raise RadioFault(f"EZSP: transient link key for {other:016X} refused: {status!r}")
-            if not self._permit_until:
-                await self._close_joining()
+        await self._withdraw(eui)
         await self._erase_key(eui)
         nwk = self._eui_to_nwk.get(eui)
         if nwk is not None:
@@ -497,6 +516,7 @@ class EzspRadio:
 
     def set_link_key(self, partner: int, key: bytes) -> None:
         self._run(self._set_key(partner, bytes(key)), "set link key")
+        self._tell_key(key, f"link key {self.eui64:016X}<->{partner:016X}")
 
     def _joined_to_tc(self, partner: int) -> bool:
         return self._net is not None and self._tc_eui == partner and self._tc_eui != self.eui64
@@ -589,6 +609,7 @@ class EzspRadio:
         if len(key) != 16:
             raise ValueError("link keys are 16 octets")
         self._interpan_keys[partner] = bytes(key)
+        self._tell_key(key, f"inter-PAN link key {self.eui64:016X}<->{partner:016X}")
 
     async def _set_interpan(self, enabled: bool) -> None:
         """Filters stay installed once set (an empty list is no "off" switch); disabling drops frames host-side."""
@@ -714,6 +735,11 @@ class EzspRadio:
             ip = security.open_interpan(frame.payload, key, frame.src)
         self._deliver(InterPanMessage(frame.src, frame.src_pan, frame.dst_pan, frame.dst, ip.cluster, ip.profile,
                                       ip.payload, ip.security))
+
+    def _tell_key(self, key: bytes, label: str) -> None:
+        """On the caller's thread (the keys file is the capture's, written from there)."""
+        if self.key_sink is not None:
+            self.key_sink(bytes(key), label)
 
     def _learn(self, nwk: int, eui: int) -> None:
         self._nwk_to_eui[nwk] = eui

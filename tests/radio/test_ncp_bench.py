@@ -21,6 +21,7 @@ from han_join import join_esme
 
 CH, ESME = 0x0A0B0C0D0E0F1011, 0x0A0B0C0D0E0F1012
 KEY = bytes.fromhex("41618FC0C83B0E14A589954B16E31466")
+BENCH_CHANNEL = 20      # not the default (11): the session must take the bench file's
 
 
 def exchange(pcap, seed: int = 5) -> tuple[float, float]:
@@ -56,7 +57,7 @@ def test_virtual_waits_cost_no_wall_time_and_the_capture_repeats(tmp_path):
 @pytest.fixture(scope="module")
 def runtime(tmp_path_factory):
     full = sim_ezsp_bench(13)
-    bench = Bench(name="chf-esme", roles={r: full.roles[r] for r in ("chf", "esme")})
+    bench = Bench(name="chf-esme", roles={r: full.roles[r] for r in ("chf", "esme")}, channel=BENCH_CHANNEL)
     tmp = tmp_path_factory.mktemp("ezsp-loss")
     prov = Provisioning(tmp / "prov", {r: e.eui64 for r, e in bench.roles.items()})
     with BenchRuntime(bench, tmp / "bench", board_extra=prov.board_config) as rt:
@@ -85,3 +86,25 @@ def test_the_ncp_reports_its_protocol_and_stack_versions(version):
         assert bench.radio(CH, "chf").ncp_version() == f"EZSP v{version}, stack 7.4.4.0 build 0"
     finally:
         bench.close()
+
+
+def test_sealed_hub_on_the_bench_files_channel_keeps_its_keys_out_of_the_capture(runtime):
+    """The CHF forms on the bench's channel (the ESME's scan finds it there), and with the CHF sealed the capture's
+    keys are only those the rig's own ESME host handed its NCP: the hub's NCP writes none (a real dongle cannot)."""
+    rt, prov, tmp = runtime
+    for role in rt.roles:
+        rt.link(role).call("reset")
+    han = HanSession(rt, prov, tmp / "sealed", sealed={"chf"})
+    try:
+        chf, esme = han.eui_int("chf"), han.eui_int("esme")
+        assert [b.channel for b in han.radios["esme"].active_scan(range(11, 27)) if b.extended_pan_id == chf] \
+            == [BENCH_CHANNEL]
+        han.prenotify("esme")
+        assert han.dcc.add_device(han.chf_eui, han.eui("esme"), prov.install_code("esme"), 90).ok
+        assert han.device("esme").join(chf, timeout=60).joined
+        labels = list(han.capture.keys.keys().values())
+        assert f"link key {esme:016X}<->{chf:016X}" in labels, labels     # the unsealed host's key: kept
+        assert not [label for label in labels if f"{chf:016X}<->" in label or label.startswith("network key")], labels
+        han.air().filter(command="transport_key", dst=esme).must_next()  # read with the install code, off the air
+    finally:
+        han.close()
