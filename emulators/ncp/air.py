@@ -25,6 +25,7 @@ class AirNode(SimRadio):
         self.stack = stack
         super().__init__(medium, eui64, name, channel=channel)
         self.capture_keys = False
+        self._rx_block: tuple[int, tuple[int, int | None] | None] = (0, None)   # (APS counter, block) being delivered
 
     def on_psdu(self, psdu: bytes) -> None:
         """In packet-capture mode (mfglib) every frame heard goes to the host and nothing else; else the node's."""
@@ -66,6 +67,15 @@ class AirNode(SimRadio):
     def use_keys(self, keys: dict[int, bytes]) -> None:
         """The APS link key per partner the stack currently applies (trust-centre and application tables)."""
         self._keys = dict(keys)
+
+    def send_block(self, dst: int, cluster: int, payload: bytes, *, profile: int, src_ep: int, dst_ep: int,
+                   aps_security: bool, timeout: float, counter: int, extended: bytes) -> None:
+        """One block of a fragmented message: APS counter `counter` (the message's), extended header `extended`."""
+        self._unicast(dst, cluster, payload, profile, src_ep, dst_ep, aps_security, timeout, True, counter, extended)
+
+    def next_aps_counter(self) -> int:
+        """An APS counter for the blocks of one fragmented message."""
+        return self._next_aps()
 
     def forget(self, eui: int) -> None:
         self._state.pop(eui, None)
@@ -117,13 +127,17 @@ class AirNode(SimRadio):
     def _rx_aps_data(self, frame: nwk.NwkFrame, a: aps.ApsFrame, src_eui: int | None) -> None:
         if a.profile == 0x0000 and a.cluster == 0x0013 and not a.security:   # Device_annce goes to the host too
             self.stack.device_announce(frame.src, a)
-        super()._rx_aps_data(frame, a, src_eui)
+        self._rx_block = (a.counter, aps.fragment_of(a))    # the extended header is outside the encryption
+        try:
+            super()._rx_aps_data(frame, a, src_eui)
+        finally:
+            self._rx_block = (0, None)
 
     def _rx_interpan(self, frame: mac.MacFrame, base: int) -> None:
         self.stack.raw_mac_frame(frame)
 
     def _deliver(self, message: Message) -> None:
-        self.stack.incoming(message)
+        self.stack.incoming(message, *self._rx_block)
 
     def _event(self, eui: int, short: int, kind: str) -> None:
         if kind == "left":

@@ -38,6 +38,7 @@ STATUS = {
     "table_full": (0xB4, 0x00, 0x001C),
     "index_out_of_range": (0xB1, 0x00, 0x0027),
     "table_entry_erased": (0xB6, 0x00, 0x002D),
+    "message_too_long": (0x74, 0x00, 0x0038),
 }
 
 
@@ -106,6 +107,8 @@ def table(version: int) -> dict[str, Frame]:
         ("getNodeId", 0x27, none, (("nodeId", u16),)),
         ("getNetworkParameters", 0x28, none, (("status", st), ("nodeType", u8),
                                               ("parameters", network_parameters))),
+        ("maximumPayloadLength", 0x33, none, (("apsLength", u8),)),
+        ("sendReply", 0x39, (("sender", u16), ("apsFrame", aps_frame), ("messageContents", lv)), (("status", st),)),
         ("customFrame", 0x47, (("payload", lv),), (("status", st), ("reply", lv))),
         ("setPolicy", 0x55, (("policyId", u8), ("decisionId", u8)), (("status", ezst),)),
         ("setConfigurationValue", 0x53, (("configId", u8), ("value", u16)), (("status", ezst),)),

@@ -22,12 +22,13 @@ response (a join, an APS send) is queued with `later`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable
 
 from emulators.medium.medium import Medium
 from emulators.ncp.air import (DECISION_CLEAR, DECISION_DENY, DECISION_PRECONFIGURED, AirNode)
 from harness.errors import InputError
-from harness.zigbee import mac, zdo
+from harness.zigbee import aps, mac, zdo
 from rig.radios.protocol import ApsMessage, DeliveryFailed, JoinFailed, Message, NetworkInfo
 
 # EzspConfigId values the model keeps (UG100 defaults where the guide gives one; the others are accepted and kept)
@@ -51,7 +52,11 @@ SECURITY_REQUIRE_ENCRYPTED_KEY = 0x0800
 KEY_TYPE_TC_LINK, KEY_TYPE_APP_LINK = 0x02, 0x04
 NODE_COORDINATOR, NODE_ROUTER = 0x01, 0x02
 NETWORK_NONE, NETWORK_JOINED = 0x00, 0x02
-APS_OPTION_ENCRYPTION = 0x0020
+APS_OPTION_ENCRYPTION, APS_OPTION_FRAGMENT = 0x0020, 0x8000
+# [I] maximumPayloadLength: the APS payload an unsecured, unfragmented unicast may carry in one 127-octet frame; APS
+# encryption takes 9 octets of it (aux header 5 + MIC 4) and fragmentation 2 (extended header), as a host's
+# emberAfMaximumApsPayloadLength reckons. (The simulated medium itself carries longer frames.)
+MAX_APS_PAYLOAD, APS_ENCRYPTION_OVERHEAD, APS_FRAGMENT_OVERHEAD = 82, 9, 2
 INCOMING_UNICAST, INCOMING_BROADCAST = 0x00, 0x03
 APS_ATTEMPT_WINDOW = 4.8       # three APS attempts at EmberZNet's default 1.6 s ack timeout
 FRAME_COUNTER_JUMP = 4096      # EmberZNet writes NWK frame counters to tokens in steps; a reset skips ahead
@@ -93,6 +98,8 @@ class EmberStack:
         self.mfglib = False          # mfglibStart ran (test mode: no networking)
         self.capturing = False       # ... and every frame heard goes to the host (mfglibRxHandler)
         self._next_seq = 0
+        self._tx_counters: dict[int, int] = {}                       # fragmented message: sequence -> APS counter
+        self._rx_counts: dict[tuple[int, int], int] = {}             # (source, APS counter) -> its block count
         self.air = AirNode(self, medium, eui64, name, channel)
         self.air.set_counters(tokens.nwk_frame_counter, tokens.aps_frame_counter)
 
@@ -142,7 +149,11 @@ class EmberStack:
         self._to_host(frame.profile, frame.cluster, frame.src_ep, frame.dst_ep, src_short,
                       self.air.eui_of(src_short) or 0, frame.payload, False, broadcast=True)
 
-    def incoming(self, message: Message) -> None:
+    def incoming(self, message: Message, counter: int = 0, block: tuple[int, int | None] | None = None) -> None:
+        """A message the air side received; `block`: (number, count or None) when it is one block of a fragmented
+        message (APS counter `counter`), handed to the host as such (APS_OPTION_FRAGMENT, the block number in the
+        low octet of groupId and the block count in its high octet: [I] the count is repeated from the first
+        block on the later ones)."""
         if not isinstance(message, ApsMessage):
             return
         if message.profile == zdo.PROFILE_ZDO and message.cluster < 0x8000:
@@ -151,8 +162,17 @@ class EmberStack:
         if message.profile != zdo.PROFILE_ZDO and message.dst_ep not in self.endpoints and message.dst_ep != 0xFF:
             self.air.drops.append((self.clock.now(), f"no endpoint {message.dst_ep} on the NCP"))
             return
+        fragment = None
+        if block is not None:
+            number, count = block
+            key = (message.src, counter)
+            if count is not None:
+                self._rx_counts[key] = count
+                while len(self._rx_counts) > 16:
+                    self._rx_counts.pop(next(iter(self._rx_counts)))
+            fragment = (counter, (self._rx_counts.get(key, 0) << 8) | number)
         self._to_host(message.profile, message.cluster, message.src_ep, message.dst_ep, message.src_short,
-                      message.src, message.payload, message.aps_secured, message.broadcast)
+                      message.src, message.payload, message.aps_secured, message.broadcast, fragment)
 
     def raw_mac_frame(self, frame: mac.MacFrame) -> None:
         raw = mac.encode(frame)
@@ -488,24 +508,59 @@ class EmberStack:
         return {"status": "ok" if eui is not None else "not_found", "eui64": eui or 0}
 
     # ---- EZSP handlers: messaging ----------------------------------------------------------------------------
+    def maximumPayloadLength(self) -> dict:
+        return {"apsLength": MAX_APS_PAYLOAD}
+
     def sendUnicast(self, destination: int, aps_frame: dict, tag: int, payload: bytes) -> dict:
+        """A unicast no longer than the APS payload allows (MESSAGE_TOO_LONG otherwise). With APS_OPTION_FRAGMENT
+        it is one block of a message the host fragments: groupId's low octet is the block number, its high octet
+        the block count on block 0; later blocks carry block 0's sequence, and share its APS counter on the air."""
+        options = aps_frame["options"]
+        limit = MAX_APS_PAYLOAD - (APS_ENCRYPTION_OVERHEAD if options & APS_OPTION_ENCRYPTION else 0) \
+            - (APS_FRAGMENT_OVERHEAD if options & APS_OPTION_FRAGMENT else 0)
+        if len(payload) > limit:
+            return {"status": "message_too_long", "sequence": 0}
         if self.air.network() is None:
             return {"status": "network_down", "sequence": 0}
-        self._next_seq = (self._next_seq + 1) & 0xFF
-        aps_frame = dict(aps_frame, sequence=self._next_seq)
-        self.later(lambda: self._send(destination, aps_frame, tag, payload))
-        return {"status": "ok", "sequence": self._next_seq}
+        block = None
+        if options & APS_OPTION_FRAGMENT:
+            number, count = aps_frame["groupId"] & 0xFF, aps_frame["groupId"] >> 8
+            if number == 0:
+                self._next_seq = (self._next_seq + 1) & 0xFF
+                self._tx_counters[self._next_seq] = self.air.next_aps_counter()
+                while len(self._tx_counters) > 16:
+                    self._tx_counters.pop(next(iter(self._tx_counters)))
+                sequence = self._next_seq
+            else:
+                sequence = aps_frame["sequence"]
+            if number == 0 and count < 2 or sequence not in self._tx_counters:
+                return {"status": "invalid_value", "sequence": 0}
+            block = (self._tx_counters[sequence], aps.fragment_header(number, count))
+        else:
+            self._next_seq = (self._next_seq + 1) & 0xFF
+            sequence = self._next_seq
+        aps_frame = dict(aps_frame, sequence=sequence)
+        self.later(lambda: self._send(destination, aps_frame, tag, payload, block))
+        return {"status": "ok", "sequence": sequence}
 
-    def _send(self, destination: int, aps_frame: dict, tag: int, payload: bytes) -> None:
+    def sendReply(self, sender: int, apsFrame: dict, messageContents: bytes) -> dict:
+        """The host's acknowledgement of a received block (APS_OPTION_FRAGMENT). [I] The emulated stack has already
+        acknowledged each block on the air (a window of one block), so nothing more is sent; other replies are
+        not emulated."""
+        return {"status": "ok" if apsFrame["options"] & APS_OPTION_FRAGMENT else "invalid_call"}
+
+    def _send(self, destination: int, aps_frame: dict, tag: int, payload: bytes,
+              block: tuple[int, bytes] | None = None) -> None:
         eui = self.air.eui_of(destination)
         status = "delivery_failed"
         if eui is not None:
             self._apply_keys()
             try:
-                self.air.send_aps(eui, aps_frame["clusterId"], payload, profile=aps_frame["profileId"],
-                                  src_ep=aps_frame["sourceEndpoint"], dst_ep=aps_frame["destinationEndpoint"],
-                                  aps_security=bool(aps_frame["options"] & APS_OPTION_ENCRYPTION),
-                                  timeout=APS_ATTEMPT_WINDOW)
+                send = self.air.send_aps if block is None else \
+                    partial(self.air.send_block, counter=block[0], extended=block[1])
+                send(eui, aps_frame["clusterId"], payload, profile=aps_frame["profileId"],
+                     src_ep=aps_frame["sourceEndpoint"], dst_ep=aps_frame["destinationEndpoint"],
+                     aps_security=bool(aps_frame["options"] & APS_OPTION_ENCRYPTION), timeout=APS_ATTEMPT_WINDOW)
                 status = "ok"
             except DeliveryFailed:
                 pass
@@ -524,12 +579,14 @@ class EmberStack:
 
     # ---- helpers ------------------------------------------------------------------------------------------------
     def _to_host(self, profile: int, cluster: int, src_ep: int, dst_ep: int, src_short: int, src_eui: int,
-                 payload: bytes, secured: bool, broadcast: bool) -> None:
+                 payload: bytes, secured: bool, broadcast: bool, fragment: tuple[int, int] | None = None) -> None:
+        """`fragment`: (APS counter, groupId) of one block of a fragmented message."""
+        options = (APS_OPTION_ENCRYPTION if secured else 0) | (APS_OPTION_FRAGMENT if fragment else 0)
         self.emit("incomingMessageHandler", {
             "type": INCOMING_BROADCAST if broadcast else INCOMING_UNICAST,
             "aps_frame": {"profileId": profile, "clusterId": cluster, "sourceEndpoint": src_ep,
-                          "destinationEndpoint": dst_ep, "options": APS_OPTION_ENCRYPTION if secured else 0,
-                          "groupId": 0, "sequence": 0},
+                          "destinationEndpoint": dst_ep, "options": options,
+                          "groupId": fragment[1] if fragment else 0, "sequence": fragment[0] if fragment else 0},
             "sender": src_short, "eui64": src_eui, "payload": payload})
 
     def _zdo_request(self, message: ApsMessage) -> None:

@@ -9,6 +9,7 @@ from harness.zigbee.reader import Reader, u16le
 
 DATA, COMMAND, ACK, INTERPAN = 0, 1, 2, 3
 UNICAST, BROADCAST, GROUP = 0, 2, 3
+FRAGMENT_FIRST, FRAGMENT_MORE = 0x01, 0x02   # extended frame control: fragmentation field
 
 
 @dataclass
@@ -87,9 +88,26 @@ def decode(data: bytes, base: int = 0) -> ApsFrame:
     return f
 
 
+def fragment_header(index: int, count: int) -> bytes:
+    """The extended header of block `index` of a `count`-block message: the first names the block count, the
+    others their block number."""
+    return bytes([FRAGMENT_FIRST, count]) if index == 0 else bytes([FRAGMENT_MORE, index])
+
+
+def fragment_of(frame: ApsFrame) -> tuple[int, int | None] | None:
+    """(block number, block count (first block only, else None)) of a fragmented data frame; None if unfragmented."""
+    ext = frame.extended
+    if not ext or len(ext) < 2 or not ext[0] & 3:
+        return None
+    return (0, ext[1]) if ext[0] & 3 == FRAGMENT_FIRST else (ext[1], None)
+
+
 def ack_for(frame: ApsFrame) -> ApsFrame:
-    """The APS ack for a received frame that asked for one."""
+    """The APS ack for a received frame that asked for one; a block's names its block number with the first bit of
+    the ack bitfield set (a window of one block)."""
     if frame.frame_type == COMMAND:
         return ApsFrame(ACK, frame.counter, ack_format=True)
+    block = fragment_of(frame)
+    extended = None if block is None else bytes([frame.extended[0] & 3, block[0], 0x01])
     return ApsFrame(ACK, frame.counter, dst_ep=frame.src_ep, cluster=frame.cluster, profile=frame.profile,
-                    src_ep=frame.dst_ep)
+                    src_ep=frame.dst_ep, extended=extended)

@@ -6,6 +6,8 @@ own wait loops (`service`) and from `wait`/`advance`, which move virtual time on
 idle: no unread bytes on any pty, no NCP work or unacknowledged ASH frame, no command in flight, no callback the NCP
 sent that bellows has not handed over, no delivery not yet given to the emulators. So a suite costs what its frames
 cost, not its virtual waits. A wall-clock watchdog turns a bench that never settles into a RigTimeout (ERROR).
+Code that moves the clock itself, timer by timer (an emulator waiting out a retry), finds the bench settled at each
+new time, as it finds the medium's deliveries done on the simulated bench.
 """
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ class EmulatedNcpBench:
         self.medium, self.clock, self.version = medium, medium.clock, version
         self.ncps = PtyNcps(medium)
         self._pairs: list[tuple[EmulatedNcp, EzspRadio]] = []
+        self._serving = False
+        self._unfollow = self.clock.on_change(self._moved)
 
     def radio(self, eui64: int, name: str) -> EzspRadio:
         """A new NCP (EUI-64 `eui64`, node `name` on the medium) and the EzspRadio connected to it."""
@@ -39,6 +43,7 @@ class EmulatedNcpBench:
         return radio
 
     def close(self) -> None:
+        self._unfollow()
         for _, radio in self._pairs:
             radio.close()
         self._pairs.clear()
@@ -46,11 +51,25 @@ class EmulatedNcpBench:
 
     # ---- Driver ---------------------------------------------------------------------------------------------
     def service(self) -> None:
+        """Serve the NCPs once (a radio's command in flight). Other radios' deliveries wait for the bench to
+        settle, as on the simulated medium a frame arrives only when virtual time moves."""
+        serving, self._serving = self._serving, True
+        try:
+            self.ncps.step(0.0005)
+        finally:
+            self._serving = serving
+
+    def _deliver(self) -> None:
         """Serve the NCPs once and hand out every radio's deliveries (one radio's callback may be what another
-        is waiting for, as on the simulated medium, where deliveries happen inside any radio's wait)."""
-        self.ncps.step(0.0005)
+        is waiting for)."""
+        self.service()
         for _, radio in self._pairs:
             radio.poll()
+
+    def _moved(self, _now: float) -> None:
+        """The clock moved: settle at the new time, unless the move happened while serving (an NCP's own wait)."""
+        if not self._serving and self._pairs and not self.idle():
+            self.settle()
 
     def idle(self) -> bool:
         if self.ncps.pending_input():
@@ -62,7 +81,7 @@ class EmulatedNcpBench:
         """Serve and hand out deliveries until everything is idle."""
         deadline = time.monotonic() + WATCHDOG
         while True:
-            self.service()
+            self._deliver()
             if self.idle():
                 return
             if time.monotonic() > deadline:

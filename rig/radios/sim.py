@@ -58,7 +58,7 @@ class SimRadio:
         self._eui_to_short: dict[int, int] = {}
         self._state: dict[int, str] = {}               # TC: eui -> 'key_sent' | 'joined'
         self._rx_counters: dict[int, int] = {}          # NWK frame counter seen per source EUI
-        self._aps_seen: dict[int, deque[int]] = {}      # APS counters seen per source EUI (duplicate filter)
+        self._aps_seen: dict[int, deque[tuple[int, bytes | None]]] = {}   # (APS counter, extended header) seen per source EUI
         self._acked: set[int] = set()
         self._mac_seq = self._nwk_seq = self._aps_counter = 0
         self._nwk_fc = self._aps_fc = 0
@@ -186,6 +186,13 @@ class SimRadio:
     # ---- data -----------------------------------------------------------------------------------------------
     def send_aps(self, dst: int, cluster: int, payload: bytes, *, profile: int = PROFILE_SE, src_ep: int = 1,
                  dst_ep: int = 1, aps_security: bool = True, timeout: float = 5.0, wait: bool = True) -> None:
+        self._unicast(dst, cluster, payload, profile, src_ep, dst_ep, aps_security, timeout, wait)
+
+    def _unicast(self, dst: int, cluster: int, payload: bytes, profile: int, src_ep: int, dst_ep: int,
+                 aps_security: bool, timeout: float, wait: bool, counter: int | None = None,
+                 extended: bytes | None = None) -> None:
+        """`counter`/`extended`: the APS counter and extended header of one block of a fragmented message (the
+        blocks share the counter); otherwise the next counter and none."""
         if self._net is None:
             raise DeliveryFailed("not in a network")
         short = self._eui_to_short.get(dst)
@@ -194,9 +201,9 @@ class SimRadio:
         key = self._keys.get(dst)
         if aps_security and key is None:
             raise DeliveryFailed(f"no link key for {dst:016X}")
-        counter = self._next_aps()
+        counter = self._next_aps() if counter is None else counter
         frame = aps.ApsFrame(aps.DATA, counter, dst_ep=dst_ep, cluster=cluster, profile=profile, src_ep=src_ep,
-                             payload=bytes(payload), ack_request=True)
+                             payload=bytes(payload), ack_request=True, extended=extended)
         interval = timeout / APS_ATTEMPTS
 
         def transmit() -> None:
@@ -419,9 +426,9 @@ class SimRadio:
                 if a.security else aps.encode(ack)
             self._nwk_send(frame.src, body)
         seen = self._aps_seen.setdefault(src_eui, deque(maxlen=16))
-        if a.counter in seen:
+        if (a.counter, a.extended) in seen:     # a block of a fragmented message is told apart by its extended header
             return
-        seen.append(a.counter)
+        seen.append((a.counter, a.extended))
         if a.profile == ZDO_PROFILE and a.cluster == ZDO_DEVICE_ANNOUNCE:
             return
         self._deliver(ApsMessage(src_eui, frame.src, a.src_ep, a.dst_ep, a.cluster, a.profile, a.payload, a.security,

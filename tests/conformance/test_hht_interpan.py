@@ -20,6 +20,7 @@ from han_steps import terminated
 @pytest.mark.clause("BAD 7.2.2.6.3 (a-c)")
 @pytest.mark.roles("chf", "hht")
 @pytest.mark.dut("chf", "hht")
+@pytest.mark.duration(10 * 60 + 60)
 def test_interpan_cbke_within_the_window(han, evidence):
     power_on = han.power_on_ch()
     han.run_for(10 * 60)
@@ -34,6 +35,7 @@ def test_interpan_cbke_within_the_window(han, evidence):
 @pytest.mark.clause("BAD 7.2.2.6.3 (a); SECMP0037 baseline")
 @pytest.mark.roles("chf", "hht")
 @pytest.mark.dut("chf")
+@pytest.mark.duration(WINDOW + 60)
 def test_interpan_refused_after_the_window(han, evidence):
     chf, hht = han.eui_int("chf"), han.eui_int("hht")
     power_on = han.power_on_ch()
@@ -63,6 +65,7 @@ def test_interpan_refused_after_the_window(han, evidence):
 @pytest.mark.clause("BAD 7.2.2.6.3 (a)")
 @pytest.mark.roles("chf", "hht")
 @pytest.mark.dut("chf")
+@pytest.mark.duration(WINDOW + 60 + 5 * 60 + 60)
 def test_window_restarts_at_each_power_on(han, evidence):
     chf, hht = han.eui_int("chf"), han.eui_int("hht")
     first = han.power_on_ch()

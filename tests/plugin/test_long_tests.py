@@ -87,3 +87,14 @@ def test_long_tests_skip_unless_allowed(tmp_path: Path, pty_port: str) -> None:
 def test_simulated_benches_have_no_limit() -> None:
     sim = resolve_bench("sim")
     assert not sim.real_time and too_long(sim, 10 * sim.long_limit, allow_long=False) is None
+
+
+def test_the_hour_long_interpan_window_tests_declare_their_wall_duration() -> None:
+    """The inter-PAN window tests wait out the CH's 60 minutes: each declares it, beyond the default long_limit, so a
+    real-time bench runs them only with --allow-long (and says why before waiting)."""
+    text = (PROJECT_ROOT / "tests" / "conformance" / "test_hht_interpan.py").read_text()
+    for name in ("test_interpan_refused_after_the_window", "test_window_restarts_at_each_power_on"):
+        decorators = text[:text.index(f"def {name}(")].rsplit("\n\n\n", 1)[-1]
+        assert "@pytest.mark.duration(WINDOW + 60" in decorators, (name, decorators)
+    assert "WINDOW = 60 * 60 " in (PROJECT_ROOT / "tests" / "conformance" / "hht_steps.py").read_text()
+    assert 60 * 60 > resolve_bench("sim").long_limit
