@@ -360,6 +360,10 @@ class EzspRadio:
         return self._run(self._join(pans[0], bytes(link_key), timeout), "join", timeout + self._timeout)
 
     async def _join(self, target: BeaconInfo, link_key: bytes, timeout: float) -> NetworkInfo:
+        (state,) = await self._call("networkState")
+        if state == t.EmberNetworkStatus.JOINED_NETWORK:   # still in a network (e.g. a leave not yet heard): leave
+            await self._ezsp.leaveNetwork()
+            self._net = None
         state = t.EmberInitialSecurityState(bitmask=SECURITY_BITMASK_JOINER, preconfiguredKey=t.KeyData(link_key),
                                             networkKey=t.KeyData(bytes(16)), networkKeySequenceNumber=0,
                                             preconfiguredTrustCenterEui64=eui64_type(0))
