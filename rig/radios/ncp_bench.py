@@ -33,6 +33,7 @@ class EmulatedNcpBench:
         self.ncps = PtyNcps(medium)
         self._pairs: list[tuple[EmulatedNcp, EzspRadio]] = []
         self._serving = False
+        self._armed = False
         self._unfollow = self.clock.on_change(self._moved)
 
     def radio(self, eui64: int, name: str) -> EzspRadio:
@@ -52,17 +53,28 @@ class EmulatedNcpBench:
     # ---- Driver ---------------------------------------------------------------------------------------------
     def service(self) -> None:
         """Serve the NCPs once (a radio's command in flight). Other radios' deliveries wait for the bench to
-        settle, as on the simulated medium a frame arrives only when virtual time moves."""
+        settle, as on the simulated medium a frame arrives only when virtual time moves; a timer due now has it
+        settle before code that moves the clock itself, timer by timer, moves it any further."""
+        self._step()
+        if not self._armed and self._pairs:
+            self._armed = True
+            self.clock.call_at(self.clock.now(), self._due)
+
+    def _step(self) -> None:
         serving, self._serving = self._serving, True
         try:
             self.ncps.step(0.0005)
         finally:
             self._serving = serving
 
+    def _due(self) -> None:
+        self._armed = False
+        self._moved(self.clock.now())
+
     def _deliver(self) -> None:
         """Serve the NCPs once and hand out every radio's deliveries (one radio's callback may be what another
         is waiting for)."""
-        self.service()
+        self._step()
         for _, radio in self._pairs:
             radio.poll()
 
