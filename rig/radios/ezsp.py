@@ -62,7 +62,7 @@ SECURITY_BITMASK_JOINER = (t.EmberInitialSecurityBitmask.HAVE_PRECONFIGURED_KEY
 LEGACY_DISALLOW_ALL_JOINS, LEGACY_PRECONFIGURED_KEY_JOINS = 3, 1
 KEY_TABLE_SIZE = 12
 ZDO_FLAGS = 0x02 | 0x04     # APP_HANDLES_UNSUPPORTED_ZDO_REQUESTS | APP_HANDLES_ZDO_ENDPOINT_REQUESTS
-SE_ENDPOINT, SE_DEVICE_ID = 1, 0x0500
+SE_ENDPOINTS, SE_DEVICE_ID = (1, 2), 0x0500   # 1: tunnels and the rest; 2: a CH's metering mirror
 SE_CLUSTERS = (0x0019, 0x0700, 0x0702, 0x0703, 0x0704, 0x0705, 0x0800)
 MAX_PERMIT = 254            # permitJoining takes at most 254 s (255 = forever); longer permits are renewed
 INSTALL_CODE_POLICY = t.EzspDecisionBitmask.ALLOW_JOINS | t.EzspDecisionBitmask.JOINS_USE_INSTALL_CODE_KEY
@@ -252,8 +252,9 @@ class EzspRadio:
         self.mac_filter_supported = _ok(status)
         await self._checked("setConfigurationValue", t.EzspConfigId.CONFIG_KEY_TABLE_SIZE, KEY_TABLE_SIZE)
         await self._checked("setConfigurationValue", t.EzspConfigId.CONFIG_APPLICATION_ZDO_FLAGS, ZDO_FLAGS)
-        await self._checked("addEndpoint", SE_ENDPOINT, PROFILE_SE, SE_DEVICE_ID, 0, len(SE_CLUSTERS),
-                            len(SE_CLUSTERS), list(SE_CLUSTERS), list(SE_CLUSTERS))
+        for endpoint in SE_ENDPOINTS:
+            await self._checked("addEndpoint", endpoint, PROFILE_SE, SE_DEVICE_ID, 0, len(SE_CLUSTERS),
+                                len(SE_CLUSTERS), list(SE_CLUSTERS), list(SE_CLUSTERS))
         (eui,) = await self._ezsp.getEui64()
         self.eui64 = eui64_int(eui)
         (self.max_payload,) = await self._call("maximumPayloadLength")
