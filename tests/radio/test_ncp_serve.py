@@ -26,9 +26,16 @@ def first_line(stream: IO[str]) -> str:
         return ""
 
 
+def as_foreground_job() -> None:
+    """In the child: Ctrl-C (SIGINT) as in a terminal's foreground job. A test session started in the background
+    (`make test &`) ignores SIGINT, and a child inherits that: the server would never see the Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ncp_serve_for_bellows():
     server = subprocess.Popen([str(BIN / "rig"), "ncp", "serve", "--ezsp", "8", "--eui", "00:0D:6F:00:00:12:34:56",
-                               "--channel", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               "--channel", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=as_foreground_job)
     try:
         port = first_line(server.stdout).strip()
         assert port.startswith("/dev/"), f"no pty path printed: {port!r}"
