@@ -145,7 +145,7 @@ def run(bench: str, keyword: str | None, results: Path | None, force: bool, defe
     from harness.results import new_run_id
     from rig.boards.sim import abandon_all
     from rig.commands.results import after_run
-    from rig.signals import stop_on_signals
+    from rig.signals import Interrupted, stop_on_signals
 
     model = _check_bench(bench)
     _check_defects(defects)
@@ -172,10 +172,13 @@ def run(bench: str, keyword: str | None, results: Path | None, force: bool, defe
     try:
         with stop_on_signals():
             code = pytest.main(args)
+    except Interrupted as stop:  # before pytest's session began (a slow start-up): no test ran, none to record
+        click.echo(f"rig run: interrupted ({stop}) before any test ran", err=True)
+        code = pytest.ExitCode.INTERRUPTED
     finally:
         abandon_all()  # nothing of the bench outlives the run, even when a signal cut its teardown short
-    if not any(results.iterdir()):
-        results.rmdir()  # nothing ran: no empty folder left behind
+        if not any(results.iterdir()):
+            results.rmdir()  # nothing ran: no empty folder left behind
     if code == pytest.ExitCode.NO_TESTS_COLLECTED and not shard:
         _nothing_selected(suite, keyword)
     sys.stdout.flush()

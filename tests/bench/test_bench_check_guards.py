@@ -61,7 +61,9 @@ def test_a_board_that_never_answers_misses_its_deadline_and_leaves_nothing_behin
                                                         eui64="0253494D00000003", heapsize="16K")})
     started = time.monotonic()
     (row,) = probe.probe_bench(bench, timeout=0.5)
-    assert time.monotonic() - started < 15
+    # it gave up at its deadline (a probe without one waits for ever); the slack is for starting and stopping the
+    # board on a loaded machine, not a speed target
+    assert time.monotonic() - started < probe.probe_deadline(bench.roles["esme"], 0.5) + 60
     assert not row.ready and row.state.startswith("not answering: no answer within 4 s; the board booted ")
     assert "crash-looping: is heapsize 16K too small?" in row.state
     assert list(tmp_path.glob("rig-bench-check-*")) == [] and processes_mentioning(str(tmp_path)) == []
@@ -76,7 +78,7 @@ def test_sigterm_during_the_probe_removes_the_temporary_folder(tmp_path: Path, p
         time.sleep(0.05)
     assert list(tmp_path.glob("rig-bench-check-*")), "the probe never started"
     os.kill(proc.pid, signal.SIGTERM)
-    out, err = proc.communicate(timeout=20)
+    out, err = proc.communicate(timeout=120)  # a generous ceiling: it stops at once, but the machine may be busy
     assert proc.returncode == 130, out + err
     assert err.endswith("bench check interrupted (SIGTERM)\n")
     assert list(tmp_path.iterdir()) == [] and processes_mentioning(str(tmp_path)) == []

@@ -15,7 +15,7 @@ MPREMOTE = str(Path(sys.executable).parent / "mpremote")
 def mpremote(sim_board):
     """Run `mpremote connect <board port> ARGS...`; returns the CompletedProcess (text)."""
 
-    def run(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
+    def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:  # a ceiling for a busy machine
         return subprocess.run([MPREMOTE, "connect", sim_board.port, *args], capture_output=True, text=True,
                               timeout=timeout)
 

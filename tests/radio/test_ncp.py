@@ -86,7 +86,7 @@ def test_schemas_round_trip_with_bellows(version):
 @pytest.mark.parametrize("version", VERSIONS)
 def test_bellows_negotiates_each_version(ncps, version):
     ncp, port = ncps.add(NCP_EUI, version=version)
-    radio = EzspRadio(port, command_timeout=5)
+    radio = EzspRadio(port)
     try:
         assert (radio.ezsp_version, radio.eui64) == (version, NCP_EUI)
         net = radio.form_network(15, 0x1A2B, NETWORK_KEY)
@@ -111,7 +111,7 @@ FAULTS = [
 def test_ash_recovers_from_line_faults(ncps, direction, action):
     faults = Faults(**{direction: {3: action}})
     ncp, port = ncps.add(NCP_EUI, version=13, faults=faults)
-    radio = EzspRadio(port, command_timeout=8)
+    radio = EzspRadio(port)
     try:
         radio.form_network(15, 0x1A2B, NETWORK_KEY)
     finally:
@@ -133,7 +133,7 @@ def test_ash_recovers_from_line_faults(ncps, direction, action):
 def test_reset_mid_command_is_a_radio_fault(ncps):
     faults = Faults(inbound={13: "reset"})      # the NCP resets as formNetwork (the 14th command) arrives
     _ncp, port = ncps.add(NCP_EUI, version=13, faults=faults)
-    radio = EzspRadio(port, command_timeout=5)
+    radio = EzspRadio(port)
     try:
         with pytest.raises(RadioFault, match="(?i)reset"):
             radio.form_network(15, 0x1A2B, NETWORK_KEY)
@@ -143,7 +143,7 @@ def test_reset_mid_command_is_a_radio_fault(ncps):
 
 def test_tokens_survive_a_reset(ncps):
     ncp, port = ncps.add(NCP_EUI, version=14)
-    radio = EzspRadio(port, command_timeout=5)
+    radio = EzspRadio(port)
     radio.form_network(15, 0x1A2B, NETWORK_KEY)
     radio.close()
     counter = ncp.stack.air.counters()[0]

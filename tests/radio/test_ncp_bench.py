@@ -91,7 +91,7 @@ def test_a_message_beyond_one_frame_travels_in_aps_blocks(tmp_path, version):
 def test_virtual_waits_cost_no_wall_time_and_the_capture_repeats(tmp_path):
     virtual, wall = exchange(tmp_path / "a.pcap")
     exchange(tmp_path / "b.pcap")
-    assert virtual > 3600 and wall < 60
+    assert virtual > 3600 and wall < virtual / 10  # the hour was not waited out (a ratio: the machine may be busy)
     assert (tmp_path / "a.pcap").read_bytes() == (tmp_path / "b.pcap").read_bytes()
 
 
