@@ -23,6 +23,7 @@ from rig.radios.protocol import ApsMessage, DeliveryFailed, Message, Radio
 TUNNEL_ENDPOINT = 1
 MAX_TUNNELS = 2            # tunnel IDs a server hands out before answering No More Tunnel IDs
 WAKE_INTERVAL = 30.0       # seconds between a sleepy GSME's wake-ups (the rig's choice; real GSMEs wake rarely)
+RESPONSE_SETTLE = 5.0      # the APS retry window of a RequestTunnelResponse: a new tunnel carries alerts only after it
 
 
 class DeviceTunnel:
@@ -38,6 +39,7 @@ class DeviceTunnel:
         self.next_tsn = next_tsn
         self.inbound = Inbound()
         self.tunnels: dict[int, int] = {}       # server side: tunnel id -> client EUI
+        self.ready: set[int] = set()            # server side: tunnels the CHF has used or has had time to learn
         self.client_tunnel: int | None = None   # sleepy side: our tunnel on the CHF
         self.chf_endpoint = TUNNEL_ENDPOINT
         self.max_transfer = tunnel.MAX_TRANSFER
@@ -70,9 +72,10 @@ class DeviceTunnel:
             for unit in units(message, self.max_transfer):
                 self._send(tunnel.TransferData(self.client_tunnel, tunnel.queue_header(tunnel.PUT, unit), True))
             return
-        # the tunnel the CHF requested last (it requests again every 0xFFFF s and stops reading the older ones)
+        # the tunnel the CHF requested last (it requests again every 0xFFFF s and stops reading the older ones), once
+        # the CHF can know it: data sent on it before the RequestTunnelResponse arrives (lost and retried) is dropped
         tid = next((t for t, client in reversed(list(self.tunnels.items())) if client == self.chf), None)
-        if self.sleepy or tid is None:
+        if self.sleepy or tid not in self.ready:
             self.outbox.append(message)
             return
         for unit in units(message, self.max_transfer):
@@ -127,10 +130,13 @@ class DeviceTunnel:
         now = self.clock.now()
         if isinstance(command, tunnel.RequestTunnel) and not self.sleepy:
             self.requests.append((now, command))
-            self._send(tunnel.RequestTunnelResponse(*self._allocate(command)))
-            self._flush()
+            tid, status = self._allocate(command)
+            self._send(tunnel.RequestTunnelResponse(tid, status))
+            if status == tunnel.SUCCESS:
+                self.clock.call_at(now + RESPONSE_SETTLE, lambda: self._confirm(tid))
         elif isinstance(command, tunnel.CloseTunnel):
             self.tunnels.pop(command.tunnel_id, None)
+            self.ready.discard(command.tunnel_id)
         elif isinstance(command, tunnel.RequestTunnelResponse) and self.sleepy:
             if command.status == tunnel.SUCCESS:
                 self.client_tunnel, self.max_transfer = command.tunnel_id, command.max_transfer
@@ -139,6 +145,12 @@ class DeviceTunnel:
                     self.mirror.tunnel_up()
         elif isinstance(command, tunnel.TransferData):
             self._data(command)
+
+    def _confirm(self, tid: int) -> None:
+        """The CHF has used tunnel `tid`, or its RequestTunnelResponse has had every APS retry: alerts may go."""
+        if tid in self.tunnels and tid not in self.ready:
+            self.ready.add(tid)
+            self._flush()
 
     def _allocate(self, request: tunnel.RequestTunnel) -> tuple[int, int]:
         """(tunnel id, status) for a RequestTunnel from the CHF."""
@@ -167,6 +179,7 @@ class DeviceTunnel:
                 command.tunnel_id, tunnel.queue_header(tunnel.PUT, answer), True))
             self._send(tunnel.TransferData(command.tunnel_id, tunnel.queue_header(tunnel.GET), True))
         elif command.tunnel_id in self.tunnels:
+            self._confirm(command.tunnel_id)
             self._run(command.data, lambda answer: tunnel.TransferData(command.tunnel_id, answer, False))
         else:
             self._send(tunnel.TransferDataError(command.tunnel_id, tunnel.NO_SUCH_TUNNEL, False))

@@ -224,7 +224,11 @@ class SimRadio:
 
     def _retry_later(self, counter: int, transmit: Callable[[], None], interval: float, attempt: int,
                      what: str) -> None:
+        net = self._net
+
         def check() -> None:
+            if self._net is not net:  # we left (or changed) the network: the APS layer drops what it was retrying
+                return
             if counter in self._acked:
                 self._acked.discard(counter)
             elif attempt >= APS_ATTEMPTS:

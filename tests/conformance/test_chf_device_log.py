@@ -81,8 +81,10 @@ def test_nothing_is_relayed_to_a_device_removed_from_the_log(han):
     answer = read_mpan(han)
 
     # "A message for a device that is not in the CHF Device Log is refused": nothing for it goes over the HAN …
-    relayed = han.air().filter(lambda p: p.time >= removed, layer="aps", src=han.eui_int("chf"),
-                               dst=han.eui_int("esme")).all()
+    # (an APS retransmission of a frame first sent before the removal, same APS counter, is not a new relay)
+    to_esme = han.air().filter(layer="aps", src=han.eui_int("chf"), dst=han.eui_int("esme")).all()
+    before = {(p.get("aps.counter"), p.cluster) for p in to_esme if p.time < removed}
+    relayed = [p for p in to_esme if p.time >= removed and (p.get("aps.counter"), p.cluster) not in before]
     assert not relayed, f"the CHF sent {len(relayed)} APS frame(s) to the ESME after removing it from its Device " \
                         f"Log, first: {relayed[0].summary()}"
     # … and no answer comes back
