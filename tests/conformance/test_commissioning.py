@@ -14,10 +14,8 @@ from emulators.provision import SUPPLIER
 from harness.dcc import mpxn, set_clock
 from harness.dcc.devices import alert_code
 from harness.dcc.smi import Status
-from device_steps import JOIN_PERIOD, JOIN_TIMEOUT, commission, commissioned, install, per_device
+from device_steps import APS_RETRY_WINDOW, JOIN_PERIOD, JOIN_TIMEOUT, commission, commissioned, install, per_device
 from hht_steps import connect, deliver
-
-APS_RETRY_WINDOW = 5.0  # seconds an APS data frame is retransmitted (with its APS counter) until acknowledged
 
 
 @pytest.mark.scenario(23)

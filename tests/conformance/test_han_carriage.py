@@ -14,7 +14,7 @@ from emulators.chf_tunnels import BUSY_RETRY
 from emulators.provision import SUPPLIER
 from harness.dcc.devices import CS04AC, unjoin_payload
 from harness.zigbee import tunnel
-from device_steps import install
+from device_steps import APS_RETRY_WINDOW, install
 
 PARTNER = bytes.fromhex("00DB1234567890A4")
 
@@ -83,6 +83,7 @@ def test_chf_closes_its_tunnels_after_no_more_tunnel_ids(han):
 
     han.power_on_ch()
     _, response = unjoin(han)
+    han.run_for(APS_RETRY_WINDOW)  # a RequestTunnelResponse lost on the air reaches the CHF by its APS retries
 
     # "… the CHF closes every tunnel ID that may belong to that device … then requests again"
     assert held and not held & set(esme.tunnels), f"the CHF did not close its tunnel IDs {sorted(held)}"

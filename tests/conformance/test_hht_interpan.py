@@ -40,8 +40,8 @@ def test_interpan_refused_after_the_window(han, evidence):
     chf, hht = han.eui_int("chf"), han.eui_int("hht")
     power_on = han.power_on_ch()
     # Actions: the HHT connects just before the 60 minutes are up (answered: the positive control), then just after.
-    han.run_for(WINDOW - 5)
-    connect(han, evidence, power_on)
+    han.run_for(WINDOW - 60)
+    connect(han, evidence, power_on, initiate_at=power_on + WINDOW - 5)
     han.run_for(max(0.0, power_on + WINDOW + 1 - han.clock.now()))
     connect(han, evidence, power_on)
 
