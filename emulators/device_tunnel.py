@@ -48,6 +48,7 @@ class DeviceTunnel:
         self.requests: list[tuple[float, tunnel.RequestTunnel]] = []
         self.outbox: list[bytes] = []           # what the board sent up before a tunnel existed
         self._wake: Timer | None = None
+        self._confirms: list[Timer] = []
         self._next_id = 1
         self.mirror = GsmeMirror(link, self._metering, next_tsn, reporting_interval=int(WAKE_INTERVAL),
                                  updates=mirror_updates) if sleepy else None
@@ -64,6 +65,8 @@ class DeviceTunnel:
         self.radio.on_message(None)
         if self._wake is not None:
             self._wake.cancel()
+        for timer in self._confirms:
+            timer.cancel()
 
     # ------------------------------------------------------------------ upward (alerts)
     def send_up(self, message: bytes) -> None:
@@ -133,7 +136,7 @@ class DeviceTunnel:
             tid, status = self._allocate(command)
             self._send(tunnel.RequestTunnelResponse(tid, status))
             if status == tunnel.SUCCESS:
-                self.clock.call_at(now + RESPONSE_SETTLE, lambda: self._confirm(tid))
+                self._confirms.append(self.clock.call_at(now + RESPONSE_SETTLE, lambda: self._confirm(tid)))
         elif isinstance(command, tunnel.CloseTunnel):
             self.tunnels.pop(command.tunnel_id, None)
             self.ready.discard(command.tunnel_id)
