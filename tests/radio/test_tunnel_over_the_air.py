@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from emulators.chf_tunnels import ChfTunnels
-from emulators.device_tunnel import WAKE_INTERVAL, DeviceTunnel
+from emulators.device_tunnel import RESPONSE_SETTLE, WAKE_INTERVAL, DeviceTunnel
 from emulators.medium.medium import Impairments, Medium
 from emulators.tunnel_carriage import is_block
 from harness.gbcs.apdu import CRA_COMMAND, CRA_RESPONSE, GroupingHeader, Message, OtherInfo
@@ -105,3 +105,18 @@ def test_the_sleepy_gsme_pulls_its_queued_message_when_it_wakes(clock):
     assert board.commands == [command], "the GSME did not pull its queued command when it woke"
     assert up == [message(CRA_RESPONSE, 3000)], "the GSME's answer (PUT) did not reach the CHF whole"
     assert not chf.message_pending(GSME_EUI)
+
+
+@pytest.mark.parametrize("loss", [0.0, 0.3])
+def test_an_alert_raised_before_the_tunnel_goes_up_once_the_chf_can_know_the_tunnel(clock, loss):
+    medium, chf, device, _, up = carriage(clock, loss)
+    alert = message(CRA_RESPONSE, 100)
+    device.send_up(alert)                          # raised at join, before the CHF has asked for a tunnel
+    chf.open(ESME_EUI)
+    medium.wait_until(lambda: bool(device.tunnels), 30)
+    answered = clock.now()
+    medium.wait_until(lambda: bool(up), 30)
+
+    # held through the RequestTunnelResponse's APS retries (data on a tunnel the CHF does not know yet is dropped)
+    assert up == [alert], "the alert held for the tunnel did not reach the CHF"
+    assert clock.now() - answered >= RESPONSE_SETTLE - 0.01
