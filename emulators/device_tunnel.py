@@ -23,7 +23,7 @@ from rig.radios.protocol import ApsMessage, DeliveryFailed, Message, Radio
 TUNNEL_ENDPOINT = 1
 MAX_TUNNELS = 2            # tunnel IDs a server hands out before answering No More Tunnel IDs
 WAKE_INTERVAL = 30.0       # seconds between a sleepy GSME's wake-ups (the rig's choice; real GSMEs wake rarely)
-RESPONSE_SETTLE = 5.0      # the APS retry window of a RequestTunnelResponse: a new tunnel carries alerts only after it
+RESPONSE_SETTLE = 5.0      # an APS retry window: a new tunnel carries alerts only after it, and alerts go that far apart
 
 
 class DeviceTunnel:
@@ -49,6 +49,8 @@ class DeviceTunnel:
         self.outbox: list[bytes] = []           # what the board sent up before a tunnel existed
         self._wake: Timer | None = None
         self._confirms: list[Timer] = []
+        self._paced: Timer | None = None        # the next paced send of a held alert
+        self._last_up = float("-inf")           # when the last alert went up
         self._next_id = 1
         self.mirror = GsmeMirror(link, self._metering, next_tsn, reporting_interval=int(WAKE_INTERVAL),
                                  updates=mirror_updates) if sleepy else None
@@ -65,29 +67,44 @@ class DeviceTunnel:
         self.radio.on_message(None)
         if self._wake is not None:
             self._wake.cancel()
-        for timer in self._confirms:
+        for timer in [*self._confirms, *([self._paced] if self._paced is not None else [])]:
             timer.cancel()
 
     # ------------------------------------------------------------------ upward (alerts)
     def send_up(self, message: bytes) -> None:
-        """A message the board originated (an alert) towards the CHF; held until a tunnel exists."""
-        if self.sleepy and self.client_tunnel is not None:
-            for unit in units(message, self.max_transfer):
-                self._send(tunnel.TransferData(self.client_tunnel, tunnel.queue_header(tunnel.PUT, unit), True))
-            return
+        """A message the board originated (an alert) towards the CHF; held until a tunnel exists, and sent one at a
+        time, each once the one before has had its APS retries: the DCC takes originator counters only in order."""
+        self.outbox.append(message)
+        self._flush()
+
+    def _flush(self) -> None:
+        while self.outbox:
+            wrap = self._up_route()
+            if wrap is None:
+                return
+            now = self.clock.now()
+            if now < self._last_up + RESPONSE_SETTLE:
+                if self._paced is None:
+                    self._paced = self.clock.call_at(self._last_up + RESPONSE_SETTLE, self._paced_flush)
+                return
+            self._last_up = now
+            for unit in units(self.outbox.pop(0), self.max_transfer):
+                self._send(wrap(unit))
+
+    def _paced_flush(self) -> None:
+        self._paced = None
+        self._flush()
+
+    def _up_route(self) -> Callable[[bytes], tunnel.TransferData] | None:
+        """How a unit goes up now, or None while there is no tunnel the CHF can know."""
+        if self.sleepy:
+            tid = self.client_tunnel
+            return None if tid is None else \
+                (lambda unit: tunnel.TransferData(tid, tunnel.queue_header(tunnel.PUT, unit), True))
         # the tunnel the CHF requested last (it requests again every 0xFFFF s and stops reading the older ones), once
         # the CHF can know it: data sent on it before the RequestTunnelResponse arrives (lost and retried) is dropped
         tid = next((t for t, client in reversed(list(self.tunnels.items())) if client == self.chf), None)
-        if self.sleepy or tid not in self.ready:
-            self.outbox.append(message)
-            return
-        for unit in units(message, self.max_transfer):
-            self._send(tunnel.TransferData(tid, unit, False))
-
-    def _flush(self) -> None:
-        held, self.outbox = self.outbox, []
-        for message in held:
-            self.send_up(message)
+        return None if tid not in self.ready else (lambda unit: tunnel.TransferData(tid, unit, False))
 
     # ------------------------------------------------------------------ sleepy GSME
     def wake(self) -> None:

@@ -8,7 +8,7 @@ from emulators.provision import SUPPLIER
 from harness.dcc.smi import Status
 
 JOIN_PERIOD = 90  # seconds, the SRV 8.11 Join Time Period
-JOIN_TIMEOUT = 30.0
+JOIN_TIMEOUT = 60.0  # seconds a device keeps scanning and asking to join (a lossy channel may need them)
 SETTLE = 10.0     # seconds for the CHF's tunnel request (or the GSME's) to complete after CBKE
 APS_RETRY_WINDOW = 5.0  # seconds an APS data frame is retransmitted (with its APS counter) until acknowledged
 
