@@ -258,12 +258,14 @@ class HanSession:
             self._hht.pump()
 
     def run_for(self, seconds: float) -> None:
-        """Let `seconds` of virtual time pass; timers (join deadlines, KE timeouts, frames) fire on the way.
+        """Let `seconds` of virtual time pass; timers (join deadlines, KE timeouts, frames) fire on the way. What the
+        boards said since the clock last moved is handled first, at the time they said it.
         In real time, `LongWait` (before waiting) when the session's waits would come to more than its wall_limit."""
         if self.wall_limit is not None and self.waited + seconds > self.wall_limit:
             raise LongWait(f"its waits come to over {self.waited + seconds:.0f} s of wall time on this real-time "
                            f"bench (limit {self.wall_limit:.0f} s); rig run --allow-long runs it")
         self.waited += seconds
+        self.pump()     # what the boards said since the clock last moved (a keypad entry) goes out now, not later
         if self.ncp_bench is not None:
             self.ncp_bench.advance(seconds)
         elif self.real_time:

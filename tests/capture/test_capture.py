@@ -30,13 +30,30 @@ def test_pcap_global_header_and_records(tmp_path):
         w.write(1767225600.25, b"\x02\x00\x07")
         w.write(1767225601.000001, b"\x02\x00\x08")
     raw = path.read_bytes()
-    assert struct.unpack("<IHHiIII", raw[:24]) == (0xA1B2C3D4, 2, 4, 0, 0, 0xFFFF, 195)
-    assert struct.unpack("<IIII", raw[24:40]) == (1767225600, 250000, 5, 5)
+    assert struct.unpack("<IHHiIII", raw[:24]) == (0xA1B23C4D, 2, 4, 0, 0, 0xFFFF, 195)    # nanosecond pcap
+    assert struct.unpack("<IIII", raw[24:40]) == (1767225600, 250_000_000, 5, 5)
     assert raw[40:45] == b"\x02\x00\x07" + fcs(b"\x02\x00\x07")
     linktype, records = read_pcap(path)
     assert linktype == LINKTYPE_IEEE802_15_4_WITHFCS
-    assert [(round(t, 6), d[:3]) for t, d in records] == [(1767225600.25, b"\x02\x00\x07"),
-                                                         (1767225601.000001, b"\x02\x00\x08")]
+    assert [(t, d[:3]) for t, d in records] == [(1767225600.25, b"\x02\x00\x07"),
+                                                (1767225601.000001, b"\x02\x00\x08")]
+
+
+def test_a_frame_reads_back_at_exactly_the_time_it_was_sent(tmp_path):
+    """A frame sent the instant a test noted the clock is not before that instant (a microsecond pcap put one at
+    1767225627.8276892 at .827689, so a PPMID's top-up sent as the UTRN was typed was not found after it)."""
+    times = [1767225627.8276892, 1767225624.4280024, 1767225600.9999999999, 1767225600.0000000004, 12.5]
+    with PcapWriter(tmp_path / "t.pcap") as w:
+        for t in times:
+            w.write(t, b"\x02\x00\x07")
+    assert [t for t, _ in read_pcap(tmp_path / "t.pcap")[1]] == times
+
+
+def test_a_microsecond_pcap_is_still_read(tmp_path):
+    path = tmp_path / "u.pcap"
+    path.write_bytes(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 0xFFFF, 230)
+                     + struct.pack("<IIII", 7, 250000, 1, 1) + b"\x02")
+    assert read_pcap(path) == (230, [(7.25, b"\x02")])
 
 
 def test_nofcs_link_type(tmp_path):

@@ -149,3 +149,18 @@ def test_sealed_hub_on_the_bench_files_channel_keeps_its_keys_out_of_the_capture
         han.air().filter(command="transport_key", dst=esme).must_next()  # read with the install code, off the air
     finally:
         han.close()
+
+
+def test_run_for_hands_out_what_the_boards_said_before_time_moves(runtime):
+    """A keypad entry's event (a PPMID's top-up to send) is taken at the time it was typed: with no timer due within
+    the wait, the bench would otherwise jump the whole wait and the frame would leave (and its alert be stamped) 30 s
+    late."""
+    rt, prov, tmp = runtime
+    han = HanSession(rt, prov, tmp / "pump")
+    try:
+        started, pumped = han.clock.now(), []
+        han.pump = lambda: pumped.append(han.clock.now())
+        han.run_for(30)
+        assert pumped[0] == started and han.clock.now() == started + 30
+    finally:
+        han.close()
