@@ -25,6 +25,7 @@ FIRMWARE_DIR = Path(__file__).resolve().parent.parent.parent / "firmware"
 LIB_DIR = "/lib/firmware"
 
 Progress = Callable[[str], None]
+OPEN_ATTEMPTS = 3
 
 # Runs on the board: prints repr((hashes of PATHS, every file under LIB_DIR)).
 _SURVEY = """
@@ -98,10 +99,7 @@ def deploy(port: str, config: bytes, *, baud: int = 115200, root: Path = FIRMWAR
     files = firmware_files(root)
     files["/config.json"] = config
     report = DeployReport(port=port)
-    try:
-        transport = SerialTransport(port, baudrate=baud)
-    except TransportError as e:
-        raise BoardLost(f"cannot open board port {port}: {e}") from None
+    transport = _open(port, baud)
     try:
         transport.enter_raw_repl(soft_reset=False)
         paths = list(files)
@@ -134,6 +132,20 @@ def deploy(port: str, config: bytes, *, baud: int = 115200, root: Path = FIRMWAR
     report.seconds = time.monotonic() - started
     say(f"  {len(report.copied)} copied, {len(report.unchanged)} unchanged, soft reset ({report.seconds:.2f} s)")
     return report
+
+
+def _open(port: str, baud: int) -> SerialTransport:
+    """The board's port, opened over mpremote; a port that fails to open is tried again for `OPEN_ATTEMPTS` (a
+    loaded host can refuse a pty for a moment), then it is a lost board."""
+    for _ in range(OPEN_ATTEMPTS - 1):
+        try:
+            return SerialTransport(port, baudrate=baud)
+        except TransportError:
+            time.sleep(0.5)
+    try:
+        return SerialTransport(port, baudrate=baud)
+    except TransportError as e:
+        raise BoardLost(f"cannot open board port {port}: {e}") from None
 
 
 def _survey(transport: SerialTransport, paths: list[str]) -> tuple[list[str | None], list[str]]:
