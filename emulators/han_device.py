@@ -14,6 +14,7 @@ from emulators.ota_client import OtaClientNode
 from harness.errors import InputError
 from harness.zigbee import zcl, zdo
 from harness.zse import ke_frames as kf
+from rig.boardlink import BoardError
 from rig.radios.protocol import ApsMessage, DeliveryFailed, JoinFailed
 
 SUITE2_BITMAP = 0x0002
@@ -104,6 +105,18 @@ class HanDeviceEmulator(InitiatorNode):
         """Bench action: the meter's own clock runs `seconds` fast (negative: slow) against its CH's time; on a real
         meter, the time it was set to before installation, or a long wait."""
         self.link.call("stim.clock_drift", seconds=seconds)
+
+    def load_trust_anchor(self, cell: str, party: str, key_usage: str, public: str) -> bool:
+        """Bench action: the procuring party's loading tool puts `party`'s certificate (its raw public key, with
+        `key_usage`) into trust anchor `cell` ("supplier_ds" / "supplier_ka"), as before delivery (AC 3.1); False
+        when the meter refuses it for its keyUsage, as the tool reports."""
+        try:
+            self.link.call("cells.load", cell=cell, eui=party, key_usage=key_usage, public=public)
+        except BoardError as exc:
+            if exc.code == "key_usage_mismatch":
+                return False
+            raise
+        return True
 
     def tamper(self) -> None:
         """Bench action: unauthorised physical access to the meter (on a real meter the operator opens its cover)."""

@@ -15,7 +15,8 @@ from harness.errors import BenchFault
 # real device shows (True: passed back; False: the action is done, the result, the emulator's view, is dropped).
 ACTIONS: dict[str, dict[str, bool]] = {
     "chf": {"set_wan": False, "deliver_firmware": True},  # the DCC's delivery of the CH's image: acknowledged?
-    "esme": {"join": False, "apply_load": False, "tamper": False, "download_firmware": False, "drift_clock": False},
+    "esme": {"join": False, "apply_load": False, "tamper": False, "download_firmware": False, "drift_clock": False,
+             "load_trust_anchor": True},  # the loading tool reports whether the cell took the certificate
     "gsme": {"join": False, "apply_load": False, "tamper": False, "power_loss": False, "download_firmware": False},
     "ppmid": {"join": False},
     # the HHT hands back the CH's response to a locally delivered command (SRV 8.13 via the HHT)

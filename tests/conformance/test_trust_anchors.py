@@ -14,7 +14,6 @@ import pytest
 from emulators.provision import ACB, SUPPLIER, raw_public
 from harness.dcc.devices import CS03A1, CS04AC, alert_code, status_code, unjoin_payload
 from harness.smki.roles import DEFAULT_PARTIES
-from rig.boardlink import BoardError
 from device_steps import JOIN_PERIOD, JOIN_TIMEOUT, install
 
 SUPPLIER2 = bytes.fromhex(DEFAULT_PARTIES["supplier2"][1])  # another supplier, in none of the ESME's cells at first
@@ -24,32 +23,26 @@ ALERTS_SETTLE = 60.0  # seconds for a meter's join alerts to reach the DCC
 
 
 class Cells:
-    """A device's trust anchor cells as its procuring party's loading tool fills them."""
+    """A device's trust anchor cells as its procuring party's loading tool fills them (a bench action)."""
 
-    def __init__(self, link, keystore):
-        self.link = link
+    def __init__(self, device, keystore):
+        self.device = device
         self.keystore = keystore
 
     def load(self, cell: str, party: bytes, key_usage: str, key: str) -> bool:
         """Load a certificate for `party` (its `key` "ds" or "ka" public key, with `key_usage`) into `cell`
         ("supplier_ds" or "supplier_ka"); False when the device refuses it for its keyUsage."""
         public = raw_public(self.keystore.public_key(party, key))
-        try:
-            self.link.call("cells.load", cell=cell, eui=party.hex().upper(), key_usage=key_usage, public=public)
-        except BoardError as exc:
-            if exc.code == "key_usage_mismatch":
-                return False
-            raise
-        return True
+        return self.device.load_trust_anchor(cell, party.hex().upper(), key_usage, public)
 
 
 @pytest.fixture
-def cells(request, bench_model, han):
+def cells(bench_model, han):
     """``cells(role)``: the role's loading tool; SKIP for a real device under test (its supplier's tool, not ours)."""
     def adapter(role: str) -> Cells:
         if bench_model.roles[role].kind == "dut":
             pytest.skip(f"the {role}'s trust anchor cells are loaded by its supplier's tool; this bench has none")
-        return Cells(request.getfixturevalue("rig_bench").link(role), han.provisioning.keystore)
+        return Cells(han.device(role), han.provisioning.keystore)
 
     return adapter
 
