@@ -5,7 +5,9 @@ Joining is an active scan, a MAC association and an APS Transport-Key of the net
 key-transport key derived from the joiner's link key: a joiner holding the wrong install-code key cannot decrypt it
 and stays out. The trust centre associates only EUI-64s it has a live permit for (others get ACCESS_DENIED).
 Data frames are NWK-secured with the network key and, by default, APS-secured with the partner's link key, with APS
-acks, retries and duplicate filtering. Inter-PAN frames use the SE stub header. Blocking calls advance the virtual
+acks, retries and duplicate filtering. A NWK broadcast is sent 1 + `BROADCAST_RETRIES` times, `PASSIVE_ACK_TIMEOUT`
+apart (no neighbour relays it here, so no passive ack stops the retries), and receivers keep each (source, NWK
+sequence) in a broadcast transaction table for `BROADCAST_DELIVERY_TIME` to drop the copies. Inter-PAN frames use the SE stub header. Blocking calls advance the virtual
 clock (timer by timer) until done or timed out. Frames that fail FCS, addressing, or security are dropped and
 listed in `drops` with the reason. Not thread-safe: drive the medium, its radios and the virtual clock from one
 thread (callbacks run inside clock advances).
@@ -29,6 +31,9 @@ CAPABILITY = mac.CAP_ALLOCATE_ADDRESS | mac.CAP_RX_ON_IDLE | mac.CAP_MAINS | mac
 ASSOCIATION_WAIT = 0.5
 SCAN_DURATION = 0.138  # 802.15.4 scan duration 3: (2^3 + 1) x 15.36 ms per channel
 APS_ATTEMPTS = 3
+BROADCAST_RETRIES = 2            # nwkMaxBroadcastRetries (Zigbee PRO default)
+PASSIVE_ACK_TIMEOUT = 0.5        # seconds, nwkPassiveAckTimeout (the largest the Zigbee PRO specification allows)
+BROADCAST_DELIVERY_TIME = 9.0    # seconds, nwkBroadcastDeliveryTime: how long a broadcast's copies are recognised
 SIM_RADIO_VERSION = "simulated radio medium (no NCP)"  # what a run records as a simulated radio's version
 
 
@@ -60,6 +65,7 @@ class SimRadio:
         self._rx_counters: dict[int, int] = {}          # NWK frame counter seen per source EUI
         self._aps_seen: dict[int, deque[tuple[int, bytes | None]]] = {}   # (APS counter, extended header) seen per source EUI
         self._acked: set[int] = set()
+        self._broadcasts_seen: dict[tuple[int, int], float] = {}   # (NWK source, sequence) -> when first heard
         self._mac_seq = self._nwk_seq = self._aps_counter = 0
         self._nwk_fc = self._aps_fc = 0
         self._interpan = False
@@ -344,6 +350,8 @@ class SimRadio:
         head = nwk.decode(frame.payload, base)
         if head.dst not in (short, nwk.BROADCAST_ALL, nwk.BROADCAST_RX_ON, nwk.BROADCAST_ROUTERS):
             return
+        if head.dst != short and self._broadcast_repeated(head.src, head.seq):
+            return
         if head.security:
             if self._net is None:
                 return
@@ -360,6 +368,15 @@ class SimRadio:
             self._rx_nwk_payload(opened, src_eui, secured=True)
         else:
             self._rx_nwk_payload(head, self._short_to_eui.get(head.src), secured=False)
+
+    def _broadcast_repeated(self, src: int, seq: int) -> bool:
+        """True for a copy of a broadcast already heard (the broadcast transaction table); records a new one."""
+        now = self.clock.now()
+        self._broadcasts_seen = {k: t for k, t in self._broadcasts_seen.items() if now - t < BROADCAST_DELIVERY_TIME}
+        if (src, seq) in self._broadcasts_seen:
+            return True
+        self._broadcasts_seen[(src, seq)] = now
+        return False
 
     def _rx_nwk_payload(self, frame: nwk.NwkFrame, src_eui: int | None, secured: bool) -> None:
         if self._tc and secured and src_eui is not None and self._state.get(src_eui) == "key_sent":
@@ -506,9 +523,16 @@ class SimRadio:
         data = security.secure_nwk(frame, net.network_key, net.key_seq, self._next_nwk_fc(), self.eui64) if secure \
             else nwk.encode(frame)
         mac_dst = mac.BROADCAST_SHORT if dst >= 0xFFF8 else dst
-        self._mac_send(mac.MacFrame(mac.DATA, self._next_mac(), dst_mode=mac.ADDR_SHORT, dst_pan=net.pan_id, dst=mac_dst,
-                                    src_mode=mac.ADDR_SHORT, src=net.short, pan_id_compression=True,
-                                    ack_request=mac_dst != mac.BROADCAST_SHORT, payload=data))
+
+        def transmit() -> None:
+            self._mac_send(mac.MacFrame(mac.DATA, self._next_mac(), dst_mode=mac.ADDR_SHORT, dst_pan=net.pan_id,
+                                        dst=mac_dst, src_mode=mac.ADDR_SHORT, src=net.short, pan_id_compression=True,
+                                        ack_request=mac_dst != mac.BROADCAST_SHORT, payload=data))
+        transmit()
+        if mac_dst == mac.BROADCAST_SHORT:
+            for retry in range(1, BROADCAST_RETRIES + 1):
+                self.clock.call_at(self.clock.now() + retry * PASSIVE_ACK_TIMEOUT,
+                                   lambda: transmit() if self._net is net else None)
 
     def _mac_send(self, frame: mac.MacFrame) -> None:
         self.medium.transmit(self, mac.encode(frame))
