@@ -231,3 +231,20 @@ def test_per_link_impairments(clock):
     a.send_interpan(0xFFFF, None, 0x0800, b"kept")
     assert a.receive(0.5) is None
     assert b.receive(0.5).payload == b"kept"
+
+
+def test_a_lost_broadcast_is_retransmitted_and_its_copies_are_dropped(medium, hub, clock):
+    gsme, esme = SimRadio(medium, GSME_EUI, "gsme"), SimRadio(medium, ESME_EUI, "esme")
+    for eui, radio in ((GSME_EUI, gsme), (ESME_EUI, esme)):
+        hub.permit_joining(eui, link_key(GOOD_CODE), 60)
+    gsme.join(CH_EUI, link_key(GOOD_CODE))
+    medium.set_link("esme", "gsme", Impairments(loss=1.0))
+    esme.join(CH_EUI, link_key(GOOD_CODE))          # its Device_annce's first copy never reaches the GSME
+    medium.set_link("esme", "gsme", Impairments())
+    medium.wait_until(lambda: False, 1.5)            # the retransmissions, nwkPassiveAckTimeout apart
+    key = bytes(range(16))
+    gsme.set_link_key(ESME_EUI, key)
+    esme.set_link_key(GSME_EUI, key)
+    gsme.send_aps(ESME_EUI, 0x0702, b"learnt from a retransmitted Device_annce")
+    assert esme.receive(1).payload == b"learnt from a retransmitted Device_annce"
+    assert not [why for _, why in hub.drops + gsme.drops if "replayed" in why], "a broadcast's copy was not dropped"
