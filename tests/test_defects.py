@@ -109,6 +109,8 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "chf:no_tunnel_request": (CARRIAGE,),
     "chf:evict_when_full": ("test_chf_device_log.py::test_ccs01_beyond_the_device_log_capacity_fails_cleanly",),
     "chf:relay_to_unlisted": ("test_chf_device_log.py::test_nothing_is_relayed_to_a_device_removed_from_the_log",),
+    "chf:drops_device_alerts_without_wan": (
+        "test_prepayment_without_wan.py::test_local_top_up_without_wan_is_reported_when_the_wan_returns",),
     "esme:adjust_clock_beyond_10s": ("test_clock_sync.py",),
     "esme:accept_any_key_usage": (f"{ANCHORS}::test_certificate_of_another_key_usage_is_refused_by_the_cell",),
     "esme:join_alerts_with_dcc_certs": (
