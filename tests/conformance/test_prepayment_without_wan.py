@@ -1,11 +1,11 @@
 """Prepayment without the WAN (BAD 7.2.2.6.3 i; TAB DP094): with the CH's WAN down a UTRN typed on the meter still
-tops it up, and what the meter then sends for the supplier (the unsolicited CS01a response and the 0x810E "Credit
+tops it up, and what the meter then sends for the supplier (the unsolicited CS01a/b response and the 0x810E "Credit
 Added Locally" alert) is held by the CHF and delivered to the DCC once the WAN returns, each once.
 
-Topology: the CH and the ESME installed and commissioned; the CHF and the ESME may each be the device under test.
-The rig plays the supplier (a UTRN made with the bench SMKI's supplier prepayment key), the consumer (the meter's
-keypad and display through its UI adapter) and the WAN (taken down and brought back, as the CH's outward action).
-Checks read the DCC core (verified responses and alerts) and the meter's display.
+Topology: the CH and the meter (ESME or GSME) installed and commissioned; the CHF and the meter may each be the
+device under test. The rig plays the supplier (a UTRN made with the bench SMKI's supplier prepayment key), the
+consumer (the meter's keypad and display through its UI adapter) and the WAN (taken down and brought back, as the
+CH's outward action). Checks read the DCC core (verified responses and alerts) and the meter's display.
 """
 from __future__ import annotations
 
@@ -31,12 +31,12 @@ def credit_added(meter: Meter) -> list:
 
 @pytest.mark.scenario(76)
 @pytest.mark.clause("BAD 7.2.2.6.3 i (CHF buffers Responses/Alerts while the WAN is down); TAB DP094; "
-                    "BAD 7.3.2.5.5 (CS01a Response and 0x810E for a UTRN typed at the meter)")
-@pytest.mark.roles("chf", "esme")
-@pytest.mark.dut("chf", "esme")
-@pytest.mark.ui("esme")
-def test_local_top_up_without_wan_is_reported_when_the_wan_returns(han, ui, evidence):
-    meter = commissioned(Meter(han, ui("esme"), "esme", evidence))
+                    "BAD 7.3.2.5.5 (CS01a/b Response and 0x810E for a UTRN typed at the meter)")
+@pytest.mark.parametrize("role", [
+    pytest.param(m, marks=[pytest.mark.roles("chf", m), pytest.mark.dut("chf", m), pytest.mark.ui(m)])
+    for m in ("esme", "gsme")])
+def test_local_top_up_without_wan_is_reported_when_the_wan_returns(han, ui, evidence, role):
+    meter = commissioned(Meter(han, ui(role), role, evidence))
     # Action: the CH loses its WAN; the consumer types a £10 UTRN on the meter's keypad
     han.chf.set_wan(False)
     typed_at = han.clock.now()
@@ -52,7 +52,7 @@ def test_local_top_up_without_wan_is_reported_when_the_wan_returns(han, ui, evid
     han.chf.set_wan(True)
     han.run_for(CARRIAGE)
 
-    # "resulting alerts buffered by CHF, delivered on WAN return": the CS01a response, once, with the UTRN's
+    # "resulting alerts buffered by CHF, delivered on WAN return": the CS01a/b response, once, with the UTRN's
     # counter, and the DCC's alert for it
     got = reports(meter)
     assert got, f"no CS01 response reached the DCC after the WAN returned; refused: {han.devices.rejected}"
