@@ -18,8 +18,9 @@ from meter_steps import Meter, commissioned
 OFFSET_LIMIT = 600.0  # s: the default Randomised Offset Limit (BAD 7.5.5.5.1)
 POLL = 10.0           # s between two looks at the meter's display
 HOUR = 3600
+# each test waits up to 70 minutes for a first whole hour, an hour more, and the offset limit
 pytestmark = [pytest.mark.scenario(101), pytest.mark.roles("chf", "esme"), pytest.mark.dut("esme"),
-              pytest.mark.ui("esme")]
+              pytest.mark.ui("esme"), pytest.mark.duration(3 * HOUR)]
 
 
 def alcs_on(meter: Meter) -> bool:
@@ -62,7 +63,10 @@ def switching(meter: Meter, due: int, on: bool) -> float | None:
     early = watch(meter, due - POLL, on, step=6 * POLL)
     assert early is None, f"the ALCS switched {'on' if on else 'off'} at {early:.0f}: before its calendar time " \
                           f"{due}, and not within the Randomised Offset Limit of an earlier one that allowed it"
-    return watch(meter, due + OFFSET_LIMIT, on)
+    seen = watch(meter, due + OFFSET_LIMIT, on)
+    if seen is not None:
+        meter.evidence.append("alcs.txt", f"switched {seen - due - POLL:.0f}..{seen - due:.0f} s after {due}")
+    return seen
 
 
 @pytest.mark.clause("BAD 7.5.5 (at calendar times the ESME checks supply Enabled, applies the randomised offset, "

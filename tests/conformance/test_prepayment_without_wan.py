@@ -32,6 +32,7 @@ def credit_added(meter: Meter) -> list:
 @pytest.mark.scenario(76)
 @pytest.mark.clause("BAD 7.2.2.6.3 i (CHF buffers Responses/Alerts while the WAN is down); TAB DP094; "
                     "BAD 7.3.2.5.5 (CS01a/b Response and 0x810E for a UTRN typed at the meter)")
+@pytest.mark.duration(WAN_DOWN + 2 * CARRIAGE)
 @pytest.mark.parametrize("role", [
     pytest.param(m, marks=[pytest.mark.roles("chf", m), pytest.mark.dut("chf", m), pytest.mark.ui(m)])
     for m in ("esme", "gsme")])
