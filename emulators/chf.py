@@ -48,6 +48,8 @@ DEFECTS = {
     "keep_permit_after_remove": "keeps a device's join permit and link key after CCS02 removed it",
     "no_join_cs14": "raises no CS14 when a device has joined (board half)",
     "no_wan_buffer": "drops alerts raised while the WAN is down (board half)",
+    "drops_device_alerts_without_wan": "drops the responses and alerts HAN devices send while the WAN is down "
+                                       "instead of holding them for its return (board half)",
     "interpan_window_ignored": "answers inter-PAN key establishment at any time, not only for 60 minutes after "
                                "power-on (board half)",
     "hht_order_unchecked": "accepts an HHT's device CCS01 before the HHT has added itself (board half)",
@@ -162,6 +164,11 @@ class ChfEmulator:
         return bytes.fromhex(answer["response"]) if answer.get("response") else None
 
     def _up(self, data: bytes) -> None:
+        """A device's (or the GPF's) message for the WAN: up now, or held by the board until the WAN returns."""
+        if self.link.call("wan.device", hex=data.hex())["sent"]:
+            self._to_dcc(data)
+
+    def _to_dcc(self, data: bytes) -> None:
         if self.device_sink is not None:
             self.device_sink(data)
 
@@ -176,6 +183,8 @@ class ChfEmulator:
     def _on_board_event(self, name: str, data: dict) -> None:
         if name == "alert" and self.alert_sink is not None:
             self.alert_sink(bytes.fromhex(data["hex"]))
+        elif name == "device":  # a device's message the board held while the WAN was down
+            self._to_dcc(bytes.fromhex(data["hex"]))
         elif name == "boot":  # power-on: request the tunnels again
             self.tunnels.power_on()
         elif name == "devlog.added" and "never_permit" not in self.defects:

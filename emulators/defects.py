@@ -45,6 +45,8 @@ ESME_ONLY = {
     "no_low_credit_alert": "shows low credit but sends no 0x810D Low Credit alert",
     "tamper_not_locked": "disables the supply on a tamper but never locks it nor raises 0x81BE, whatever the supply "
                          "tamper state (ECS81) says",
+    "alcs_ignores_supply_state": "switches its ALCS by the calendar (ECS46c) even while the supply is not enabled",
+    "alcs_offset_beyond_limit": "delays each ALCS switching by more than the Randomised Offset Limit",
 }
 GSME_ONLY = {
     "payment_mode_drops_balance": "zeroes the meter balance when its payment mode is switched (SRV 1.6)",

@@ -49,8 +49,9 @@ TRUST_ANCHORS = {
 
 
 # Message codes a device runs only with a valid KRP signature (critical, BAD 7.8.4): ECS70 and GCS28 Set Clock
-# (SRV 8.1.1 / 6.11) and the CS04AC unjoin (SRV 8.8.1) [I: CS04AC taken as critical in every variant].
-CRITICAL_CODES = (0x0062, 0x007F, 0x000F)
+# (SRV 8.1.1 / 6.11), the CS04AC unjoin (SRV 8.8.1) [I: CS04AC taken as critical in every variant] and ECS46c ALCS
+# calendar (SRV 6.14.2).
+CRITICAL_CODES = (0x0062, 0x007F, 0x000F, 0x0054)
 
 
 def install_code_link_key(code: bytes) -> bytes:

@@ -7,7 +7,8 @@
 # Inferred [I], in this one place: a disablement by command locks; by credit or load limit does not; by tamper or
 # gas power loss locks when so configured. A consumer can enable only an armed supply. Uncontrolled gas flow
 # closes the valve and arms it at once with the alarm raised until the consumer enables. ALCS switching times
-# are UTC minutes of the day; each switching is delayed by an offset drawn uniformly in [0, limit] seconds.
+# are UTC minutes of the day on the weekdays an entry names; each switching is delayed by an offset drawn
+# uniformly in [0, limit] seconds.
 import os
 
 SUPPLY_ARMED = 0x8F32
@@ -37,6 +38,7 @@ ARMABLE = (BY_COMMAND, BY_POWER_LOSS, BY_TAMPER)  # causes a remote Arm may clea
 REMOTE_ENABLEABLE = (BY_COMMAND, BY_TAMPER)  # causes a remote Enable may clear (BAD 7.5.4.6.2)
 DAY_MS = 86400000
 DEFAULT_OFFSET_LIMIT_S = 600  # BAD 7.5.5.5.1: randomised offset limit default
+ALL_DAYS = 0xFE  # an ALCS switching's weekdays, Monday in the top bit (the DLMS bit-string's octet)
 CONFIG_KEYS = ("tamper_lock", "depletion_lock", "load_limit_w", "load_limit_period_s", "load_limit_restore_s",
                "load_limit_disable", "flow_limit_w", "offset_limit_s", "alc_schedule")
 
@@ -69,10 +71,11 @@ def random_offset_ms(limit_s):
 class Supply:
     """The supply rules over a state dict (see defaults()); `gas` for a GSME valve."""
 
-    def __init__(self, state, gas=False, offset=random_offset_ms):
+    def __init__(self, state, gas=False, offset=random_offset_ms, alc_needs_enabled=True):
         self.s = state
         self.gas = gas
         self.offset = offset
+        self.alc_needs_enabled = alc_needs_enabled  # False only for a defective meter
 
     def on(self):
         return self.s["state"] == ENABLED
@@ -202,7 +205,10 @@ class Supply:
         best = None
         day = after_ms // DAY_MS
         for d in (day, day + 1):
+            monday_bit = 0x80 >> ((d + 3) % 7)  # 1970-01-01 (day 0) was a Thursday
             for entry in self.s["alc_schedule"]:
+                if not entry.get("days", ALL_DAYS) & monday_bit:
+                    continue
                 t = d * DAY_MS + entry["minute"] * 60000
                 if t > after_ms and (best is None or t < best[0]):
                     best = (t, entry["on"])
@@ -229,7 +235,7 @@ class Supply:
     def _switch_alc(self, pending):
         """Switch the ALCS at its offset time, only while the supply is enabled; each outcome is logged."""
         due, on, scheduled = pending
-        done = self.on()
+        done = self.on() or not self.alc_needs_enabled
         if done:
             self.s["alc_on"] = on
         self.s["alc_log"] = (self.s["alc_log"] + [{"scheduled": scheduled, "at": due, "on": on,

@@ -47,7 +47,7 @@ CARRIAGE, PAIRING = "test_han_carriage.py", "test_pairing.py"
 OTA, ANCHORS = "test_ota.py", "test_trust_anchors.py"
 OTA_FUTURE_DATED = f"{OTA}::test_future_dated_cs06_survives_a_power_cut_runs_at_its_time_and_reports_0x00ca"
 PREPAY, MIRROR, SUPPLY = "test_prepayment_and_supply.py", "test_gas_mirror.py", "test_supply_control.py"
-PPMID = "test_ppmid.py"
+PPMID, ALCS = "test_ppmid.py", "test_alcs_calendar.py"
 # Each device's own GBCS checks (firmware/roles/device_gbcs.py), played by the ESME, GSME and PPMID boards.
 DEVICE_GBCS = {
     "skip_krp_check": (f"{CRITICAL}::test_critical_command_without_a_valid_signature_is_refused",),
@@ -109,6 +109,10 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "chf:no_tunnel_request": (CARRIAGE,),
     "chf:evict_when_full": ("test_chf_device_log.py::test_ccs01_beyond_the_device_log_capacity_fails_cleanly",),
     "chf:relay_to_unlisted": ("test_chf_device_log.py::test_nothing_is_relayed_to_a_device_removed_from_the_log",),
+    "esme:alcs_ignores_supply_state": (f"{ALCS}::test_alcs_does_not_switch_while_the_supply_is_disabled",),
+    "esme:alcs_offset_beyond_limit": (ALCS,),
+    "chf:drops_device_alerts_without_wan": (
+        "test_prepayment_without_wan.py::test_local_top_up_without_wan_is_reported_when_the_wan_returns",),
     "esme:adjust_clock_beyond_10s": ("test_clock_sync.py",),
     "esme:accept_any_key_usage": (f"{ANCHORS}::test_certificate_of_another_key_usage_is_refused_by_the_cell",),
     "esme:join_alerts_with_dcc_certs": (

@@ -37,7 +37,7 @@ class Chf(GbcsRole):
         state["log"] = []  # entries {"eui": hex, "type": int, "ic": hex, "joined": bool}
         state["join_timeout"] = 0
         state["wan_up"] = True
-        state["outbox"] = []  # alerts held while the WAN is down (BAD 7.2.2.6.3 i)
+        state["outbox"] = []  # [event, data]: alerts and device messages held while the WAN is down (7.2.2.6.3 i)
         state["first_power_on_ms"] = None  # kept only when playing 'interpan_window_not_restarted'
         state["hht_period_end_ms"] = None  # end of the Join Time Period of the HHT's own CCS01
         configured = self.hal.config.get("policy") or {}
@@ -51,6 +51,7 @@ class Chf(GbcsRole):
     def methods(self):
         out = GbcsRole.methods(self)
         out.update({"devlog.get": self.devlog_get, "devlog.joined": self.devlog_joined, "wan.set": self.wan_set,
+                    "wan.device": self.wan_device,
                     "interpan.allowed": self.interpan_allowed, "policy.set": self.policy_set,
                     "relay.check": self.relay_check})
         out["ota.transferred"] = self.ota_transferred
@@ -116,16 +117,30 @@ class Chf(GbcsRole):
         if self.state["wan_up"]:
             self.hal.emit("alert", alert)
         elif not self.defect("no_wan_buffer"):
-            self.state["outbox"].append(alert)
-            self.save()
+            self.hold("alert", alert)
+
+    def hold(self, event, data):
+        """Keep what would have gone up the WAN as `event` until the WAN returns (BAD 7.2.2.6.3 i)."""
+        self.state["outbox"].append([event, data])
+        self.save()
+
+    def wan_device(self, params):
+        """A HAN device's (or the GPF's) response or alert for the WAN, from the host half: {"sent": true} when the
+        WAN is up and the host half may pass it on now; otherwise held here and later flushed as a `device` event."""
+        data = param(params, "hex", str)
+        if self.state["wan_up"]:
+            return {"sent": True}
+        if not self.defect("drops_device_alerts_without_wan"):
+            self.hold("device", {"hex": data})
+        return {"sent": False}
 
     def wan_set(self, params):
-        """Take the WAN down or bring it back; coming back flushes the held alerts in order."""
+        """Take the WAN down or bring it back; coming back flushes the held alerts and device messages in order."""
         self.state["wan_up"] = param(params, "up", bool)
         flushed = 0
         if self.state["wan_up"]:
-            for alert in self.state["outbox"]:
-                self.hal.emit("alert", alert)
+            for event, data in self.state["outbox"]:
+                self.hal.emit(event, data)
                 flushed += 1
             self.state["outbox"] = []
         self.save()

@@ -1,5 +1,6 @@
 # Electricity Smart Metering Equipment role: supply relay, display, keypad, prepayment credit and UTRN top-up;
-# GBCS over the HAN: ECS70 Set Clock, ECS39a/b and ECS40 MPAN, joins (CS03A1 PPMID/HCALCS, CS03B) and unjoins.
+# GBCS over the HAN: ECS70 Set Clock, ECS39a/b and ECS40 MPAN, ECS46c ALCS calendar, joins (CS03A1 PPMID/HCALCS,
+# CS03B) and unjoins.
 from firmware.roles import device_gbcs
 from firmware.roles.prepay import PrepayMeter
 
@@ -55,9 +56,11 @@ class Esme(PrepayMeter):
         return (device_gbcs.CS03A1, device_gbcs.CS03B)
 
     def handlers(self):
+        from firmware import alcs_gbcs
         from firmware.roles import mpxn, set_clock  # loaded with the first GBCS command, not at power-on
 
         out = PrepayMeter.handlers(self)
+        out.update(alcs_gbcs.handlers(self))
         out.update({set_clock.ECS70: self.set_clock, mpxn.ECS39A: self.set_mpxn, mpxn.ECS39B: self.set_mpxn,
                     mpxn.ECS40: self.read_mpxn})
         out.update(self.ota_handlers)

@@ -5,6 +5,7 @@
 # Board link (the device's human interface, for the UI adapter):
 #   ui.press {"button": "enable" | "emergency"}  the meter's buttons (keypad keys "B" and "A"); answers the display
 #   ui.supply_state {}                           {"state", "locked", "cause", "on", "alarm", "alcs_on", ...}
+#   (the idle display ends "ALCS ON" while the auxiliary load control switch is on)
 #   display.get / keypad.press                   (core methods) the display text and the keypad
 # Physical stimuli the bench applies (a real device needs an operator for these):
 #   stim.tamper {}, stim.power_loss {} (GSME), stim.load {"watts": n} (import power; gas flow as power on a GSME)
@@ -18,6 +19,11 @@ from firmware.roles.device_gbcs import DeviceGbcs
 from firmware.supply_control import SupplyRefused
 
 BUTTONS = {"emergency": "A", "enable": "B"}
+
+
+def _beyond_limit(limit_s):
+    """The 'alcs_offset_beyond_limit' defect: an ALCS offset drawn from (limit, 2 x limit] seconds, in ms."""
+    return limit_s * 1000 + 1 + supply_control.random_offset_ms(limit_s) % max(1, limit_s * 1000)
 DEVICE_ALERTS_KEPT = 16
 
 
@@ -39,7 +45,9 @@ class SupplyRole(DeviceGbcs):
         for key in fresh:
             if key not in self.state["supply"]:
                 self.state["supply"][key] = fresh[key]
-        self.supply = supply_control.Supply(self.state["supply"], gas=self.switch == "valve")
+        offset = _beyond_limit if self.defect("alcs_offset_beyond_limit") else supply_control.random_offset_ms
+        self.supply = supply_control.Supply(self.state["supply"], gas=self.switch == "valve", offset=offset,
+                                            alc_needs_enabled=not self.defect("alcs_ignores_supply_state"))
         self.hal.add_switch(self.switch, self.supply.on())
 
     def methods(self):
@@ -54,7 +62,8 @@ class SupplyRole(DeviceGbcs):
     def idle_text(self):
         st = self.supply.s["state"]
         word = "ON" if st == supply_control.ENABLED else ("ARMED" if st == supply_control.ARMED else "OFF")
-        return "%s SUPPLY %s%s" % (self.name.upper(), word, " LOCKED" if self.supply.s["locked"] else "")
+        alcs = " ALCS ON" if self.supply.s["alc_on"] else ""
+        return "%s SUPPLY %s%s%s" % (self.name.upper(), word, " LOCKED" if self.supply.s["locked"] else "", alcs)
 
     def now(self):
         return self.hal.clock.now_ms()
