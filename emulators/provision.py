@@ -145,7 +145,8 @@ class Provisioning:
         key = manufacturer_key(self.smki_dir, manufacturer)
         return {"manufacturer": manufacturer, "image_type": model, "hardware": hardware,
                 "signer": signer_id(manufacturer).hex().upper(), "signer_public": raw_public(key.public_key()),
-                "supplier": SUPPLIER.hex().upper()}
+                # the receipt alert's recipient: the supplier, or the ACB for a device holding no supplier cell (PPMID)
+                "supplier": (SUPPLIER if "supplier" in TRUST_ANCHORS[role] else ACB).hex().upper()}
 
     def board_config(self, role: str, defects: tuple[str, ...] = ()) -> dict:
         """Extra /config.json fields for an emulated role's board."""

@@ -18,6 +18,9 @@
 #  - GCS38 Read Firmware Version (0x0084, GBZ) [I: INFERRED, no RTDS sample in the rig's sources: one component,
 #    ZCL Read Attributes (0x00) on the OTA cluster (0x0019) of CurrentFileVersion (0x0002); the answer a Read
 #    Attributes Response (0x01) with the attribute as uint32 (0x23); correct here and in harness/dcc/firmware.py].
+#  - CS08 Read PPMID/HCALCS Firmware Version (0x0129): the command is a bare NULL `05 00` (gbcs.md 1.6); the response
+#    [I: INFERRED from "version octet-string plus code" (gbcs.md 4), no RTDS sample in the rig's sources]: SEQUENCE
+#    { firmwareVersion OCTET STRING(4), responseCode INTEGER (0) }; correct here and in harness/dcc/firmware.py.
 # `cs06(ota, msg)` is the handler a role's GBCS dispatch calls after its own checks (signature, MAC, counter).
 # Runs under MicroPython and CPython.
 import binascii
@@ -29,6 +32,7 @@ from firmware.gbcs.errors import ParseError
 CS06 = 0x0012
 ECS52 = 0x0059
 GCS38 = 0x0084
+CS08 = 0x0129
 OTA_CLUSTER, CURRENT_FILE_VERSION = 0x0019, 0x0002  # [I]
 ACTIVE_FIRMWARE = b"\x01\x00\x00\x02\x00\xff"  # OBIS 1-0:0.2.0.255 [I]
 FDRA_DLMS, FDRA_GBZ = 0x00CE, 0x00CF
@@ -121,6 +125,13 @@ def gcs38(ota, msg):
         else:
             records += attribute + b"\x86"  # UNSUPPORTED_ATTRIBUTE
     return gbz.build(gbz.Gbz([gbz.Component(OTA_CLUSTER, 0x08, comps[0].seq, 0x01, records)]))
+
+
+def cs08(ota, msg):
+    """The CS08 response: the running firmware's version and response code 0 [I: see the top of this file]."""
+    if bytes(msg.content) != der.null():
+        raise ParseError("expected NULL", "cs08", 0)
+    return der.sequence(der.octet_string(version_octets(ota.file_version())), der.integer(0))
 
 
 def activation_alert(alert_code, at_ms, counter, outcome, file_version):

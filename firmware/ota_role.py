@@ -1,4 +1,4 @@
-# Wiring of a GBCS device role (ESME, GSME, CHF) to its board's OTA client: the CS06 handler, and the Firmware
+# Wiring of a GBCS device role (ESME, GSME, PPMID, CHF) to its board's OTA client: the CS06 handler, and the Firmware
 # Distribution Receipt (0x00CE, or 0x00CF from a GBZ device) and future-dated activation (0x00CA) alerts sent through the role's own GBCS alert
 # path (signed: both are critical alerts, RTDS FDRA-DLMS and 11.3_CS06). The receipt goes to the supplier named in
 # the "ota" config; 0x00CA to the originator of the CS06 it reports on.
@@ -21,7 +21,7 @@ def attach_if_able(role, receipts=True, reads=(), gbz=False):
 def attach(role, receipts=True, reads=(), gbz=False):
     """Route the board's OTA client's receipts (unless not `receipts`; 0x00CF when `gbz`, else 0x00CE) and
     executions to `role`'s alerts; returns the GBCS handlers {message code: fn(msg)}: CS06, and the firmware
-    version reads in `reads` (ECS52, GCS38)."""
+    version reads in `reads` (ECS52, GCS38, CS08)."""
     ota = role.hal.ota_client()
     role.gbcs.critical_codes.add(ota_gbcs.CS06)  # CS06 is critical: never run unless KRP-signed
     supplier = binascii.unhexlify((role.hal.config.get("ota") or {}).get("supplier", "00" * 8))
@@ -44,4 +44,6 @@ def attach(role, receipts=True, reads=(), gbz=False):
         out[ota_gbcs.ECS52] = lambda msg: ota_gbcs.ecs52(ota, msg)
     if ota_gbcs.GCS38 in reads:
         out[ota_gbcs.GCS38] = lambda msg: ota_gbcs.gcs38(ota, msg)
+    if ota_gbcs.CS08 in reads:
+        out[ota_gbcs.CS08] = lambda msg: ota_gbcs.cs08(ota, msg)
     return out

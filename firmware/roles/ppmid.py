@@ -4,6 +4,9 @@
 # or PCS02 (select EC), which the GPF relays. The GBCS wrapping of PCS01/PCS02 and the HAN carriage belong to the
 # host half and the GBCS-over-the-HAN work; this half decides what is sent. GBCS over the HAN: joins with its
 # meters (CS03A2 with the ESME, CS03C with the GSME) and unjoins (firmware.roles.device_gbcs).
+# Firmware (GBCS 4): the board's OTA client holds a downloaded image; CS06 (which reaches a PPMID from the ACB: it
+# holds no supplier cell, BAD Table 11) activates it; CS08 reads the running version. The Firmware Distribution
+# Receipt goes to the ACB as 0x00CF (GBZ, the PPMID being a ZigBee device).
 #
 # Keys: digits collect on the display, "*" clears, "#" submits a UTRN (its check digit checked first) to the
 # selected meter, "A" selects emergency credit on it, "C" switches between the electricity and the gas meter.
@@ -45,8 +48,19 @@ class Ppmid(DeviceGbcs):
     name = "ppmid"
     has_display = True
 
+    def setup(self):
+        DeviceGbcs.setup(self)
+        from firmware import ota_gbcs, ota_role
+
+        self.ota_handlers = ota_role.attach_if_able(self, reads=(ota_gbcs.CS08,), gbz=True)
+
     def join_codes(self):
         return (device_gbcs.CS03A2, device_gbcs.CS03C)
+
+    def handlers(self):
+        out = DeviceGbcs.handlers(self)
+        out.update(self.ota_handlers)
+        return out
 
     def defaults(self):
         state = DeviceGbcs.defaults(self)

@@ -10,7 +10,8 @@ devices' Communications Hubs, with the DCC alerts BAD 7.5.3.6.2 lists (gb-proces
     N23  a CH acknowledged but never reported the device's transfer (CCS08) within the transfer allowance
 
 Per device the sender must be the Responsible Supplier, the device a Smart Meter, its status Commissioned or
-Suspended; a device failing these is listed in the service response with the reason (no N-alert).
+Suspended; a device failing these is listed in the service response with the reason (no N-alert). SECMP0007 (OTA
+firmware for PPMIDs via the DCC) adds the PPMID to the device types SRV 11.1 may name: `targets` chooses.
 The image reaches a CH through `distribute(ch, image) -> acknowledged` (the DCC-to-CH mechanism is not GBCS);
 the CH's CCS08 report comes back through `transfer_reported`.
 """
@@ -33,6 +34,7 @@ from harness.smki.cpl import Cpl, CplEntry
 MAX_IMAGE = 750 * 1024            # octets (BAD: "750 kB"; read as KiB) [I]
 TRANSFER_ALLOWANCE = 7 * 86400.0  # seconds the DCC waits for a CH's transfer report before N23 (the rig's choice)
 SMART_METERS = ("esme", "gsme")
+SECMP0007_TARGETS = SMART_METERS + ("ppmid",)  # SECMP0007: SRV 11.1 may also name a PPMID
 ELIGIBLE = (Status.COMMISSIONED, Status.SUSPENDED)
 
 NOTICE = 7 * 86400.0              # seconds the DCC gives Users before it activates CH firmware (BAD 7.5.3.6.5)
@@ -47,6 +49,11 @@ GCS38 = 0x0084
 # [I: INFERRED, no RTDS sample] GCS38 (SRV 11.2, GSME) is a GBZ ZCL Read Attributes of CurrentFileVersion (0x0002,
 # uint32) on the OTA cluster (0x0019); the answer a Read Attributes Response.
 OTA_CLUSTER, CURRENT_FILE_VERSION, READ_ATTRIBUTES, READ_ATTRIBUTES_RESPONSE = 0x0019, 0x0002, 0x00, 0x01
+CS08 = 0x0129
+# [I: INFERRED from "version octet-string plus code" (gbcs.md 4), no RTDS sample] CS08 Read PPMID/HCALCS Firmware
+# Version: the command a bare NULL; the response SEQUENCE {firmwareVersion OCTET STRING(4), responseCode INTEGER}
+# (firmware/ota_gbcs.py answers it).
+CS08_COMMAND = b"\x05\x00"
 CANCEL = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)  # re-dating here cancels
 
 Distribute = Callable[[bytes, bytes], bool]
@@ -104,6 +111,18 @@ def gcs38_version(payload: bytes) -> bytes | None:
     if record[3:4] != b"\x23" or len(record) != 8:
         raise ConformanceFailure("the GCS38 response's CurrentFileVersion is not a uint32")
     return int.from_bytes(record[4:8], "little").to_bytes(4, "big")
+
+
+def cs08_version(payload: bytes) -> tuple[bytes, int]:
+    """(firmware version, response code) of a CS08 response; ConformanceFailure when it is not one [I: see CS08]."""
+    try:
+        (top,) = decode_asn1(payload)
+        version, code = top.children or ()
+        if (top.tag, version.tag, code.tag) != (b"\x30", b"\x04", b"\x02") or len(version.value) != 4:
+            raise ValueError("not SEQUENCE {OCTET STRING(4), INTEGER}")
+        return bytes(version.value), int.from_bytes(code.value, "big", signed=True)
+    except (ValueError, InputError) as exc:
+        raise ConformanceFailure(f"CS08 response is not {{firmwareVersion, responseCode}}: {exc}") from exc
 
 
 def ccs08_report(payload: bytes) -> tuple[bytes, bytes, int]:
@@ -181,12 +200,13 @@ class FirmwareServices:
     """SRV 11.1 on the run's clock; `models` holds each device's current model (set when it is installed)."""
 
     def __init__(self, cpl: Cpl, smi: Smi, clock: Clock, distribute: Distribute, *,
-                 allowance: float = TRANSFER_ALLOWANCE):
+                 allowance: float = TRANSFER_ALLOWANCE, targets: tuple[str, ...] = SMART_METERS):
         self.cpl = cpl
         self.smi = smi
         self.clock = clock
         self.distribute = distribute
         self.allowance = allowance
+        self.targets = targets
         self.models: dict[bytes, DeviceModel] = {}
         self.watches: dict[bytes, TransferWatch] = {}
         self.notices: list[ChFirmwareNotice] = []
@@ -282,7 +302,7 @@ class FirmwareServices:
             return "current model unknown to the DCC"
         if model.responsible_supplier != bytes(requester):
             return "the sender is not the Responsible Supplier"
-        if record.device_type not in SMART_METERS:
+        if record.device_type not in self.targets:
             return "the device is not a Smart Meter"
         if record.status not in ELIGIBLE:
             return f"the device is {record.status.value}, not Commissioned or Suspended"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from harness.dcc.firmware import TRANSFER_ALLOWANCE, DeviceModel, FirmwareServices
+from harness.dcc.firmware import SECMP0007_TARGETS, TRANSFER_ALLOWANCE, DeviceModel, FirmwareServices
 from harness.dcc.smi import Smi, Status
 from harness.ota import emulated
 from harness.ota.image import OtaHeader, build, parse
@@ -113,6 +113,8 @@ def test_per_device_refusals_are_listed_in_the_response(dcc):
     assert response.accepted == [ESME]
     assert response.failed == {GSME: "the sender is not the Responsible Supplier",
                                PPMID: "the device is not a Smart Meter", bytes(8): "unknown device"}
+    services.targets = SECMP0007_TARGETS  # SECMP0007: a PPMID may be named too
+    assert services.update_firmware(SUPPLIER, IMAGE, 0x200, [PPMID]).accepted == [PPMID]
     services.smi.set_status(ESME, Status.INSTALLED_NOT_COMMISSIONED, clock.now())
     again = services.update_firmware(SUPPLIER, IMAGE, 0x200, [ESME])
     assert not again.ok and "not Commissioned or Suspended" in again.failed[ESME]

@@ -83,3 +83,22 @@ def test_ccs08_payload():
     items = der.elements(body)
     assert end == len(payload) and [t for t, _ in items] == [0x02, 0x18, 0x04, 0x04, 0x02]
     assert items[1][1] == b"20260101000000Z" and items[3][1] == b"\x00\x00\x02\x00" and items[4][1] == b"\x00"
+
+
+def test_cs08_reads_the_running_version_before_and_after_activation():
+    data = image("good")
+    root = tmpdir()
+    try:
+        ota = staged(root, data)
+        assert ota_gbcs.cs08(ota, _Msg(b"\x05\x00")) == b"\x30\x09\x04\x04\x00\x00\x01\x00\x02\x01\x00"
+        ota_gbcs.cs06(ota, cmd(body_hash(data)))
+        assert ota_gbcs.cs08(ota, _Msg(b"\x05\x00")) == b"\x30\x09\x04\x04\x00\x00\x02\x00\x02\x01\x00"
+        for bad in (b"", b"\x05\x01\x00", b"\x30\x00"):
+            try:
+                ota_gbcs.cs08(ota, _Msg(bad))
+            except ValueError:
+                pass
+            else:
+                raise AssertionError("answered a malformed CS08")
+    finally:
+        rmtree(root)
