@@ -18,7 +18,7 @@ ACTIONS: dict[str, dict[str, bool]] = {
     "esme": {"join": False, "apply_load": False, "tamper": False, "download_firmware": False, "drift_clock": False,
              "load_trust_anchor": True},  # the loading tool reports whether the cell took the certificate
     "gsme": {"join": False, "apply_load": False, "tamper": False, "power_loss": False, "download_firmware": False},
-    "ppmid": {"join": False},
+    "ppmid": {"join": False, "download_firmware": False},
     # the HHT hands back the CH's response to a locally delivered command (SRV 8.13 via the HHT)
     "hht": {"connect": False, "join": False, "deliver_locally": True},
 }
