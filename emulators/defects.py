@@ -18,7 +18,7 @@ def known_defects() -> dict[str, dict[str, str]]:
     # one its own case of the end-to-end test needs (the matrix stays lean)
     ota = {name: text for name, text in OTA.items() if name != "future_dated_survives_cos"}
     gsme_ota = {"no_distribution_receipt": OTA["no_distribution_receipt"]}
-    ppmid_ota = {name: OTA[name] for name in ("no_distribution_receipt", "skip_cs06_hash")}  # test_ota_ppmid.py
+    ppmid_ota = {name: OTA[name] for name in ("no_distribution_receipt", "skip_cs06_hash", "overwrite_on_activation")}
     return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS, **ESME_ONLY, **ota),
             "gsme": dict(meter, **gsme_ota, **GSME_DEFECTS, **GSME_ONLY), "ppmid": dict(DEVICE, **GBCS, **ppmid_ota),
             "gpf": dict(GPF_DEFECTS), "hht": dict(HHT)}

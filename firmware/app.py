@@ -10,6 +10,7 @@ from firmware.version import FIRMWARE_VERSION
 
 POLL_MS = 50
 OTA_METHODS = ("ota.status", "ota.begin", "ota.block", "ota.end", "ota.upgrade_end")
+NO_VALID_IMAGE = {"response": None, "rejected": "no_valid_image"}
 
 
 def load_config(path):
@@ -72,6 +73,11 @@ class App:
             self.role = roles.load(self.config["role"], self.hal)
             self.link.register(self.role.methods())
             self.link.register(dict((name, self._ota_method(name)) for name in OTA_METHODS))
+        command = self.link.handlers.get("gbcs.command")
+        if command is not None:  # a torn image runs nothing: the device answers no command (until a reset)
+            self.link.register({"gbcs.command": lambda params: NO_VALID_IMAGE if self.broken() else command(params)})
+        if self.broken():
+            self.hal.log("the running image is broken: no valid image to run")
 
     def core_methods(self):
         return {
@@ -102,6 +108,10 @@ class App:
         if out["fw"] != FIRMWARE_VERSION:
             out["base_fw"] = FIRMWARE_VERSION  # an OTA-activated image runs over the wired firmware
         return out
+
+    def broken(self):
+        """Whether the running image is torn with no valid fallback (see fwrunning.load)."""
+        return bool(self.running_image().get("broken"))
 
     def running_image(self):
         return fwrunning.running(self.fw_meta, self.wired_version())
@@ -145,9 +155,9 @@ class App:
 
     def _clock_moved(self):
         self.hal.mark_power_on()
-        if self.role is not None:
+        if self.role is not None and not self.broken():
             self.role.on_time(self.hal.clock.now_ms())
-            if self.fw_meta["pending"] is not None:
+            if self.fw_meta["pending"] is not None or self.fw_meta["installing"] is not None:
                 self.ota_client().on_time(self.hal.clock.now_ms())
         return self.time_get({})
 

@@ -5,7 +5,7 @@ import os
 
 META = "fwstore"
 BASE_FILE_VERSION = 0x00000100  # the file version (CPL firmware version) of the firmware deployed by wire
-KEYS = ("running", "download", "held", "pending")
+KEYS = ("running", "download", "held", "pending", "installing")
 
 
 def slot_path(root, slot):
@@ -20,7 +20,8 @@ def size(path):
 
 
 def load(flash, root):
-    """The store's metadata; a running image whose slot is gone or torn is dropped (the wired firmware runs)."""
+    """The store's metadata; a running image whose slot is gone or torn is dropped (the wired firmware runs), unless
+    it was being written in place over the only bank (a defect): then nothing valid is left and it is marked broken."""
     meta = flash.load(META, {})
     if not isinstance(meta, dict):
         meta = {}
@@ -29,7 +30,7 @@ def load(flash, root):
             meta[key] = None
     running = meta["running"]
     if running is not None and size(slot_path(root, running.get("slot", 0))) != running.get("total"):
-        meta["running"] = None
+        meta["running"] = dict(running, broken=True) if running.get("in_place") else None
     return meta
 
 

@@ -125,6 +125,41 @@ class FirmwareStore:
         self.save()
         return held
 
+    def start_in_place(self, now_ms, pending=None):
+        """(The `overwrite_on_activation` defect: one bank.) The held image starts being copied over the bank the
+        device runs from, which from now on holds the running image, half written until `copy_step` finishes."""
+        held = self.meta["held"]
+        bank = 1 - held["slot"]
+        self.meta["running"] = dict(held, slot=bank, in_place=True)
+        self.meta["installing"] = {"source": held["slot"], "since": now_ms, "pending": pending}
+        self.meta["held"] = None
+        self.save()
+        open(self.slot_path(bank), "wb").close()
+
+    def copy_step(self, upto):
+        """Copy the in-place install on to octet `upto` of the image; True once all of it is written."""
+        job, running = self.meta["installing"], self.meta["running"]
+        target = self.slot_path(running["slot"])
+        done = size(target)
+        upto = min(upto, running["total"])
+        if upto > done:
+            f = open(self.slot_path(job["source"]), "rb")
+            try:
+                f.seek(done)
+                data = f.read(upto - done)
+            finally:
+                f.close()
+            f = open(target, "ab")
+            try:
+                f.write(data)
+            finally:
+                f.close()
+        if upto < running["total"]:
+            return False
+        self.meta["installing"] = None
+        self.save()
+        return True
+
     def set_pending(self, pending, persist=True):
         """Record (or clear) the pending future-dated activation; `persist=False` (a defect) keeps it in RAM only."""
         self.meta["pending"] = pending

@@ -18,6 +18,7 @@ ACTIVATION_SUCCESS_ALERT, ACTIVATION_FAILURE_ALERT = 0x8F66, 0x8F67
 SUCCESS, NO_IMAGE_HELD, HASH_MISMATCH, ACTIVATION_FAILURE = 0, 1, 2, 3
 UPGRADE_LATER = 0xFFFFFFFF  # UpgradeEndResponse upgrade time: wait for another UpgradeEndResponse
 CANCEL_MS = 253402214400000  # 9999-12-31T00:00:00Z: a CS06 re-dated to this never runs (it cancels)
+IN_PLACE_RATE = 1024  # octets per second the `overwrite_on_activation` defect writes over its only bank
 DEFECTS = {
     "activate_on_upgrade_end": "activates a downloaded image when the server's UpgradeEndResponse says "
                                "\"upgrade now\", without a CS06",
@@ -30,6 +31,8 @@ DEFECTS = {
                          "no valid activated image",
     "pending_activation_in_ram": "keeps a stored future-dated activation in RAM only: a power cut before its "
                                  "execution time loses it (no activation, no 0x00CA)",
+    "overwrite_on_activation": "activates by copying the new image over the running one (one bank, no valid "
+                               "fallback) at 1 kB/s: a power cut mid-activation leaves a torn image that does not run",
 }
 
 
@@ -162,9 +165,12 @@ class OtaClient:
                  "originator": _hex(originator) if originator else None}
             self.store.set_pending(pending, persist="pending_activation_in_ram" not in self.defects)
             return "stored", None
-        return self._run(image_hash), self.file_version()
+        outcome = self._run(image_hash)
+        return (SUCCESS if outcome is None else outcome), self.file_version()
 
-    def _run(self, image_hash):
+    def _run(self, image_hash, pending=None):
+        """Activate the held image if its hash is `image_hash`: the outcome, or None while a defective in-place
+        activation is still writing it (`pending`: the future-dated CS06 it runs, reported when it is done)."""
         held = self.store.meta["held"]
         if held is None:
             return NO_IMAGE_HELD
@@ -174,6 +180,9 @@ class OtaClient:
             computed = ota_image.image_hash(self.store.slot_path(held["slot"]), held["offset"], held["size"])
             if computed != bytes(image_hash):
                 return HASH_MISMATCH
+        if "overwrite_on_activation" in self.defects:
+            self.store.start_in_place(self.hal.clock.now_ms(), pending)
+            return None
         self._commit()
         return SUCCESS
 
@@ -183,13 +192,23 @@ class OtaClient:
         return running["version"]
 
     def on_time(self, now_ms):
-        """Run a pending future-dated activation once its time has come; returns (outcome, pending) or None.
-        The caller sends alert 0x00CA with 0x8F66 (success) or 0x8F67."""
+        """Run a pending future-dated activation once its time has come (or carry on an in-place one); returns
+        (outcome, pending) once one has run, else None. The caller sends alert 0x00CA with 0x8F66 or 0x8F67."""
+        job = self.store.meta["installing"]
+        if job is not None:
+            if not self.store.copy_step((now_ms - job["since"]) * IN_PLACE_RATE // 1000):
+                return None
+            running = self.store.running()
+            self.emit("ota.activated", {"version": running["version"], "file_version": running["file_version"]})
+            return None if job["pending"] is None else self._executed(SUCCESS, job["pending"])
         pending = self.store.meta["pending"]
         if pending is None or now_ms < pending["at"]:
             return None
         self.store.set_pending(None)
-        outcome = self._run(binascii.unhexlify(pending["hash"]))
+        outcome = self._run(binascii.unhexlify(pending["hash"]), pending)
+        return None if outcome is None else self._executed(outcome, pending)
+
+    def _executed(self, outcome, pending):
         self.emit("ota.executed", {"outcome": outcome, "at": pending["at"], "counter": pending["counter"],
                                    "alert": ACTIVATION_SUCCESS_ALERT if outcome == SUCCESS
                                    else ACTIVATION_FAILURE_ALERT})

@@ -45,7 +45,7 @@ LOCAL, UTRN = "test_hht_local_commands.py", "test_utrn_keypad.py"
 COMMISSION, CRITICAL = "test_commissioning.py", "test_critical_commands.py"
 CARRIAGE, PAIRING = "test_han_carriage.py", "test_pairing.py"
 OTA, ANCHORS = "test_ota.py", "test_trust_anchors.py"
-OTA_PPMID = "test_ota_ppmid.py"
+OTA_PPMID, OTA_POWER_CUT = "test_ota_ppmid.py", "test_ota_power_cut.py"
 OTA_FUTURE_DATED = f"{OTA}::test_future_dated_cs06_survives_a_power_cut_runs_at_its_time_and_reports_0x00ca"
 PREPAY, MIRROR, SUPPLY = "test_prepayment_and_supply.py", "test_gas_mirror.py", "test_supply_control.py"
 PPMID, ALCS = "test_ppmid.py", "test_alcs_calendar.py"
@@ -132,6 +132,8 @@ AFFECTS: dict[str, tuple[str, ...]] = {
        for role in ("esme", "gsme")},
     **{f"ppmid:{name}": (f"{OTA_PPMID}::test_ppmid_firmware_distributed_receipted_and_activated_by_cs06",)
        for name in ("no_distribution_receipt", "skip_cs06_hash")},
+    **{f"{role}:overwrite_on_activation": (f"{OTA_POWER_CUT}::test_power_cut_during_activation_leaves_a_valid_image_"
+                                           f"reported_consistently[{role}]",) for role in ("esme", "ppmid")},
     "chf:skip_krp_check": (f"{OTA}::test_ch_firmware_is_activated_only_by_a_cs06_the_wan_provider_signed",),
     "esme:single_image_slot": (f"{OTA}::test_staged_images_in_order_and_a_power_cut_mid_download",),
     "esme:pending_activation_in_ram": (OTA_FUTURE_DATED,),

@@ -155,6 +155,22 @@ def cs06_outcome(payload: bytes) -> tuple[int, bytes] | None:
             from exc
 
 
+def activation_report(payload: bytes) -> tuple[int, int, bytes]:
+    """(alert code, response code, firmware version) of a 0x00CA future-dated activation alert: SEQUENCE {alertCode,
+    executionDateTime, originatorCounter, SEQUENCE {responseCode, firmwareVersion}}; ConformanceFailure otherwise."""
+    try:
+        (top,) = decode_asn1(payload)
+        code, when, counter, outcome = top.children or ()
+        response, version = outcome.children or ()
+        tags = (top.tag, code.tag, when.tag, counter.tag, outcome.tag, response.tag, version.tag)
+        if tags != (b"\x30", b"\x02", b"\x18", b"\x02", b"\x30", b"\x02", b"\x04"):
+            raise ValueError(f"tags {[t.hex() for t in tags]}")
+        return (int.from_bytes(code.value, "big"), int.from_bytes(response.value, "big", signed=True),
+                bytes(version.value))
+    except (ValueError, InputError) as exc:
+        raise ConformanceFailure(f"0x00CA payload is not a future-dated activation alert: {exc}") from exc
+
+
 @dataclass(frozen=True)
 class DeviceModel:
     """What the DCC knows of a device's current model and who may change its firmware."""

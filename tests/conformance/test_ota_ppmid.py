@@ -43,20 +43,28 @@ class PpmidFirmware(Firmware):
                 if a.header.message_code == FDRA_GBZ and a.header.originator == self.eui]
 
     def read_version(self):
-        """CS08: (firmware version, response code), or "no response"."""
+        """CS08: the firmware version the PPMID reports (with response code 0), or "no response"."""
         _, response = self.han.devices.request(SUPPLIER, self.eui, CS08, CS08_COMMAND, critical=False,
                                                what="CS08")
-        return "no response" if response is None else cs08_version(response.header.payload)
+        if response is None:
+            return "no response"
+        version, code = cs08_version(response.header.payload)
+        assert code == READ_OK, f"CS08 answered response code {code}"
+        return version
 
 
-@pytest.fixture
-def fw(han) -> PpmidFirmware:
+def ppmid_firmware(han) -> PpmidFirmware:
     """Topology: CH and ESME commissioned; the PPMID installed and joined to the ESME (Commissioned with it)."""
     commissioned(han, "esme")
     install(han, "ppmid")
     joined = han.devices.join(SUPPLIER, han.eui("esme"), CS03A1, han.eui("ppmid"), "ppmid", critical=True)
     assert joined.ok, f"precondition: the ESME did not join the PPMID: {joined.detail}"
     return PpmidFirmware(han)
+
+
+@pytest.fixture
+def fw(han) -> PpmidFirmware:
+    return ppmid_firmware(han)
 
 
 @pytest.mark.scenario(126, 80, 86)
@@ -72,7 +80,7 @@ def test_ppmid_firmware_distributed_receipted_and_activated_by_cs06(han, fw):
     assert len(receipts) == 1, f"{len(receipts)} receipt alerts from the PPMID (rejected: {han.devices.rejected})"
     assert alert_code(receipts[0]) == 0x8F72 and receipts[0].header.payload.endswith(_hash(image)), \
         "the receipt is not 0x8F72 with the Calculated Manufacturer Hash of the image"
-    assert fw.read_version() == (OLD, READ_OK), "before the CS06, CS08 does not read the version the PPMID ran"
+    assert fw.read_version() == OLD, "before the CS06, CS08 does not read the version the PPMID ran"
     # "CS06 hash ≠ stored image ... on failure keep old; Response with result code + resulting FW version"
     other = bytes(b ^ 0xFF for b in _hash(image))
     assert fw.cs06(other) == (HASH_MISMATCH, OLD), "a CS06 with another image's hash did not fail with hashMismatch"
@@ -80,4 +88,4 @@ def test_ppmid_firmware_distributed_receipted_and_activated_by_cs06(han, fw):
     # with result code + resulting FW version"
     assert fw.cs06(_hash(image)) == (SUCCESS, NEW)
     # the new version, as CS08 reads it
-    assert fw.read_version() == (NEW, READ_OK), "CS08 does not read the activated version"
+    assert fw.read_version() == NEW, "CS08 does not read the activated version"

@@ -322,3 +322,61 @@ def test_the_hello_reports_the_activated_image_and_reset_returns_to_the_wired_fi
         assert call(app, "hello", seq=9)[1]["fw"] == "0.1.0" and "base_fw" not in call(app, "hello", seq=10)[1]
     finally:
         rmtree(root)
+
+
+def test_power_cut_one_second_into_a_future_dated_activation():
+    """A dual-slot device has switched images at once (one atomic write); the `overwrite_on_activation` defect is
+    still copying over its only bank at 1 kB/s, so a cut then leaves a torn image marked broken, not the old one."""
+    data = image("good")
+    at = START_MS + 3600000
+    for defects in ((), ("overwrite_on_activation",)):
+        root = tmpdir()
+        try:
+            events = []
+            ota = staged(root, data, defects, events)
+            assert ota.activate(body_hash(data), at, 1000) == ("stored", None)
+            ota.hal.clock.set(at)
+            ran = ota.on_time(at)
+            ota.hal.clock.set(at + 1000)
+            assert ota.on_time(at + 1000) is None
+            cut = client(root, defects)  # power returns
+            if not defects:
+                assert ran[0] == 0 and cut.version() == "0.2.0" and not cut.store.running().get("broken")
+                continue
+            assert ran is None and not [e for e in events if e[0] == "ota.executed"]
+            assert cut.store.running().get("broken") and cut.store.running()["slot"] == 1
+            # without a cut, the copy ends after the image's length at 1 kB/s, and only then reports 0x8F66
+            ota.hal.clock.set(at + 2000)
+            assert ota.on_time(at + 2000) is None
+            done = at + (len(data) * 1000 + 1023) // 1024
+            assert ota.on_time(done)[0] == 0 and ("ota.executed", {"outcome": 0, "at": at, "counter": 1000,
+                                                                    "alert": 0x8F66}) in events
+            assert not client(root, defects).store.running().get("broken")
+        finally:
+            rmtree(root)
+
+
+def test_a_board_running_a_broken_image_answers_no_command():
+    from test_fw_roles import call, make_app
+
+    data = image("good")
+    root = tmpdir()
+    try:
+        config = {"role": "esme", "board_id": "e", "eui64": "00DB1234567890A0", "ota": CONFIG,
+                  "defects": ["overwrite_on_activation"]}
+        app, _ = make_app(root, config)
+        call(app, "time.set", {"utc_ms": START_MS})
+        call(app, "ota.begin", offer(data), seq=2)
+        call(app, "ota.block", {"offset": 0, "hex": binascii.hexlify(data).decode()}, seq=3)
+        assert call(app, "ota.end", seq=4)[1]["ok"]
+        app.ota_client().activate(body_hash(data))  # the copy starts; power goes before it ends
+        app.boot("power_cycle")
+        assert app.broken()
+        answer = call(app, "gbcs.command", {"hex": "00"}, seq=5)[1]
+        assert answer["response"] is None and answer["rejected"] == "no_valid_image"
+        call(app, "time.set", {"utc_ms": START_MS + 60000}, seq=6)  # nothing resumes: no image runs
+        assert app.broken()
+        call(app, "reset", seq=7)  # the bench's reset to the wired firmware: commands are checked again
+        assert call(app, "gbcs.command", {"hex": "00"}, seq=8)[1].get("rejected") != "no_valid_image"
+    finally:
+        rmtree(root)

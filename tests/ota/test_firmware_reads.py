@@ -9,7 +9,7 @@ import pytest
 
 from firmware import ota_gbcs
 from firmware.gbcs.errors import ParseError
-from harness.dcc.firmware import (CS08_COMMAND, cs08_version, ecs52_payload, ecs52_version, gcs38_payload,
+from harness.dcc.firmware import (CS08_COMMAND, activation_report, cs08_version, ecs52_payload, ecs52_version, gcs38_payload,
                                   gcs38_version)
 from harness.errors import ConformanceFailure
 from harness.gbcs.gbz import GbzPayload
@@ -55,3 +55,10 @@ def test_gbz_receipt_carries_the_hash_last():
     image_hash = bytes(range(32))
     alert = GbzPayload.decode(ota_gbcs.fdra_gbz(946684800000 + 5000, 0x8F72, image_hash), alert=True)
     assert (alert.alert_code, alert.alert_time, alert.alert_data) == (0x8F72, 5, image_hash)
+
+
+def test_activation_alert_reads_back():
+    assert activation_report(ota_gbcs.activation_alert(0x8F66, 1767225600000, 1000, 0, 0x200)) == \
+        (0x8F66, 0, bytes.fromhex("00000200"))
+    with pytest.raises(ConformanceFailure):
+        activation_report(ota_gbcs.outcome_sequence(0, 0x200))
