@@ -25,7 +25,7 @@ def _hex(b):
     return binascii.hexlify(b).decode().upper()
 
 
-def role(name, root, defects=()):
+def role(name, root, defects=(), ota=False):
     w = world()
     gbcs = {"eui": _hex(DEV), "ka_private": _hex(w.dev_ka), "ds_private": _hex(w.dev_ds), "acb": _hex(ACB),
             "parties": {_hex(ACB): {"ds": None, "ka": _hex(w.acb_ka_pub)},
@@ -34,6 +34,12 @@ def role(name, root, defects=()):
     events, emit = recorder()
     hal = Hal(emit, root, {"role": name, "gbcs": gbcs, "defects": list(defects)})
     hal.clock.set(NOW)
+    if ota:  # the board's OTA client, as the app provides it
+        from firmware.fwstore import FirmwareStore
+        from firmware.ota_client import OtaClient
+
+        client = OtaClient(hal, None, FirmwareStore(hal.flash, root, "0.1.0"))
+        hal.ota_client = lambda: client
     return roles.load(name, hal), events
 
 
@@ -223,5 +229,21 @@ def test_supplier_cells_take_only_their_key_usage_and_decide_the_join_alerts():
         bad.hal.config["gbcs"]["supplier"] = _hex(SUPPLIER)
         assert bad.methods()["cells.load"]({"cell": "supplier_ds", "eui": _hex(ACB), "key_usage": "keyAgreement",
                                             "public": acb_ds}) == {"loaded": "supplier_ds"}
+    finally:
+        rmtree(root)
+
+
+def test_ppmid_answers_cs08_with_its_running_version_and_takes_cs06_only_signed():
+    from firmware import ota_gbcs
+
+    root = tmpdir()
+    try:
+        r, _ = role("ppmid", root, ota=True)
+        answer = response(run(r, world().command(1, ota_gbcs.CS08, der.null(), False)))
+        assert answer.content == b"\x30\x09\x04\x04\x00\x00\x01\x00\x02\x01\x00"
+        cs06 = der.sequence(der.octet_string(bytes(32)), der.integer(1000))
+        assert run(r, world().command(2, ota_gbcs.CS06, cs06, False))["rejected"] is not None  # critical: unsigned
+        assert response(run(r, world().command(3, ota_gbcs.CS06, cs06, True))).content == \
+            ota_gbcs.outcome_sequence(1, 0x100)  # signed: no image held, still the wired version
     finally:
         rmtree(root)
