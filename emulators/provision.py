@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from harness.gbcs.keystore import DirectoryKeyStore
 from harness.smki.cpl import manufacturer_key, signer_id
-from harness.smki.mint import mint
+from harness.smki.mint import ca_chain_certificate, mint
 from harness.smki.roles import DEFAULT_DEVICES, DEFAULT_PARTIES
 from harness.zse import install_code as ic
 from harness.zse.ke import Credentials
@@ -33,6 +33,7 @@ PREPAYMENT = {"low_credit_threshold": 300, "ec_threshold": 100, "ec_limit": 500}
 ACB = bytes.fromhex(DEFAULT_PARTIES["acb"][1])
 SUPPLIER = bytes.fromhex(DEFAULT_PARTIES["supplier"][1])
 NETWORK_OPERATOR = bytes.fromhex(DEFAULT_PARTIES["network_operator"][1])
+TRANSITIONAL_COS = bytes.fromhex(DEFAULT_PARTIES["transitional_cos"][1])
 # OTA identity of each emulated device model: (manufacturer code, image type = model, hardware version)
 BENCH_MANUFACTURER = 0x1234
 DEVICE_MODELS = {"esme": (BENCH_MANUFACTURER, 0x0001, 0x0010), "gsme": (BENCH_MANUFACTURER, 0x0002, 0x0010),
@@ -131,6 +132,10 @@ class Provisioning:
             "critical_codes": list(CRITICAL_CODES),
             # the supplier whose certificate fills the supplier cells (its alerts go there), None without the cell
             "supplier": SUPPLIER.hex().upper() if "supplier" in TRUST_ANCHORS[role] else None,
+            # the party that replaces the supplier cells on a change of supplier (CS02b), and the Root trust anchor
+            # the certificates it brings are validated under
+            "transitional_cos": TRANSITIONAL_COS.hex().upper() if "transitional_cos" in TRUST_ANCHORS[role] else None,
+            "root": raw_public(ca_chain_certificate(self.smki_dir, "root").public_key()),
         }
 
     def utrn_config(self) -> dict:

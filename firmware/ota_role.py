@@ -39,6 +39,8 @@ def attach(role, receipts=True, reads=(), gbz=False):
 
     ota.on_receipt = receipt if receipts else None
     ota.on_executed = executed
+    if getattr(role, "cos_hooks", None) is not None:
+        role.cos_hooks.append(ota.change_of_supplier)  # BAD 7.7.1.5.4: a CoS voids a pending activation
     out = {ota_gbcs.CS06: lambda msg: ota_gbcs.cs06(ota, msg)}
     if ota_gbcs.ECS52 in reads:
         out[ota_gbcs.ECS52] = lambda msg: ota_gbcs.ecs52(ota, msg)

@@ -137,6 +137,8 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "chf:skip_krp_check": (f"{OTA}::test_ch_firmware_is_activated_only_by_a_cs06_the_wan_provider_signed",),
     "esme:single_image_slot": (f"{OTA}::test_staged_images_in_order_and_a_power_cut_mid_download",),
     "esme:pending_activation_in_ram": (OTA_FUTURE_DATED,),
+    "esme:future_dated_survives_cos": (
+        f"{OTA}::test_change_of_supplier_before_the_execution_time_voids_the_future_dated_activation",),
     "esme:skip_krp_check": (*DEVICE_GBCS["skip_krp_check"],
                             f"{OTA}::test_cs06_without_an_image_or_unsigned_is_refused"),
     "esme:no_anti_replay": (*DEVICE_GBCS["no_anti_replay"], f"{OTA}::test_replayed_cs06_is_refused"),

@@ -10,7 +10,7 @@ import binascii
 
 from firmware.gbcs.errors import ParseError
 from firmware.link import MethodError, param
-from firmware.roles.gbcs_role import GbcsRole
+from firmware.roles.gbcs_role import GbcsRole, Refused
 
 CS03A1, CS03A2, CS03B, CS03C = 0x000D, 0x00AB, 0x000E, 0x00AF
 CS04AC, CS04B = 0x000F, 0x0010
@@ -29,6 +29,10 @@ EVENT_COMMAND_REFUSED = 0x0055   # [R] HAN command not acted on
 # (AC 3.1), or the DCC in recovery, loads them again with "cells.load" {"cell", "eui", "key_usage", "public"}. A
 # certificate whose keyUsage is not the cell's is refused (AC 3.2(b)). [I] The loading tool hands the board the
 # certificate's subject EUI, keyUsage and public key (boards parse no X.509). Loaded cells persist on flash.
+# A change of supplier replaces them by CS02b from the Transitional CoS party (firmware/roles/credentials.py: the
+# board reads the certificates the command carries and validates them under its Root trust anchor, "gbcs" config
+# "root"; the TransCoS party is "transitional_cos"); then the role's `cos_hooks` run (e.g. the OTA client voids a
+# pending future-dated activation, BAD 7.7.1.5.4).
 SUPPLIER_CELLS = {"supplier_ds": ("digitalSignature", "ds"), "supplier_ka": ("keyAgreement", "ka")}
 # Defects of a device's GBCS board half (defect injection); each breaks one rule the security suites check.
 DEFECTS = {
@@ -50,6 +54,10 @@ GPF_DEFECTS = {"no_gcs62": "raises no GCS62 backup of its Device Log after a cha
                                "answers gas reads (GCS13a) from it"}
 
 
+def _hex(data):
+    return binascii.hexlify(data).decode().upper()
+
+
 class DeviceGbcs(GbcsRole):
     """GbcsRole plus the device log, event/security logs and the defects of a HAN device's board half."""
 
@@ -66,12 +74,18 @@ class DeviceGbcs(GbcsRole):
     def setup(self):
         """The trust anchors from the config, with the supplier cells as last loaded."""
         GbcsRole.setup(self)
+        self.cos_hooks = []  # fn() run after a change of supplier replaced the supplier cells
         if self.gbcs is None:
             return
         from firmware.gbcs import device
 
         configured = self.configured_supplier()
-        for cell, (eui_hex, public_hex) in self.state["cells"].items():
+        if configured is not None and self.transitional_cos() is not None:
+            from firmware.roles import credentials
+
+            self.gbcs.critical_codes.add(credentials.CS02B_COS)
+        for cell, loaded in self.state["cells"].items():
+            eui_hex, public_hex = loaded[0], loaded[1]
             attr = SUPPLIER_CELLS[cell][1]
             if configured is not None and configured in self.gbcs.parties:
                 setattr(self.gbcs.parties[configured], attr, None)  # the cell held the configured supplier's key
@@ -84,6 +98,10 @@ class DeviceGbcs(GbcsRole):
     def configured_supplier(self):
         supplier = (self.hal.config.get("gbcs") or {}).get("supplier")
         return binascii.unhexlify(supplier) if supplier else None
+
+    def transitional_cos(self):
+        cos = (self.hal.config.get("gbcs") or {}).get("transitional_cos")
+        return binascii.unhexlify(cos) if cos else None
 
     def supplier_cell_parties(self):
         """The EUIs (bytes) whose certificates the supplier cells hold (none on a device without those cells)."""
@@ -124,7 +142,40 @@ class DeviceGbcs(GbcsRole):
             out[code] = self.join
         for code in UNJOINS:
             out[code] = self.unjoin
+        if self.configured_supplier() is not None and self.transitional_cos() is not None:
+            from firmware.roles import credentials
+
+            out[credentials.CS02B_COS] = self.change_of_supplier
         return out
+
+    def change_of_supplier(self, msg):
+        """CS02b supplierByTransCoS: replace the supplier cells with the gaining supplier's certificates (all or
+        none), then run the change-of-supplier hooks; the response lists each cell's prior and new subject."""
+        from firmware.roles import credentials
+
+        if msg.originator != self.transitional_cos():
+            raise Refused("not_transcos", "CS02b 0x0107 from %s" % binascii.hexlify(msg.originator).decode())
+        command = credentials.parse(msg.content)
+        root = (self.hal.config.get("gbcs") or {}).get("root")
+        try:
+            cells = credentials.validate(command, binascii.unhexlify(root) if root else None)
+        except credentials.Invalid as e:
+            raise Refused("credentials_" + e.reason, e.detail)
+        configured = self.configured_supplier()
+        outcomes = []
+        for _, cell_der, _, usage, _ in command["replacements"]:
+            name = credentials.CELLS[usage]
+            prior = self.state["cells"].get(name)
+            prior_eui = binascii.unhexlify(prior[0]) if prior else configured
+            prior_ski = binascii.unhexlify(prior[2]) if prior and len(prior) > 2 else credentials.NO_SKI
+            new = cells[name]
+            outcomes.append((cell_der, prior_eui, prior_ski, new["eui"], new["ski"]))
+            self.state["cells"][name] = [_hex(new["eui"]), _hex(new["public"]), _hex(new["ski"])]
+        self.save()
+        self.setup()
+        for hook in self.cos_hooks:
+            hook()
+        return credentials.response(command, outcomes)
 
     def join_codes(self):
         """The CS03 use cases this device type accepts (subclasses narrow it)."""

@@ -89,3 +89,8 @@ def mint(directory: Path, devices: Mapping[str, str] | None = None,
                 "devices": device_euis}
     _write(directory / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
     return Minted(directory, {n: (DEFAULT_PARTIES[n][0], e) for n, e in party_euis.items()}, device_euis)
+
+
+def ca_chain_certificate(directory: Path, stem: str) -> x509.Certificate:
+    """A certificate of the bench CA chain ``mint`` wrote: ``root``, ``org-ca`` or ``device-ca``."""
+    return x509.load_pem_x509_certificate((Path(directory) / "ca" / f"{stem}.pem").read_bytes())

@@ -17,12 +17,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from emulators.provision import BENCH_MANUFACTURER, DEVICE_MODELS, SUPPLIER
+from harness.dcc.credentials import CS02B_COS, DIGITAL_SIGNATURE, KEY_AGREEMENT, cos_outcomes, cos_payload
 from harness.dcc.devices import alert_code
 from harness.dcc.firmware import (CANCEL, CS06, ECS52, GCS38, NOTICE, DeviceModel, FirmwareServices, cs06_outcome,
                                   cs06_payload, ecs52_payload, ecs52_version, gcs38_payload, gcs38_version)
 from harness.ota import emulated
 from harness.ota.image import OtaHeader, build, parse
 from harness.smki.cpl import Cpl, CplEntry, manufacturer_key, signer_id
+from harness.smki.mint import ca_chain_certificate
 from harness.smki.roles import DEFAULT_PARTIES
 from device_steps import commissioned, per_device
 
@@ -31,6 +33,8 @@ SUCCESS, NO_IMAGE_HELD, HASH_MISMATCH = 0, 1, 2
 FDRA = {"esme": 0x00CE, "gsme": 0x00CF}  # the receipt: DLMS from the ESME, GBZ from the GSME
 FUTURE_DATED_FIRMWARE_ALERT = 0x00CA
 WAN_PROVIDER = bytes.fromhex(DEFAULT_PARTIES["wan_provider"][1])
+TRANSITIONAL_COS = bytes.fromhex(DEFAULT_PARTIES["transitional_cos"][1])
+GAINING_SUPPLIER = bytes.fromhex(DEFAULT_PARTIES["supplier2"][1])
 
 pytestmark = [pytest.mark.roles("chf", "esme"), pytest.mark.dut("esme")]  # every case: the ESME is the DUT
 
@@ -42,6 +46,7 @@ class Firmware:
         self.han = han
         self.role = role
         self.eui = han.eui(role)
+        self.supplier = SUPPLIER  # the meter's supplier: the sender of SRV 11.3 and 11.2
         manufacturer, model, hardware = DEVICE_MODELS[role]
         self.cpl = Cpl(han.provisioning.smki_dir)
         self.services = FirmwareServices(self.cpl, han.smi, han.clock, self._to_ch)
@@ -82,7 +87,7 @@ class Firmware:
 
     def cs06(self, image_hash: bytes, execution=None, *, critical: bool = True):
         """SRV 11.3: (response code, firmware version), None for NULL (stored), or "no response"."""
-        _, response = self.han.devices.request(SUPPLIER, self.eui, CS06, cs06_payload(image_hash, execution),
+        _, response = self.han.devices.request(self.supplier, self.eui, CS06, cs06_payload(image_hash, execution),
                                                critical=critical, what="CS06")
         return "no response" if response is None else cs06_outcome(response.header.payload)
 
@@ -90,7 +95,8 @@ class Firmware:
         """SRV 11.2 Read Firmware Version (ECS52 / GCS38): the version the meter reports, or "no response"."""
         code, payload, version = (ECS52, ecs52_payload, ecs52_version) if self.role == "esme" else \
             (GCS38, gcs38_payload, gcs38_version)
-        _, response = self.han.devices.request(SUPPLIER, self.eui, code, payload, critical=False, what="SRV 11.2")
+        _, response = self.han.devices.request(self.supplier, self.eui, code, payload, critical=False,
+                                               what="SRV 11.2")
         return "no response" if response is None else version(response.header.payload)
 
     def past_execution_time(self) -> list:
@@ -285,6 +291,47 @@ def test_future_dated_cs06_re_dated_to_9999_never_runs(han):
     assert not fw.past_execution_time(), "the cancelled activation ran (0x00CA alert)"
     assert fw.running_version() == OLD, "the cancelled activation ran"
     assert fw.cs06(_hash(image)) == (SUCCESS, NEW)  # positive control
+
+
+def change_of_supplier(han, device: bytes):
+    """SRV 6.23: the CS02b (supplierByTransCoS) the Transitional CoS party sends to replace the device's Supplier
+    certificates with the gaining supplier's; each cell's outcome in the device's response, or "no response"."""
+    keys = han.provisioning.keystore
+    payload = cos_payload(keys.certificate(GAINING_SUPPLIER, "ds"), keys.certificate(GAINING_SUPPLIER, "ka"),
+                          ca_chain_certificate(han.provisioning.smki_dir, "org-ca"))
+    _, response = han.devices.request(TRANSITIONAL_COS, device, CS02B_COS, payload, critical=True,
+                                      what="CS02b (change of supplier)")
+    return "no response" if response is None else cos_outcomes(response.header.payload)
+
+
+@pytest.mark.scenario(90)
+@pytest.mark.clause("BAD 7.7.1.5.4 (CoS: future-dated Activate Firmware re-timed never to execute); "
+                    "GBCS CS02b supplierByTransCoS (0x0107), CS06, alert 0x00CA")
+def test_change_of_supplier_before_the_execution_time_voids_the_future_dated_activation(han, fw):
+    image = fw.image()
+    fw.distribute(image)
+    at = han.clock.now() + 3600
+
+    # "Future-dated CS06: standard critical-command checks, store, CS06 Response confirming validation/storage"
+    assert fw.cs06(_hash(image), at) is None, "precondition: the future-dated CS06 was not answered NULL (stored)"
+    # Action: the change of supplier (SRV 6.23) before the execution time
+    han.run_for(600)
+    replaced = change_of_supplier(han, fw.eui)
+
+    # "Device: replace supplier certs": both Supplier cells now hold the gaining supplier's certificates ...
+    assert replaced != "no response", "the meter did not answer the CoS CS02b"
+    assert [(r.key_usage, r.status, r.new) for r in replaced] == \
+        [(DIGITAL_SIGNATURE, 0, GAINING_SUPPLIER), (KEY_AGREEMENT, 0, GAINING_SUPPLIER)], \
+        f"the CS02b response does not report both Supplier cells replaced by the gaining supplier: {replaced}"
+    # ... so the losing supplier's critical command is no longer run, and the gaining supplier's is
+    assert fw.cs06(bytes(32)) == "no response", "the meter still runs the losing supplier's CS06"
+    fw.supplier = GAINING_SUPPLIER
+    assert fw.cs06(bytes(32)) == (HASH_MISMATCH, OLD), "the meter does not answer the gaining supplier's CS06"
+    # "re-time future-dated Update Security Credentials and Activate Firmware so they never execute"
+    assert not fw.past_execution_time(), "the activation pending at the change of supplier ran (0x00CA alert)"
+    assert fw.read_version() == OLD, "SRV 11.2 reads a new version: the voided activation ran"
+    # Positive control in the same state: the image is still held, and the gaining supplier's own CS06 activates it
+    assert fw.cs06(_hash(image)) == (SUCCESS, NEW)
 
 
 @pytest.mark.scenario(91, 94)
