@@ -34,7 +34,7 @@ class Invalid(Exception):
     """The command is authentic but its credentials fail a check: nothing is replaced (`reason` names it)."""
 
     def __init__(self, reason, detail=""):
-        Exception.__init__(self, reason)
+        super().__init__(reason)
         self.reason = reason
         self.detail = detail
 

@@ -84,15 +84,17 @@ class World:
         parties = {ACB: Party(None, self.acb_ka_pub), SUPPLIER: Party(self.sup_ds_pub, self.sup_ka_pub)}
         return Device(DEV, self.dev_ka, self.dev_ds, ACB, parties, critical_codes=(0x12,))
 
-    def command(self, counter, code, content, signed):
+    def command(self, counter, code, content, signed, originator=SUPPLIER, ds_private=None):
+        """A command from `originator` (the supplier unless told), signed with its DS key (`ds_private`, the
+        supplier's unless told) when `signed`, MAC'd by the ACB."""
         from firmware.crypto import p256
 
         ctr = counter.to_bytes(8, "big")
-        unsigned = frame.build_signing(1, ctr, SUPPLIER, DEV, frame.build_other_info(code), content)
-        sig = security.sign(self.sup_ds, unsigned) if signed else None
+        unsigned = frame.build_signing(1, ctr, originator, DEV, frame.build_other_info(code), content)
+        sig = security.sign(ds_private or self.sup_ds, unsigned) if signed else None
         gs = unsigned + frame.signature_field(sig)
-        key = security.mac_key(p256.ecdh(self.acb_ka, self.dev_ka_pub), SUPPLIER, 1, ctr, DEV)
-        return frame.mac_wrap(gs, security.compute_mac(key, SUPPLIER, gs))
+        key = security.mac_key(p256.ecdh(self.acb_ka, self.dev_ka_pub), originator, 1, ctr, DEV)
+        return frame.mac_wrap(gs, security.compute_mac(key, originator, gs))
 
 
 def test_device_checks_in_order():
