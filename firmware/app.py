@@ -42,12 +42,16 @@ class App:
         self.role = None
         self.boots = 0
         self._power_cycle_due = False
+        self._reboot_due = False
         self.boot("power_on")
 
     def boot(self, reason):
-        """Power on: fresh HAL and role from flash, link methods registered, a `boot` event sent."""
+        """Power on ("power_on", "power_cycle": after a loss of power) or a software reboot ("reboot"): fresh HAL
+        and role from flash, link methods registered, a `boot` event sent. The role reads the reason as its reset
+        cause (`hal.boot_reason`)."""
         clock = self.hal.clock if self.hal else None
         self.hal = Hal(self.link.emit, self.flash_root, self.config)
+        self.hal.boot_reason = reason
         if clock is not None:
             self.hal.clock = clock
         self.hal.mark_power_on()
@@ -89,6 +93,7 @@ class App:
             "time.advance": self.time_advance,
             "reset": self.reset,
             "power_cycle": self.power_cycle,
+            "reboot": self.reboot,
             "display.get": self.display_get,
             "keypad.press": self.keypad_press,
             "log": self.log,
@@ -130,6 +135,7 @@ class App:
 
             store = FirmwareStore(self.hal.flash, self.flash_root, FIRMWARE_VERSION, self.fw_meta)
             self._ota = OtaClient(self.hal, self.config.get("ota"), store, self.config.get("defects") or ())
+            self._ota.on_activated = self.reboot  # the board restarts into the image it activated
         return self._ota
 
     def _ota_method(self, name):
@@ -192,6 +198,11 @@ class App:
         self._power_cycle_due = True
         return {"boots": self.boots + 1}
 
+    def reboot(self, params=None):
+        """A software reboot (not a loss of power), once the current call is answered."""
+        self._reboot_due = True
+        return {"boots": self.boots + 1}
+
     def display_get(self, params):
         return {"text": self.hal.display.text}
 
@@ -217,6 +228,9 @@ class App:
         if self._power_cycle_due:
             self._power_cycle_due = False
             self.boot("power_cycle")
+        elif self._reboot_due:
+            self._reboot_due = False
+            self.boot("reboot")
         self.hal.keypad.scan()
 
     def run(self):

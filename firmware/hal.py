@@ -200,6 +200,7 @@ class Hal:
         self.keypad = Keypad(emit, self._no_key, input_pins(config.get("keypad_pins", {})))
         self.switch = None
         self.power_on_ms = None
+        self.boot_reason = "power_on"  # set by the app: "power_on" / "power_cycle" (power was lost) or "reboot"
 
     def _no_key(self, key):
         pass  # until a role takes the keypad

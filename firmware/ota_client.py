@@ -53,6 +53,7 @@ class OtaClient:
         # Set by the device's GBCS role (firmware/ota_role.py) to send the receipt and 0x00CA alerts:
         self.on_receipt = None   # fn(receipt dict)
         self.on_executed = None  # fn(outcome, pending dict)
+        self.on_activated = None  # fn(): the board restarts into the activated image (set by the app)
 
     def methods(self):
         return {"ota.status": self.status, "ota.begin": self.begin, "ota.block": self.block, "ota.end": self.end,
@@ -189,6 +190,8 @@ class OtaClient:
     def _commit(self):
         running = self.store.activate_held()
         self.emit("ota.activated", {"version": running["version"], "file_version": running["file_version"]})
+        if self.on_activated is not None:
+            self.on_activated()
         return running["version"]
 
     def on_time(self, now_ms):

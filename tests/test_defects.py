@@ -135,6 +135,7 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     **{f"{role}:overwrite_on_activation": (f"{OTA_POWER_CUT}::test_power_cut_during_activation_leaves_a_valid_image_"
                                            f"reported_consistently[{role}]",) for role in ("esme", "ppmid")},
     "chf:skip_krp_check": (f"{OTA}::test_ch_firmware_is_activated_only_by_a_cs06_the_wan_provider_signed",),
+    "chf:ad1_on_reboot": (f"{OTA}::test_ch_reboot_into_new_firmware_or_plain_raises_no_ad1_but_a_power_cut_does",),
     "esme:single_image_slot": (f"{OTA}::test_staged_images_in_order_and_a_power_cut_mid_download",),
     "esme:pending_activation_in_ram": (OTA_FUTURE_DATED,),
     "esme:future_dated_survives_cos": (

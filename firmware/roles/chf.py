@@ -6,6 +6,12 @@
 # Where the BAD can be read two ways, a bench policy (`policy.set`, /config.json "policy") says which reading the
 # CH follows: `join_period_source` "hht" (BAD 7.2.2.6.3 e read as written: devices an HHT adds may join during the
 # period of the HHT's own CCS01) or "device" (each device's own CCS01 sets its Join Time Period).
+# Mains monitor (BAD 7.5.6.5.2, TAB DP096): the CH keeps a checkpoint of the time it last had power on flash (each
+# minute of its clock). After a power-on that followed a loss of power (its reset cause, `hal.boot_reason`; never a
+# software reboot, such as into an image it activated) it reports an outage of 3 minutes or more, from that
+# checkpoint to the restoration, to the DCC, which sends AD1 to the Supplier and Network Operator. [I: INFERRED:
+# the CH's outage report is CSP-level, not GBCS; the rig carries it as a Generic Non Critical Alert to the ACB with
+# alert code POWER_OUTAGE, {alert code, restoration time, outage start}. Correct it here and in harness/dcc/outage.py]
 import binascii
 
 from firmware import cosem
@@ -24,6 +30,10 @@ ATTR_ENABLE_JOINING, ATTR_JOIN_TIMEOUT = 2, 3
 SUCCESS, HARDWARE_FAULT, TEMPORARY_FAILURE, OTHER_REASON = 0, 1, 2, 250
 DEFAULT_CAPACITY = 16
 RELAY_LOG_LIMIT = 20
+GNCA = 0x1001
+POWER_OUTAGE = 0xFF01  # [I: rig-private: the outage report has no GBCS alert code; see the top of this file]
+OUTAGE_QUALIFY_MS = 180000  # an interruption shorter than 3 minutes is not a reportable outage
+CHECKPOINT_MS = 60000       # how often the CH writes its mains checkpoint to flash
 INTERPAN_WINDOW_S = 3600  # the CH accepts inter-PAN (HHT) for 60 minutes after power-on (BAD 7.2.2.6.3 a)
 POLICIES = {"join_period_source": ("hht", "device")}  # first value: the default (the BAD's reading)
 
@@ -43,6 +53,7 @@ class Chf(GbcsRole):
         configured = self.hal.config.get("policy") or {}
         state["policy"] = dict((k, configured.get(k, v[0])) for k, v in POLICIES.items())
         state["relayed"] = []  # [ms, device EUI hex, message code, relayed?] per command for a HAN device
+        state["mains_ms"] = None  # the mains checkpoint: the CH had power at least until then
         return state
 
     def capacity(self):
@@ -80,6 +91,8 @@ class Chf(GbcsRole):
 
     def setup(self):
         GbcsRole.setup(self)
+        # after a loss of power (not a software reboot) the outage is judged once the clock is known
+        self.restored = self.hal.boot_reason != "reboot" or self.defect("ad1_on_reboot")
         from firmware import ota_role
 
         # the CH's own firmware (BAD 7.5.3.6.5): the DCC delivers the image, a CS06 from the WAN Provider activates it
@@ -92,6 +105,28 @@ class Chf(GbcsRole):
 
     def check_options(self):
         return {"verify_signature": not self.defect("skip_krp_check")}
+
+    # ------------------------------------------------------------------ the mains monitor
+    def on_time(self, now_ms):
+        """Judge an outage once after a power-on (its clock set), and keep the mains checkpoint."""
+        GbcsRole.on_time(self, now_ms)
+        last = self.state["mains_ms"]
+        if self.restored:
+            self.restored = False
+            if last is not None and (now_ms - last >= OUTAGE_QUALIFY_MS or self.defect("ad1_on_reboot")):
+                self.report_outage(last, now_ms)
+        if last is None or now_ms - last >= CHECKPOINT_MS or now_ms < last:
+            self.state["mains_ms"] = now_ms
+            self.save()
+
+    def report_outage(self, lost_ms, restored_ms):
+        """The outage report to the DCC [I]: GNCA {POWER_OUTAGE, restoration time, outage start}."""
+        if self.gbcs is None:
+            return
+        body = (dlms.STRUCTURE, [(0x12, POWER_OUTAGE), (dlms.OCTET_STRING, cosem.date_time(restored_ms)),
+                                 (dlms.OCTET_STRING, cosem.date_time(lost_ms))])
+        content = dlms.build_data_notification(dlms.invoke_id(self.gbcs.alert_counter + 1), body)
+        self.send_alert(self.gbcs.acb, GNCA, content)
 
     # ------------------------------------------------------------------ the inter-PAN window
     def interpan_allowed(self, params):

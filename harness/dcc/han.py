@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
+from harness.dcc import outage
 from harness.dcc.core import DccCore, Outgoing, Received
 from harness.dcc.smi import Smi
 from harness.dcc.transcript import TranscriptEntry
@@ -205,6 +206,7 @@ class HanServices:
             with from_device("alert", "GBCS alert rules (MAC or signature, alert counter)"):
                 received = self.core.receive(data)
             self.alerts.append(received)
+            outage.on_ch_alert(self.smi, received, self.clock.now())  # AD1 for a CH's power outage report
             if received.header.message_code != CS14:
                 return
             with from_device("CS14", "BAD 7.2.1.6.7 (CS14 0x8F12 carries the CHF Device Log)"):

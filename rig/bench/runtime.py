@@ -135,12 +135,27 @@ class BenchRuntime:
         self._follow(name)
         self._say(f"{name}: recovered")
 
-    def power_cycle(self, name: str) -> None:
+    def power_cycle(self, name: str, off_for: float = 0.0) -> None:
         """The bench cuts a board's power and restores it (its flash kept, its RAM lost), then reopens its link (the
-        clock follower sets the board's clock again on the new hello)."""
+        clock follower sets the board's clock again on the new hello). With `off_for` (seconds, a virtual clock
+        only) the run's clock moves on that long while the board is off, and the board next hears the time after."""
+        if off_for and not isinstance(self.clock, VirtualClock):
+            raise BenchFault(f"{name}: a timed power cut needs the virtual clock; this bench runs in real time")
+        follower = self._followers.pop(name, None) if off_for else None
+        if follower is not None:
+            follower.stop()
         self.board(name).power_cycle()
+        if off_for:
+            self.clock.advance(off_for)
         self.link(name).reconnect()
-        self._say(f"{name}: power cycled")
+        if follower is not None:
+            self._follow(name)
+        self._say(f"{name}: power cycled" + (f" ({off_for:.0f} s off)" if off_for else ""))
+
+    def reboot(self, name: str) -> None:
+        """A software reboot of the board's firmware (not a loss of power), as its own restart would be."""
+        self.link(name).call("reboot")
+        self._say(f"{name}: rebooted")
 
     def _bring_up(self, name: str, role: Emulator) -> None:
         board = self._boards[name]

@@ -350,7 +350,7 @@ class BoardLink:
         self._event_seq = frame.seq
         event = Event(name, data, frame.seq)
         self._record(f"EVT {name} {json.dumps(data)}")
-        if name == "boot" and data.get("reason") != "power_cycle" and not self._connecting:
+        if name == "boot" and data.get("reason") not in ("power_cycle", "reboot") and not self._connecting:
             self.counters["resets"] += 1
             self._mark_lost(f"{self.where} reset (boot event, boot #{data.get('boots')}); "
                             "call reconnect()")

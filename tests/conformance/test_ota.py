@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from emulators.provision import BENCH_MANUFACTURER, DEVICE_MODELS, SUPPLIER
 from harness.dcc.credentials import CS02B_COS, DIGITAL_SIGNATURE, KEY_AGREEMENT, cos_outcomes, cos_payload
 from harness.dcc.devices import alert_code
+from harness.dcc.outage import AD1
 from harness.dcc.firmware import (CANCEL, CS06, ECS52, GCS38, NOTICE, DeviceModel, FirmwareServices, cs06_outcome,
                                   cs06_payload, ecs52_payload, ecs52_version, gcs38_payload, gcs38_version)
 from harness.ota import emulated
@@ -33,6 +34,7 @@ SUCCESS, NO_IMAGE_HELD, HASH_MISMATCH = 0, 1, 2
 FDRA = {"esme": 0x00CE, "gsme": 0x00CF}  # the receipt: DLMS from the ESME, GBZ from the GSME
 FUTURE_DATED_FIRMWARE_ALERT = 0x00CA
 WAN_PROVIDER = bytes.fromhex(DEFAULT_PARTIES["wan_provider"][1])
+OUTAGE_WATCH = 600.0  # seconds the DCC is watched for AD1 after a restart of the CH
 TRANSITIONAL_COS = bytes.fromhex(DEFAULT_PARTIES["transitional_cos"][1])
 GAINING_SUPPLIER = bytes.fromhex(DEFAULT_PARTIES["supplier2"][1])
 
@@ -124,12 +126,12 @@ def _hash(image: bytes) -> bytes:
     return parse(image).manufacturer_image_hash
 
 
-def power_cut(bench, role: str) -> None:
-    """The bench cuts the role's power supply and restores it (RAM lost, flash kept); SKIP on a bench that has no
-    power control for it (a real device under test)."""
+def power_cut(bench, role: str, off_for: float = 0.0) -> None:
+    """The bench cuts the role's power supply (for `off_for` seconds) and restores it (RAM lost, flash kept); SKIP
+    on a bench that has no power control for it (a real device under test)."""
     if role not in bench.roles:
         pytest.skip(f"the bench has no power control for the {role}")
-    bench.power_cycle(role)
+    bench.power_cycle(role, off_for)
 
 
 @pytest.mark.scenario(80)
@@ -363,29 +365,44 @@ def test_staged_images_in_order_and_a_power_cut_mid_download(han, bench, fw):
     assert fw.cs06(_hash(second)) == (SUCCESS, NEXT)
 
 
+class ChFirmware:
+    """The CH's own firmware (BAD 7.5.3.6.5): its release 0.2.0 on the CPL, the DCC's firmware services, and CS06
+    as the WAN Provider signs it."""
+
+    def __init__(self, han):
+        self.han = han
+        self.ch = han.eui("chf")
+        manufacturer, model, hardware = DEVICE_MODELS["chf"]
+        self.services = FirmwareServices(Cpl(han.provisioning.smki_dir), han.smi, han.clock,
+                                         lambda _ch, _image: False)  # no SRV 11.1 here
+        self.services.models[self.ch] = DeviceModel(manufacturer, model, hardware, 0x100, WAN_PROVIDER)
+        self.image = build(OtaHeader(manufacturer, model, 0x200, "CHF 0.2.0", hardware_min=1, hardware_max=0x20),
+                           emulated.manufacturer_image("0.2.0", 4000), signer_id(manufacturer),
+                           manufacturer_key(han.provisioning.smki_dir, BENCH_MANUFACTURER))
+        self.services.cpl.add(CplEntry(manufacturer, model, 0x200, _hash(self.image), 1, 0x20))
+
+    def deliver(self):
+        """The DCC gives the CH its image (the DCC path): its response."""
+        return self.services.update_ch_firmware(self.ch, self.image, self.han.chf.deliver_firmware)
+
+    def cs06(self, image_hash: bytes, execution=None, *, critical: bool = True):
+        """SRV 11.3 for the CH: (response code, firmware version), None for NULL (stored), or "no response"."""
+        _, response = self.han.devices.request(WAN_PROVIDER, self.ch, CS06, cs06_payload(image_hash, execution),
+                                               critical=critical, what="CS06 (CH)")
+        return "no response" if response is None else cs06_outcome(response.header.payload)
+
+
 @pytest.mark.scenario(92)
 @pytest.mark.clause("BAD 7.5.3.6.5 (CH firmware: DCC path, 7-day notice, CS06 with the WAN Provider's signature)")
 @pytest.mark.roles("chf")
 @pytest.mark.dut("chf")
 def test_ch_firmware_is_activated_only_by_a_cs06_the_wan_provider_signed(han):
     han.commission_ch()
-    ch = han.eui("chf")
-    manufacturer, model, hardware = DEVICE_MODELS["chf"]
-    cpl = Cpl(han.provisioning.smki_dir)
-    services = FirmwareServices(cpl, han.smi, han.clock, lambda _ch, _image: False)  # no SRV 11.1 here
-    services.models[ch] = DeviceModel(manufacturer, model, hardware, 0x100, WAN_PROVIDER)
-    image = build(OtaHeader(manufacturer, model, 0x200, "CHF 0.2.0", hardware_min=1, hardware_max=0x20),
-                  emulated.manufacturer_image("0.2.0", 4000), signer_id(manufacturer),
-                  manufacturer_key(han.provisioning.smki_dir, BENCH_MANUFACTURER))
-    cpl.add(CplEntry(manufacturer, model, 0x200, _hash(image), 1, 0x20))
-
-    def cs06(image_hash: bytes, execution=None, *, critical: bool = True):
-        _, response = han.devices.request(WAN_PROVIDER, ch, CS06, cs06_payload(image_hash, execution),
-                                          critical=critical, what="CS06 (CH)")
-        return "no response" if response is None else cs06_outcome(response.header.payload)
+    ch_fw = ChFirmware(han)
+    services, image, cs06 = ch_fw.services, ch_fw.image, ch_fw.cs06
 
     # "DCC must have image + creator's signature ... DCC computes hash and matches CPL" and gives the CH its image
-    delivered = services.update_ch_firmware(ch, image, han.chf.deliver_firmware)
+    delivered = ch_fw.deliver()
     assert delivered.ok, f"the CH did not take its image: {delivered.detail}"
     # "notify Users ≥7 days before activation unless urgent security fix"
     notice = services.notices[-1]
@@ -404,3 +421,39 @@ def test_ch_firmware_is_activated_only_by_a_cs06_the_wan_provider_signed(han):
     assert len(alerts) == 1 and alerts[0].header.payload.endswith(bytes.fromhex("3009020100040400000200")), \
         "the CH did not report its activation (0x00CA, success, version 0x200)"
     assert cs06(bytes(32)) == (NO_IMAGE_HELD, NEW), "the CH does not report the activated version"
+
+
+def ad1_for_the_ch(han) -> list:
+    """The AD1 power outage alerts the DCC sent for the CH."""
+    return han.smi.alerts_for(han.eui("chf"), AD1)
+
+
+@pytest.mark.scenario(93)
+@pytest.mark.clause("TAB DP096 (false AD1 power-outage alerts coinciding with OTA updates); BAD 7.5.6.5.2 (AD1: "
+                    "CH mains off 3 minutes or more); BAD 7.5.3.6.5 (the CH's own CS06)")
+@pytest.mark.roles("chf")
+@pytest.mark.dut("chf")
+def test_ch_reboot_into_new_firmware_or_plain_raises_no_ad1_but_a_power_cut_does(han, bench):
+    han.commission_ch()
+    ch_fw = ChFirmware(han)
+    assert ch_fw.deliver().ok, "precondition: the CH did not take its image"
+    han.run_for(OUTAGE_WATCH)  # the CH runs on mains a while
+
+    # Action: the CH's own CS06 (the WAN Provider's) activates its new image now; the CH restarts into it
+    assert ch_fw.cs06(_hash(ch_fw.image)) == (SUCCESS, NEW), "precondition: the CH did not activate its image"
+    han.run_for(OUTAGE_WATCH)
+    # "rig should check CH/meter reboot behaviour doesn't raise spurious outage alerts" (TAB DP096): no AD1 ...
+    assert not ad1_for_the_ch(han), "the DCC sent AD1 for the CH's restart into its new firmware"
+    # ... and the CH runs the new image (it did restart into it): a CS06 refusal reports the running version
+    assert ch_fw.cs06(bytes(32)) == (NO_IMAGE_HELD, NEW), "the CH does not report the version it activated"
+
+    # Action: a plain software reboot of the CH
+    bench.reboot("chf")
+    han.run_for(OUTAGE_WATCH)
+    assert not ad1_for_the_ch(han), "the DCC sent AD1 for a software reboot of the CH"
+
+    # Positive control: "CH mains loss >= 3 min => DCC sends AD1 to Supplier + ED": the bench cuts the CH's power
+    # for 4 minutes; after power returns the CH reports the outage and the DCC sends AD1
+    power_cut(bench, "chf", off_for=240)
+    han.run_for(60)
+    assert len(ad1_for_the_ch(han)) == 1, "no AD1 after the CH's mains were off for 4 minutes"
