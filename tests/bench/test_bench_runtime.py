@@ -44,6 +44,17 @@ def test_runtime_brings_up_links_and_boards_follow_the_clock(tmp_path):
         assert rt.board("esme").pid != pids[1] and rt.link("esme").hello.boots == boots + 1
         assert rt.link("esme").call("time.get")["utc_ms"] == to_ms(clock.now())
         pids.append(rt.board("esme").pid)
+        # a timed cut: the run's clock moves on while the board is off; the board hears the time only after it
+        before = clock.now()
+        rt.power_cycle("esme", off_for=240)
+        assert clock.now() == before + 240 and rt.link("esme").hello.boots == boots + 2
+        assert rt.link("esme").call("time.get")["utc_ms"] == to_ms(clock.now())
+        pids.append(rt.board("esme").pid)
+        # a software reboot: the same interpreter restarts its firmware, the link stays up
+        rt.reboot("esme")
+        assert rt.link("esme").wait_event("boot", match=lambda e: e.data["reason"] == "reboot").data["boots"] \
+            == boots + 3
+        assert rt.link("esme").call("time.get")["utc_ms"] == to_ms(clock.now())
         with pytest.raises(BenchFault, match="gpf"):
             rt.link("gpf")
     assert all(process_gone(pid) for pid in pids)

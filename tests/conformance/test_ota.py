@@ -2,14 +2,17 @@
 the CH serves it over the HAN with the ZCL OTA cluster, the meter checks it and sends the Firmware Distribution
 Receipt, 0x8F72 or 0x8F1C) and activation (SRV 11.3: CS06, critical; now, or at its execution date-time with alert
 0x00CA when it runs). A meter never activates without a valid CS06. The CH's own firmware comes by the DCC path and
-is activated by a CS06 the WAN Provider signed (BAD 7.5.3.6.5).
+is activated by a CS06 the WAN Provider signed (BAD 7.5.3.6.5). A change of supplier (SRV 6.23: CS02b from the
+Transitional CoS party replacing the Supplier certificates) voids a pending future-dated activation (BAD 7.7.1.5.4);
+a restart of the CH into new firmware, or a plain reboot, raises no AD1 power outage alert, a power cut of 3 minutes
+or more does (TAB DP096).
 
 Topology: the CH commissioned, the meter (the device under test: the ESME unless a case says otherwise)
 commissioned on its HAN. Actions: service requests to the DCC core; the image reaches the meter over the HAN; where
 a case cuts a device's power, the bench does it (its power control; SKIP on a bench without one for the DUT).
-Checks read the DCC core only: the receipt alert, the CS06 responses and alerts (all signed by the device and
-verified by the core), SRV 11.2 reads. The firmware version a device runs is read from its CS06 responses: every
-outcome carries it, also a refusal's.
+Checks read the DCC core only: the receipt alert, the CS06 and CS02b responses and alerts (all signed by the
+device and verified by the core), SRV 11.2 reads, the DCC's AD1 alerts. The firmware version a device runs is read
+from its CS06 responses: every outcome carries it, also a refusal's.
 """
 from __future__ import annotations
 
