@@ -135,11 +135,16 @@ class BenchRuntime:
         self._follow(name)
         self._say(f"{name}: recovered")
 
+    @property
+    def timed_power_cuts(self) -> bool:
+        """Whether `power_cycle` can keep a board off for a while (`off_for`): on the virtual clock only."""
+        return isinstance(self.clock, VirtualClock)
+
     def power_cycle(self, name: str, off_for: float = 0.0) -> None:
         """The bench cuts a board's power and restores it (its flash kept, its RAM lost), then reopens its link (the
         clock follower sets the board's clock again on the new hello). With `off_for` (seconds, a virtual clock
         only) the run's clock moves on that long while the board is off, and the board next hears the time after."""
-        if off_for and not isinstance(self.clock, VirtualClock):
+        if off_for and not self.timed_power_cuts:
             raise BenchFault(f"{name}: a timed power cut needs the virtual clock; this bench runs in real time")
         follower = self._followers.pop(name, None) if off_for else None
         if follower is not None:
