@@ -52,4 +52,5 @@ ESME_ONLY = {
 GSME_ONLY = {
     "payment_mode_drops_balance": "zeroes the meter balance when its payment mode is switched (SRV 1.6)",
     "no_power_loss_alert": "closes its valve on a power loss but raises no 0x8F1D",
+    "pcs_mac_unchecked": "runs a PPMID's PCS01/PCS02 without checking its MAC (PPMID KA x GSME KA)",
 }
