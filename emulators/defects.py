@@ -37,7 +37,9 @@ METER = {
     "no_credit_added_alert": "raises no 0x810E Credit Added Locally alert for a UTRN applied on its keypad",
     "supply_enabled_without_consumer": "enables an armed supply itself instead of waiting for the consumer",
     "remote_ec_needs_pin": "refuses SRV 2.5 emergency credit activation while the consumer has a Privacy PIN set",
-    "ec_ignores_privacy_pin": "activates emergency credit from its keypad without the Privacy PIN that is set",
+    "ec_ignores_privacy_pin": "activates emergency credit from its keypad or its PPMID without the Privacy PIN that "
+                              "is set",
+    "ppmid_ec_ignored": "refuses emergency credit the consumer selects on the PPMID in its Device Log",
     "supply_preconditions_unchecked": "arms (and on an ESME enables) on command a supply disabled for any cause, "
                                       "lack of credit included",
 }

@@ -276,7 +276,7 @@ def gbz_select_ec(role, msg):
     comp = _component(msg, SELECT_EC)
     _from_ppmid(role, msg)
     if msg.message_code == PCS02:  # the consumer at the PPMID: a local activation
-        status = 0x00 if role.select_ec(None) else STATUS_REFUSED
+        status = 0x00 if role.ppmid_ec() else STATUS_REFUSED
     else:
         try:
             role.remote_ec()

@@ -16,6 +16,10 @@
 # handlers (SRV 1.6, 2.1, 2.3, 1.5, 3.5) would call set_payment_mode, configure_prepayment, set_debt,
 # adjust_balance, reset_balance, set_privacy_pin.
 # The balance, debt, thresholds and the UTRN counter cache persist on flash.
+# [I] Emergency credit selected on a PPMID (ZSE Select Available Emergency Credit to an ESME, PCS02 to a GSME) is a
+# local activation (BAD 7.3.2: "consumer via meter UI or PPMID (needs Privacy PIN if set)"); neither command has a
+# field for a PIN (ZSE 1.4 D.7.2.3.1: issue time, originating device), so while a Privacy PIN is set the meter
+# refuses EC selected on a PPMID, and the consumer enters the PIN on the meter's own UI.
 import binascii
 
 from firmware import credit
@@ -251,7 +255,13 @@ class PrepayMeter(SupplyRole):
         sender = param(params, "from", str)
         if not self.han_allowed(sender):
             return {"processed": False}
-        return {"processed": True, "accepted": self.select_ec(None)}
+        return {"processed": True, "accepted": self.ppmid_ec()}
+
+    def ppmid_ec(self):
+        """EC selected on a PPMID in the Device Log (ZSE or PCS02): a local activation with no PIN entered."""
+        if self.defect("ppmid_ec_ignored"):
+            return False
+        return self.select_ec(None)
 
     # ------------------------------------------------------------------ UTRN
     def meter(self, source):

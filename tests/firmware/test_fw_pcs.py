@@ -129,3 +129,31 @@ def test_an_unjoined_ppmid_is_no_longer_a_party():
         assert answer["rejected"] == "unknown_originator" and g.account.s["balance"] == 0
     finally:
         rmtree(root)
+
+
+def selected(p, events):
+    """The consumer selects the gas meter and emergency credit: the PCS02 the PPMID sends (hex)."""
+    if p.state["target"] != "gsme":
+        p.hal.keypad.press("C")
+    p.hal.keypad.press("A")
+    return [d for n, d in events if n == "han.send"][-1]["hex"]
+
+
+def test_pcs02_gives_emergency_credit_unless_a_privacy_pin_is_set():
+    root = tmpdir()
+    try:
+        g, p, events = paired(root)
+        g.hal.keypad.press("1357D")  # the consumer sets a Privacy PIN on the meter
+        refused = g.methods()["gbcs.command"]({"hex": selected(p, events)})
+        p.methods()["gbcs.command"]({"hex": refused["response"]})
+        assert p.hal.display.text == "GAS EC REFUSED" and not g.account.s["ec_in_use"]
+        g.set_privacy_pin(None)
+        g.hal.config["defects"] = ["ppmid_ec_ignored"]
+        ignored = g.methods()["gbcs.command"]({"hex": selected(p, events)})
+        assert ignored["rejected"] is None and not g.account.s["ec_in_use"]
+        g.hal.config["defects"] = []
+        given = g.methods()["gbcs.command"]({"hex": selected(p, events)})
+        p.methods()["gbcs.command"]({"hex": given["response"]})
+        assert p.hal.display.text == "GAS EC ACCEPTED" and g.account.s["ec_in_use"]
+    finally:
+        rmtree(root)
