@@ -46,6 +46,8 @@ METER = {
 # Defects of one meter type only (firmware/roles/supply.py, prepay.py, firmware/prepay_gbcs.py).
 ESME_ONLY = {
     "no_low_credit_alert": "shows low credit but sends no 0x810D Low Credit alert",
+    "non_disablement_ignored": "takes the SRV 2.1 non-disablement calendar (ECS08) but disables the supply inside "
+                               "its periods",
     "tamper_not_locked": "disables the supply on a tamper but never locks it nor raises 0x81BE, whatever the supply "
                          "tamper state (ECS81) says",
     "alcs_ignores_supply_state": "switches its ALCS by the calendar (ECS46c) even while the supply is not enabled",

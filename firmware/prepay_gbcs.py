@@ -16,6 +16,11 @@
 #           (activation date-time), taken as "now" [I: future-dated activation is not emulated]; response: eight
 #           set results
 #   ECS81   set class 1 (data) 0-0:94.44.0.4 attribute 2, boolean (TRUE: a tamper disables and locks)
+#   ECS08   (SRV 2.1) the RTDS's eighteen sets: the special days table (class 11, 0-1:11.0.2.255 attribute 2) and
+#           the schedule (class 10, 0-1:12.0.1.255 attribute 2) that make the non-disablement calendar
+#           (firmware.nd_calendar), applied; and sixteen class 9000 0-0:94.44.x.y values and activation times
+#           (credit thresholds and debt recovery cap), answered but NOT applied [I: the rig does not know their
+#           units; the meter keeps its factory values]. Response: one set result per set, 0 success.
 #   DLMS response: one action result, 0 success, 1 refused.
 #   CS01b / PCS01  GBZ Prepayment cluster (0x0705) Consumer Top Up (0x04): origin | 0x14 | 20 digits; response
 #           Consumer Top Up Response (0x03): result | value i32 | source | credit remaining i32, amounts in
@@ -49,6 +54,7 @@ from firmware.supply_control import SupplyRefused
 
 CS01A = 0x0007
 CS01B = 0x0097
+ECS08 = 0x001F
 ECS09 = 0x0020
 ECS42 = 0x004F
 ECS43 = 0x0050
@@ -105,7 +111,7 @@ def handlers(role):
             ECS42: lambda msg: supply_script(role, msg, SCRIPT_ENABLE),
             ECS43: lambda msg: supply_script(role, msg, SCRIPT_DISABLE),
             ECS44: lambda msg: supply_script(role, msg, SCRIPT_ARM), ECS81: lambda msg: ecs81(role, msg),
-            ECS28A: lambda msg: ecs28a(role, msg)}
+            ECS28A: lambda msg: ecs28a(role, msg), ECS08: lambda msg: ecs08(role, msg)}
 
 
 def _top_up(role, msg, text):
@@ -199,6 +205,32 @@ def ecs28a(role, msg):
     if len(values) != 4 or len(req.specs) != len(req.data):
         raise ParseError("expected the four load limit settings", "ecs28a", 0)
     role.configure_supply(values)
+    n = len(req.specs)
+    return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)] * n, [(dlms.SET, 0)] * n)
+
+
+def ecs08(role, msg):
+    """SRV 2.1 Update Prepay Configuration: the non-disablement calendar is applied (see the header)."""
+    from firmware import nd_calendar
+
+    req = dlms.parse_access_request(msg.content)
+    if not req.specs or len(req.specs) != len(req.data):
+        raise ParseError("expected one value per set", "ecs08", 0)
+    calendar = {}
+    for spec, value in zip(req.specs, req.data):
+        key = (spec[1], bytes(spec[2]), spec[3])
+        try:
+            if spec[0] != dlms.SET:
+                raise nd_calendar.CalendarError("not a set")
+            if key == nd_calendar.SCHEDULE:
+                calendar["entries"] = nd_calendar.schedule(value)
+            elif key == nd_calendar.SPECIAL_DAYS:
+                calendar["special"] = nd_calendar.special_days(value)
+            elif spec[1] != 9000 or bytes(spec[2][:4]) != LOAD_LIMIT[1]:
+                raise nd_calendar.CalendarError("not a prepayment configuration value")
+        except nd_calendar.CalendarError as e:
+            raise ParseError(str(e), "ecs08", 0)
+    role.set_calendar(calendar)
     n = len(req.specs)
     return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)] * n, [(dlms.SET, 0)] * n)
 

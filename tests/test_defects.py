@@ -145,6 +145,8 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "esme:no_credit_added_alert": (*METER_UTRN["no_credit_added_alert"],
                                    f"{PPMID}::test_utrn_typed_on_the_ppmid_credits_the_esme_and_is_reported"),
     "esme:tamper_not_locked": (f"{SUPPLY}::test_tamper_with_the_lock_set_disables_and_locks_until_armed",),
+    "esme:non_disablement_ignored": (
+        f"{PREPAY}::test_credit_runs_out_inside_a_non_disablement_period_then_after_it",),
     "esme:no_low_credit_alert": (f"{PREPAY}::test_low_credit_is_shown_and_alerted_with_the_supply_left_on",),
     "gsme:payment_mode_drops_balance": (f"{PREPAY}::test_payment_mode_switch_both_ways_keeps_the_balance",),
     "gsme:pcs_mac_unchecked": (f"{PPMID}::test_utrn_typed_on_the_ppmid_reaches_the_gsme_as_pcs01_and_credits_once",

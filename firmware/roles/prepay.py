@@ -11,7 +11,7 @@
 # Board link: credit.get (what the display shows); zse.top_up {"from", "utrn"} and zse.select_ec {"from"}, which
 # the host half calls for a PPMID's ZSE Consumer Top Up / Select Available Emergency Credit; a sender not in the
 # meter's device log (CS03 joins) gets {"processed": false} and nothing else happens.
-# GBCS (firmware.prepay_gbcs): CS01a/CS01b, ECS09/GCS06, ECS42/ECS43, PCS01/PCS02 are handled; a local top-up is
+# GBCS (firmware.prepay_gbcs): CS01a/CS01b, ECS08 (its calendar), ECS09/GCS06, ECS42/ECS43, PCS01/PCS02 are handled; a local top-up is
 # answered to the supplier with the CS01a/CS01b response, and device alerts go as Generic Alerts. Further
 # handlers (SRV 1.6, 2.1, 2.3, 1.5, 3.5) would call set_payment_mode, configure_prepayment, set_debt,
 # adjust_balance, reset_balance, set_privacy_pin.
@@ -181,6 +181,12 @@ class PrepayMeter(SupplyRole):
 
     def configure_prepayment(self, values):
         return self.credit_apply(lambda: self.account.configure(values, self.now()))
+
+    def set_calendar(self, calendar):
+        """The non-disablement calendar from SRV 2.1 (ECS08)."""
+        if self.defect("non_disablement_ignored"):
+            return []
+        return self.credit_apply(lambda: self.account.set_calendar(calendar, self.now()))
 
     def set_debt(self, **registers):
         return self.credit_apply(lambda: self.account.set_debt(self.now(), **registers))

@@ -1,6 +1,7 @@
 """Prepayment over the DCC (BAD 7.3.2.5.5): SRV 2.2 remote top-up credits once, the same UTRN is refused whichever
 way it comes second, and a UTRN typed on the meter is reported to the supplier (the CS01a/b response the DCC
-turns into its alert, and 0x810E "Credit Added Locally" with the UTC time).
+turns into its alert, and 0x810E "Credit Added Locally" with the UTC time); credit below the disablement threshold
+disables the supply, except inside a non-disablement period of the calendar SRV 2.1 sets (0x8F83 then).
 
 Topology: CHF and the meter (ESME or GSME) on the HAN, installed and commissioned; the meter is the device under
 test. The rig plays the supplier (UTRNs made with the bench SMKI's supplier prepayment key; SRV 2.2 through the DCC
@@ -8,6 +9,8 @@ core) and the consumer (the meter's keypad and display). Checks read the DCC cor
 the DCC's own alerts) and the meter's display.
 """
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -214,3 +217,42 @@ def test_remote_emergency_credit_needs_no_pin_and_is_given_once(meter):
     # the same request again, with emergency credit in use, gives nothing more
     assert not srv_2_5(), "the meter activated emergency credit already in use"
     assert meter.ui.display() == shown, f"the credit changed: {shown!r} -> {meter.ui.display()!r}"
+
+
+@pytest.mark.scenario(77)
+@pytest.mark.clause("BAD 7.3.2.5.3 (non-disablement periods: NonDisablementCalendar suspends disablement, 0x8F83; "
+                    "outside them, below the disablement threshold → Disabled + 0x8F0F); SRV 2.1 ECS08")
+@pytest.mark.parametrize("meter", [pytest.param("esme", marks=[pytest.mark.roles("chf", "esme"), pytest.mark.dut("esme"),
+                                                               pytest.mark.ui("esme")])], indirect=True)
+def test_credit_runs_out_inside_a_non_disablement_period_then_after_it(meter):
+    commissioned(meter)
+    han = meter.han
+    if time.gmtime(han.clock.now()).tm_hour == 23:  # a period inside one UTC day keeps the calendar simple
+        han.run_for(3600)
+    now = time.gmtime(han.clock.now())
+    period_end = now.tm_hour * 60 + now.tm_min + 10
+    calendar = [pp.Switch(True, now.tm_hour, now.tm_min), pp.Switch(False, period_end // 60, period_end % 60)]
+
+    # Action: SRV 2.1 (ECS08) sets a non-disablement period from this minute for ten minutes, every day
+    _, response = han.devices.request(SUPPLIER, meter.eui, pp.ECS08, lambda c: pp.ecs08_payload(c, [], calendar),
+                                      critical=True, what="SRV 2.1 non-disablement calendar")
+    assert response is not None and pp.dlms_success("ECS08", response.header.payload, results=18), \
+        "the meter did not confirm the SRV 2.1 non-disablement calendar"
+    # Action: the consumer uses 100 kW for two minutes with no credit: the credit is below the disablement threshold
+    han.device(meter.role).apply_load(100_000)
+    han.run_for(120)
+    han.device(meter.role).apply_load(0)
+    han.run_for(CARRIAGE)
+
+    # "in non-disablement period → stays on + 0x8F83"
+    assert meter.ui.supply_on(), f"the supply went off inside a non-disablement period: {meter.ui.display()!r}"
+    codes = device_alerts(meter)
+    assert 0x8F83 in codes and 0x8F0F not in codes, \
+        f"expected 0x8F83 (disablement suspended) and no 0x8F0F; device alerts: {[hex(c) for c in codes]}"
+
+    # Positive control, same credit: the period ends ("below disablement → Disabled + 0x8F0F")
+    han.run_for(10 * 60)
+    assert not meter.ui.supply_on(), f"the supply stayed on after the non-disablement period: {meter.ui.display()!r}"
+    han.run_for(CARRIAGE)
+    codes = device_alerts(meter)
+    assert 0x8F0F in codes, f"no 0x8F0F after the non-disablement period; device alerts: {[hex(c) for c in codes]}"

@@ -253,3 +253,30 @@ def test_gcs02_switches_to_credit_mode_keeping_the_balance_and_answers_like_the_
     gcs03.content = gcs03.content[:-6] + b"\x96" + gcs03.content[-5:]  # bit 1: prepayment enabled
     answer(m, gcs03)
     assert m.account.s["mode"] == credit.PREPAYMENT and m.account.s["balance"] == 1234
+
+
+def test_ecs08_sets_the_rtds_non_disablement_calendar_and_answers_like_the_rtds(rtds, tmp_path):
+    m, _ = meter(tmp_path, rtds.keystore, "esme", ESME)
+    assert answer(m, rtds("ECS08_2.1_IMMEDIATE_SUCCESS_COMMAND")) == rtds("ECS08_2.1_IMMEDIATE_SUCCESS_RESPONSE").content
+    calendar = m.account.s["calendar"]
+    # special days: 29 July, 25 August, 6 September, 5 October, 15 August, every year, ids 1 to 5
+    assert calendar["special"][0] == [0xFFFF, 7, 29, 1] and len(calendar["special"]) == 5
+    # the first entry: script 32 (start) at 00:00 on Saturday and Sunday, 27 October 2014 to 28 March 2015
+    assert calendar["entries"][0] == [0, True, 0b1100000, 0, [2014, 10, 27], [2015, 3, 28]]
+    assert len(calendar["entries"]) == 16
+
+
+def test_ecs08_calendar_suspends_disablement_in_its_periods(rtds, tmp_path):
+    # Monday 2014-11-03 (winter weekdays: 32 at 00:00, 33 at 07:30, 32 at 20:00); Friday 2014-08-15, special day 5
+    # (summer: 32 at 00:00, 33 at 19:00 on special days 1, 2, 5); Saturday 2014-08-16 (summer weekend: none)
+    monday, friday, saturday = 1414972800000, 1408060800000, 1408147200000
+    cases = ((monday + 6 * 3600000, True), (monday + 8 * 3600000, False), (monday + 21 * 3600000, True),
+             (friday + 18 * 3600000, True), (friday + 20 * 3600000, False), (saturday + 3600000, False))
+    for n, (when, suspended) in enumerate(cases):
+        (tmp_path / str(n)).mkdir()
+        m, events = meter(tmp_path / str(n), rtds.keystore, "esme", ESME)
+        answer(m, rtds("ECS08_2.1_IMMEDIATE_SUCCESS_COMMAND"))
+        m.hal.clock.set(when)
+        m.adjust_balance(-1)  # the credit is exhausted: disabled (0x8F0F), or suspended in a period (0x8F83)
+        assert (m.account.s["suspended"], m.hal.switch.on) == (suspended, suspended), n
+        assert (credit.DISABLEMENT_SUSPENDED if suspended else credit.DISABLEMENT) in codes(events), n
