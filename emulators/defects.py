@@ -40,6 +40,7 @@ METER = {
     "ec_ignores_privacy_pin": "activates emergency credit from its keypad or its PPMID without the Privacy PIN that "
                               "is set",
     "ppmid_ec_ignored": "refuses emergency credit the consumer selects on the PPMID in its Device Log",
+    "payment_mode_drops_balance": "zeroes the meter balance when its payment mode is switched (SRV 1.6)",
     "supply_preconditions_unchecked": "arms (and on an ESME enables) on command a supply disabled for any cause, "
                                       "lack of credit included",
 }
@@ -54,7 +55,6 @@ ESME_ONLY = {
     "alcs_offset_beyond_limit": "delays each ALCS switching by more than the Randomised Offset Limit",
 }
 GSME_ONLY = {
-    "payment_mode_drops_balance": "zeroes the meter balance when its payment mode is switched (SRV 1.6)",
     "no_power_loss_alert": "closes its valve on a power loss but raises no 0x8F1D",
     "pcs_mac_unchecked": "runs a PPMID's PCS01/PCS02 without checking its MAC (PPMID KA x GSME KA)",
 }

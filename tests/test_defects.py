@@ -148,7 +148,8 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "esme:non_disablement_ignored": (
         f"{PREPAY}::test_credit_runs_out_inside_a_non_disablement_period_then_after_it",),
     "esme:no_low_credit_alert": (f"{PREPAY}::test_low_credit_is_shown_and_alerted_with_the_supply_left_on",),
-    "gsme:payment_mode_drops_balance": (f"{PREPAY}::test_payment_mode_switch_both_ways_keeps_the_balance",),
+    **{f"{role}:payment_mode_drops_balance": (f"{PREPAY}::test_payment_mode_switch_both_ways_keeps_the_balance",)
+       for role in ("esme", "gsme")},
     "gsme:pcs_mac_unchecked": (f"{PPMID}::test_utrn_typed_on_the_ppmid_reaches_the_gsme_as_pcs01_and_credits_once",
                                f"{PPMID}::test_emergency_credit_selected_on_the_ppmid_is_given_by_the_meter"),
     "gsme:no_power_loss_alert": (f"{SUPPLY}::test_gsme_power_loss_closes_the_valve_until_armed",),

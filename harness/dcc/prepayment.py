@@ -20,6 +20,9 @@ Layouts (RTDS 2.2_CS01a, NA_GNCA-DLMS, NA_GNCA-ZigBee, NA_PCS01; gbcs.md 3.2):
   33 end of a non-disablement period [I], switch time, validity 0xFFFF, weekdays bit-string(7) from Monday, special
   day ids bit-string(5), begin date, end date}) and thirteen more class 9000 values and activation times. The rig
   sets the calendar; the other sixteen it sends as the RTDS has them [I: their meaning and units are not read here].
+- ECS02 / ECS03 (SRV 1.6 on an ESME): set class 111 (account) 0-0:19.0.0.255 attribute 2, structure {enum payment
+  mode 1 credit / 2 prepayment, enum account status 2 active} [I: no RTDS; the attribute ECS26j reads]; response one
+  set result, 0 success. ECS26j (SRV 6.2.9, RTDS): get of that attribute; response the structure, get result 0.
 - Generic Alert: DLMS data-notification {long-unsigned alert code, octet-string COSEM date-time}, or a GBZ alert
   header (alert code, UTC seconds since 2000-01-01) with no component.
 """
@@ -39,6 +42,10 @@ from harness.zigbee.prepayment import ZCL_EPOCH_UNIX, ConsumerTopUpResponse, Ori
 
 CS01A, CS01B = 0x0007, 0x0097
 ECS08 = 0x001F
+ECS02, ECS03, ECS26J = 0x001A, 0x001B, 0x00BE
+ACCOUNT_MODE = (111, bytes.fromhex("0000130000FF"), 2)
+DLMS_PAYMENT_MODES = {ECS02: 1, ECS03: 2}
+CREDIT_MODE, PREPAYMENT_MODE = 1, 2
 GCS02, GCS03 = 0x006C, 0x006D
 ECS09, GCS06 = 0x0020, 0x0070
 ACCOUNT_CLASS, ACCOUNT_OBIS = 112, bytes.fromhex("0000130A01FF")
@@ -192,6 +199,33 @@ def ecs08_payload(counter: int, special_days: list[tuple[bytes, int]], schedule:
     sets = sorted([(0, SPECIAL_DAYS, days), (3, SCHEDULE, entries), *ECS08_OTHERS], key=lambda item: item[0])
     return DlmsPayload(0xD9, 0x20000000 | (counter & 0xFFFFFF), b"", [spec for _, spec, _ in sets],
                        [data for _, _, data in sets]).encode()
+
+
+def account_mode_payload(code: int) -> Callable[[int], bytes]:
+    """ECS02 (credit mode) / ECS03 (prepayment mode) content for the command's counter, to apply now."""
+    def payload(counter: int) -> bytes:
+        mode = Data(0x02, [Data(0x16, DLMS_PAYMENT_MODES[code]), Data(0x16, 2)])
+        return DlmsPayload(0xD9, 0x20000000 | (counter & 0xFFFFFF), b"", [Spec(2, *ACCOUNT_MODE)], [mode]).encode()
+    return payload
+
+
+def ecs26j_payload(counter: int) -> bytes:
+    """ECS26j content: read the ESME's payment mode (account_mode_and_status)."""
+    return DlmsPayload(0xD9, 0x20000000 | (counter & 0xFFFFFF), b"", [Spec(1, *ACCOUNT_MODE)], [Data(0x00)]).encode()
+
+
+def payment_mode_read(payload: bytes) -> int:
+    """The payment mode (CREDIT_MODE / PREPAYMENT_MODE) an ECS26j response reports; ConformanceFailure for another
+    layout or a failed read."""
+    try:
+        response = DlmsPayload.decode(payload)
+        [body], [(_, result)] = response.data, response.results
+        mode, _ = body.value
+    except (PayloadError, ValueError, TypeError) as exc:
+        raise ConformanceFailure(f"ECS26j response is not one account_mode_and_status: {exc}") from None
+    if result != 0 or mode.tag != 0x16 or mode.value not in (CREDIT_MODE, PREPAYMENT_MODE):
+        raise ConformanceFailure(f"ECS26j response: result {result}, payment mode {mode.value!r}")
+    return mode.value
 
 
 def payment_mode_payload(code: int) -> bytes:

@@ -167,24 +167,35 @@ def test_low_credit_is_shown_and_alerted_with_the_supply_left_on(meter):
 
 
 @pytest.mark.scenario(79)
-@pytest.mark.clause("BAD 7.3.2.5.1 (SRV 1.6 Update Payment Mode: GCS02 credit, GCS03 prepayment; balance and debt kept)")
-@pytest.mark.parametrize("meter", [pytest.param("gsme", marks=[pytest.mark.roles("chf", "gsme"), pytest.mark.dut("gsme"),
-                                                               pytest.mark.ui("gsme")])], indirect=True)
+@pytest.mark.clause("BAD 7.3.2.5.1 (SRV 1.6 Update Payment Mode: ECS02 / GCS02 credit, ECS03 / GCS03 prepayment; balance "
+                    "kept); SRV 6.2.9 ECS26j reads the ESME's mode back")
 def test_payment_mode_switch_both_ways_keeps_the_balance(meter):
     commissioned(meter)
     assert accepted(meter.remote(lambda counter: meter.utrn(counter, 7))), "precondition: £7 top-up refused"
     assert "7.00" in meter.ui.display() and "CREDIT MODE" not in meter.ui.display(), \
         f"precondition: the meter is not in prepayment mode with £7: {meter.ui.display()!r}"
+    esme = meter.role == "esme"
+    switches = ((pp.ECS02, "credit"), (pp.ECS03, "prepayment")) if esme else \
+        ((pp.GCS02, "credit"), (pp.GCS03, "prepayment"))
 
-    for code, mode in ((pp.GCS02, "credit"), (pp.GCS03, "prepayment")):
-        command, response = meter.han.devices.request(SUPPLIER, meter.eui, code, pp.payment_mode_payload(code),
-                                                      critical=True, what=f"SRV 1.6 to {mode} mode")
+    for code, mode in switches:
+        payload = pp.account_mode_payload(code) if esme else pp.payment_mode_payload(code)
+        command, response = meter.han.devices.request(SUPPLIER, meter.eui, code, payload, critical=True,
+                                                      what=f"SRV 1.6 to {mode} mode")
         shown = meter.ui.display()
         meter.evidence.append("prepayment.txt", f"SRV 1.6 {mode}: {'response' if response else 'none'} -> {shown}")
         # "Set payment mode … set mode … Service Response"
-        assert response is not None and pp.payment_mode_changed(response.header.payload), \
-            f"the meter did not confirm the switch to {mode} mode"
+        assert response is not None, f"no verified response to the switch to {mode} mode"
+        changed = pp.dlms_success("ECS02/ECS03", response.header.payload) if esme else \
+            pp.payment_mode_changed(response.header.payload)
+        assert changed, f"the meter did not confirm the switch to {mode} mode"
         assert ("CREDIT MODE" in shown) == (mode == "credit"), f"the meter does not show {mode} mode: {shown!r}"
+        if esme:  # "read via 6.2.9 (ECS26j …)"
+            _, read = meter.han.devices.request(SUPPLIER, meter.eui, pp.ECS26J, pp.ecs26j_payload, critical=False,
+                                                what="SRV 6.2.9 payment mode")
+            assert read is not None, "no verified response to SRV 6.2.9 (ECS26j)"
+            expected = pp.CREDIT_MODE if mode == "credit" else pp.PREPAYMENT_MODE
+            assert pp.payment_mode_read(read.header.payload) == expected, f"ECS26j does not read {mode} mode"
         # "a payment mode switch keeps the meter balance"
         assert "7.00" in shown, f"the balance changed with the switch to {mode} mode: {shown!r}"
 

@@ -85,3 +85,18 @@ def test_ecs08_payload_is_the_rtds_command_for_its_calendar(rtds_hex):
     for ids, (begin, end), times in ((0x19, specials[0], ((0, 0), (19, 0))), (0x06, specials[1], ((1, 15), (18, 45)))):
         schedule += [pp.Switch(n == 0, h, m, 0, ids, begin, end) for n, (h, m) in enumerate(times)]
     assert pp.ecs08_payload(command.counter, special, schedule) == command.payload
+
+
+def test_ecs26j_payload_is_the_rtds_command_and_its_response_reads_prepayment_mode(rtds):
+    command = rtds("ECS26j_6.2.9_SUCCESS_COMMAND").grouping
+    assert pp.ecs26j_payload(command.counter) == command.payload
+    assert pp.payment_mode_read(rtds("ECS26j_6.2.9_SUCCESS_RESPONSE").grouping.payload) == pp.PREPAYMENT_MODE
+    with pytest.raises(ConformanceFailure):
+        pp.payment_mode_read(rtds("ECS26j_6.2.9_ERROR_RESPONSE").grouping.payload)
+    # ECS02 / ECS03: the same attribute set (no RTDS): the ESME board's decoder takes them
+    from firmware.gbcs import dlms
+
+    for code, mode in ((pp.ECS02, 1), (pp.ECS03, 2)):
+        req = dlms.parse_access_request(pp.account_mode_payload(code)(command.counter))
+        assert req.specs[0][:4] == (dlms.SET, 111, bytes.fromhex("0000130000FF"), 2)
+        assert req.data == [(dlms.STRUCTURE, [(dlms.ENUM, mode), (dlms.ENUM, 2)])]

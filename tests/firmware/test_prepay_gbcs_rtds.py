@@ -280,3 +280,27 @@ def test_ecs08_calendar_suspends_disablement_in_its_periods(rtds, tmp_path):
         m.adjust_balance(-1)  # the credit is exhausted: disabled (0x8F0F), or suspended in a period (0x8F83)
         assert (m.account.s["suspended"], m.hal.switch.on) == (suspended, suspended), n
         assert (credit.DISABLEMENT_SUSPENDED if suspended else credit.DISABLEMENT) in codes(events), n
+
+
+def test_ecs02_ecs03_switch_the_esme_both_ways_keeping_its_balance_and_ecs26j_reads_like_the_rtds(rtds, tmp_path):
+    from firmware.gbcs import dlms
+
+    m, _ = meter(tmp_path, rtds.keystore, "esme", ESME)
+    read = rtds("ECS26j_6.2.9_SUCCESS_COMMAND")
+    assert answer(m, read) == rtds("ECS26j_6.2.9_SUCCESS_RESPONSE").content  # prepayment mode, account active
+    m.adjust_balance(700)
+    m.set_debt(time_debt=[100, 0], payment_debt=50)
+    for code, mode in ((prepay_gbcs.ECS02, 1), (prepay_gbcs.ECS03, 2)):
+        command = frame.parse(rtds("ECS26j_6.2.9_SUCCESS_COMMAND").raw)
+        command.message_code = code
+        command.content = dlms.build_access_request(0x200003E9, [(dlms.SET, 111, b"\x00\x00\x13\x00\x00\xff", 2, None)],
+                                                    [(dlms.STRUCTURE, [(dlms.ENUM, mode), (dlms.ENUM, 2)])])
+        assert answer(m, command) == dlms.build_access_response(0x200003E9, [(dlms.NULL, None)], [(dlms.SET, 0)])
+        assert dlms.parse_access_response(answer(m, read))[2][0] == (dlms.STRUCTURE, [(0x16, mode), (0x16, 2)])
+        assert m.account.s["balance"] == 700 and m.account.accumulated_debt() == 150
+    wrong = frame.parse(rtds("ECS26j_6.2.9_SUCCESS_COMMAND").raw)
+    wrong.message_code = prepay_gbcs.ECS02
+    wrong.content = dlms.build_access_request(0x200003E9, [(dlms.SET, 111, b"\x00\x00\x13\x00\x00\xff", 2, None)],
+                                              [(dlms.STRUCTURE, [(dlms.ENUM, 2), (dlms.ENUM, 2)])])
+    with pytest.raises(ParseError):
+        answer(m, wrong)
