@@ -59,6 +59,8 @@ class Ppmid(DeviceGbcs):
 
     def setup(self):
         DeviceGbcs.setup(self)
+        if self.gbcs is not None:
+            self.gbcs.command_counter = self.state.get("command_counter", 0)
         from firmware import ota_gbcs, ota_role
 
         self.ota_handlers = ota_role.attach_if_able(self, reads=(ota_gbcs.CS08,), gbz=True)
@@ -75,11 +77,6 @@ class Ppmid(DeviceGbcs):
         state = DeviceGbcs.defaults(self)
         state.update({"target": "esme", "credit": {}, "message": None, "command_counter": 0, "bad_mac": False})
         return state
-
-    def setup(self):
-        DeviceGbcs.setup(self)
-        if self.gbcs is not None:
-            self.gbcs.command_counter = self.state.get("command_counter", 0)
 
     def methods(self):
         out = DeviceGbcs.methods(self)
