@@ -72,6 +72,7 @@ DEFECTS = {
 WAN_BLOCK = 1024  # octets of its own image the CH's WAN side hands its board per call
 TUNNEL_SERVERS = (1, 4, 5)  # device types the CHF opens tunnels to: ESME, HCALCS, PPMID (the GSME opens its own)
 SLEEPY = 0                  # GSME
+HAN_ONLY_CODES = (0x009B, 0x0090)  # PCS01, PCS02: PPMID <-> GSME through the CH, never to the DCC (gbcs.md 2.5)
 TUNNEL_SETTLE = 5.0         # seconds from CBKE done to the tunnel request: an APS retry window [I: GBCS says "after"]
 
 
@@ -166,7 +167,15 @@ class ChfEmulator:
         return bytes.fromhex(answer["response"]) if answer.get("response") else None
 
     def _up(self, data: bytes) -> None:
-        """A device's (or the GPF's) message for the WAN: up now, or held by the board until the WAN returns."""
+        """What a HAN device (or the GPF) sent up: a HAN-only message (PCS01/PCS02 from a PPMID, the GSME's response)
+        goes to the device it is for, if the Device Log lets it be relayed (the GSME's through its queue); the rest is
+        for the WAN: up now, or held by the board until the WAN returns."""
+        recipient, code = routing_of(data)
+        if code in HAN_ONLY_CODES and recipient is not None:
+            verdict = self.link.call("relay.check", eui=recipient.hex().upper(), code=code)
+            if verdict["relay"]:
+                self.tunnels.send(int.from_bytes(recipient, "big"), data, sleepy=verdict["type"] == SLEEPY)
+            return
         if self.link.call("wan.device", hex=data.hex())["sent"]:
             self._to_dcc(data)
 

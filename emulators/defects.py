@@ -37,19 +37,24 @@ METER = {
     "no_credit_added_alert": "raises no 0x810E Credit Added Locally alert for a UTRN applied on its keypad",
     "supply_enabled_without_consumer": "enables an armed supply itself instead of waiting for the consumer",
     "remote_ec_needs_pin": "refuses SRV 2.5 emergency credit activation while the consumer has a Privacy PIN set",
-    "ec_ignores_privacy_pin": "activates emergency credit from its keypad without the Privacy PIN that is set",
+    "ec_ignores_privacy_pin": "activates emergency credit from its keypad or its PPMID without the Privacy PIN that "
+                              "is set",
+    "ppmid_ec_ignored": "refuses emergency credit the consumer selects on the PPMID in its Device Log",
+    "payment_mode_drops_balance": "zeroes the meter balance when its payment mode is switched (SRV 1.6)",
     "supply_preconditions_unchecked": "arms (and on an ESME enables) on command a supply disabled for any cause, "
                                       "lack of credit included",
 }
 # Defects of one meter type only (firmware/roles/supply.py, prepay.py, firmware/prepay_gbcs.py).
 ESME_ONLY = {
     "no_low_credit_alert": "shows low credit but sends no 0x810D Low Credit alert",
+    "non_disablement_ignored": "takes the SRV 2.1 non-disablement calendar (ECS08) but disables the supply inside "
+                               "its periods",
     "tamper_not_locked": "disables the supply on a tamper but never locks it nor raises 0x81BE, whatever the supply "
                          "tamper state (ECS81) says",
     "alcs_ignores_supply_state": "switches its ALCS by the calendar (ECS46c) even while the supply is not enabled",
     "alcs_offset_beyond_limit": "delays each ALCS switching by more than the Randomised Offset Limit",
 }
 GSME_ONLY = {
-    "payment_mode_drops_balance": "zeroes the meter balance when its payment mode is switched (SRV 1.6)",
     "no_power_loss_alert": "closes its valve on a power loss but raises no 0x8F1D",
+    "pcs_mac_unchecked": "runs a PPMID's PCS01/PCS02 without checking its MAC (PPMID KA x GSME KA)",
 }

@@ -47,10 +47,12 @@ class HanDeviceEmulator(InitiatorNode):
 
     def pump(self) -> None:
         """The board's alerts go up to the CHF through the tunnel (once there is one); what a PPMID's board sends
-        its ESME goes on the HAN."""
+        its ESME goes on the HAN, what it sends its GSME (a whole PCS01/PCS02) up the tunnel for the CH to relay."""
         for event in self.link.events():
             if event.name == "alert" and self.tunnel is not None:
                 self.tunnel.send_up(bytes.fromhex(event.data["hex"]))
+            elif event.name == "han.send" and self.tunnel is not None and "hex" in event.data:
+                self.tunnel.send_up(bytes.fromhex(event.data["hex"]))  # PCS01/PCS02: the CH relays it to the GSME
             elif event.name == "han.send" and self.tunnel is not None:
                 self._prepayment().send(event.data)
 
@@ -117,6 +119,11 @@ class HanDeviceEmulator(InitiatorNode):
                 return False
             raise
         return True
+
+    def forge_next_pcs(self) -> None:
+        """Bench action on the rig's PPMID: its next PCS01/PCS02 goes with a corrupted MAC, as a forger on the HAN
+        would send it (for the GSME's MAC check to be shown; a real PPMID is never asked this)."""
+        self.link.call("stim.bad_mac")
 
     def tamper(self) -> None:
         """Bench action: unauthorised physical access to the meter (on a real meter the operator opens its cover)."""

@@ -16,7 +16,9 @@
 # - [I] A payment mode switch keeps the meter balance and every debt register; in credit mode there is no
 #   low-credit warning, no EC and no disablement, and EC in use is ended.
 # - [I] Non-disablement periods are UTC weekly windows {"days": [0..6 with 0 = Monday], "start": minute,
-#   "end": minute} plus special days "YYYY-MM-DD" (whole days).
+#   "end": minute} plus special days "YYYY-MM-DD" (whole days), and the calendar SRV 2.1 sets (ECS08: a DLMS
+#   schedule and special days table, firmware.nd_calendar).
+from firmware import nd_calendar
 from firmware.cosem import _civil
 
 LOW_CREDIT = 0x810D
@@ -57,7 +59,7 @@ def defaults():
         "time_debt": [0, 0], "time_debt_rate": [0, 0], "payment_debt": 0, "payment_debt_pct": 0,
         "low_credit_threshold": 0, "ec_limit": 0, "ec_threshold": 0, "disablement_threshold": 0,
         "debt_recovery_rate_cap": 0, "suspend_debt_emergency": True, "suspend_debt_disabled": True,
-        "non_disablement": [], "special_days": [],
+        "non_disablement": [], "special_days": [], "calendar": {"entries": [], "special": []},
         "day": None, "low": False, "exhausted": False, "suspended": False,
     }
 
@@ -68,6 +70,8 @@ def day_of(now_ms):
 
 def in_non_disablement(state, now_ms):
     """True when `now_ms` falls in a non-disablement period or on a special day of the calendar."""
+    if nd_calendar.in_period(state["calendar"], now_ms):
+        return True
     day = day_of(now_ms)
     y, m, d = _civil(day)
     if "%04d-%02d-%02d" % (y, m, d) in state["special_days"]:
@@ -118,6 +122,11 @@ class Account:
                 raise KeyError(key)
         for key in values:
             self.s[key] = values[key]
+        return self.evaluate(now_ms)
+
+    def set_calendar(self, calendar, now_ms):
+        """Set the non-disablement calendar ({"entries"} and/or {"special"}, firmware.nd_calendar) (ECS08)."""
+        self.s["calendar"].update(calendar)
         return self.evaluate(now_ms)
 
     def set_debt(self, now_ms, time_debt=None, time_debt_rate=None, payment_debt=None, payment_debt_pct=None):

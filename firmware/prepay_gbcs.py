@@ -16,6 +16,16 @@
 #           (activation date-time), taken as "now" [I: future-dated activation is not emulated]; response: eight
 #           set results
 #   ECS81   set class 1 (data) 0-0:94.44.0.4 attribute 2, boolean (TRUE: a tamper disables and locks)
+#   ECS08   (SRV 2.1) the RTDS's eighteen sets: the special days table (class 11, 0-1:11.0.2.255 attribute 2) and
+#           the schedule (class 10, 0-1:12.0.1.255 attribute 2) that make the non-disablement calendar
+#           (firmware.nd_calendar), applied; and sixteen class 9000 0-0:94.44.x.y values and activation times
+#           (credit thresholds and debt recovery cap), answered but NOT applied [I: the rig does not know their
+#           units; the meter keeps its factory values]. Response: one set result per set, 0 success.
+#   ECS02 / ECS03  (SRV 1.6 on an ESME) set class 111 (account) 0-0:19.0.0.255 attribute 2 (account_mode_and_status):
+#           structure {enum payment mode, 1 credit / 2 prepayment, enum account status 2 active}, taking effect now
+#           [I: no RTDS ECS02/ECS03; the attribute ECS26j (RTDS 6.2.9) reads]; response one set result, 0 success.
+#           The balance and debt are kept (firmware.credit).
+#   ECS26j  get that attribute; response the structure and one get result 0 (RTDS).
 #   DLMS response: one action result, 0 success, 1 refused.
 #   CS01b / PCS01  GBZ Prepayment cluster (0x0705) Consumer Top Up (0x04): origin | 0x14 | 20 digits; response
 #           Consumer Top Up Response (0x03): result | value i32 | source | credit remaining i32, amounts in
@@ -49,6 +59,10 @@ from firmware.supply_control import SupplyRefused
 
 CS01A = 0x0007
 CS01B = 0x0097
+ECS02 = 0x001A
+ECS03 = 0x001B
+ECS08 = 0x001F
+ECS26J = 0x00BE
 ECS09 = 0x0020
 ECS42 = 0x004F
 ECS43 = 0x0050
@@ -65,6 +79,9 @@ PCS02 = 0x0090
 
 TOKEN_GATEWAY = (115, b"\x00\x00\x13\x28\x00\xff", 1)
 ACCOUNT_EC = (112, b"\x00\x00\x13\x0a\x01\xff", 3)
+ACCOUNT_MODE = (111, b"\x00\x00\x13\x00\x00\xff", 2)
+DLMS_MODES = {credit.CREDIT: 1, credit.PREPAYMENT: 2}
+ACCOUNT_ACTIVE = 2
 SUPPLY_SCRIPTS = (9, b"\x00\x00\x0a\x00\x6a\xff", 1)
 SCRIPT_ENABLE = 0x0033
 SCRIPT_DISABLE = 0x0034
@@ -105,7 +122,10 @@ def handlers(role):
             ECS42: lambda msg: supply_script(role, msg, SCRIPT_ENABLE),
             ECS43: lambda msg: supply_script(role, msg, SCRIPT_DISABLE),
             ECS44: lambda msg: supply_script(role, msg, SCRIPT_ARM), ECS81: lambda msg: ecs81(role, msg),
-            ECS28A: lambda msg: ecs28a(role, msg)}
+            ECS28A: lambda msg: ecs28a(role, msg), ECS08: lambda msg: ecs08(role, msg),
+            ECS02: lambda msg: dlms_payment_mode(role, msg, credit.CREDIT),
+            ECS03: lambda msg: dlms_payment_mode(role, msg, credit.PREPAYMENT),
+            ECS26J: lambda msg: ecs26j(role, msg)}
 
 
 def _top_up(role, msg, text):
@@ -203,6 +223,56 @@ def ecs28a(role, msg):
     return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)] * n, [(dlms.SET, 0)] * n)
 
 
+def _account_spec(req, kind, field):
+    if len(req.specs) != 1 or tuple(req.specs[0][:2]) != (kind, ACCOUNT_MODE[0]) \
+            or bytes(req.specs[0][2]) != ACCOUNT_MODE[1] or req.specs[0][3] != ACCOUNT_MODE[2]:
+        raise ParseError("not the account's account_mode_and_status", field, 0)
+
+
+def dlms_payment_mode(role, msg, mode):
+    """ECS02 (credit mode) / ECS03 (prepayment mode): the balance and debt are kept (BAD 7.3.2)."""
+    req = dlms.parse_access_request(msg.content)
+    _account_spec(req, dlms.SET, "ecs02")
+    tag, fields = req.data[0]
+    if tag != dlms.STRUCTURE or len(fields) != 2 or fields[0] != (dlms.ENUM, DLMS_MODES[mode]):
+        raise ParseError("payment mode is not this command's", "ecs02", 0)
+    role.set_payment_mode(mode)
+    return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)], [(dlms.SET, 0)])
+
+
+def ecs26j(role, msg):
+    """Read the payment mode (account_mode_and_status)."""
+    _account_spec(dlms.parse_access_request(msg.content), dlms.GET, "ecs26j")
+    body = (dlms.STRUCTURE, [(dlms.ENUM, DLMS_MODES[role.account.s["mode"]]), (dlms.ENUM, ACCOUNT_ACTIVE)])
+    return dlms.build_access_response(dlms.invoke_id(msg.counter), [body], [(dlms.GET, 0)])
+
+
+def ecs08(role, msg):
+    """SRV 2.1 Update Prepay Configuration: the non-disablement calendar is applied (see the header)."""
+    from firmware import nd_calendar
+
+    req = dlms.parse_access_request(msg.content)
+    if not req.specs or len(req.specs) != len(req.data):
+        raise ParseError("expected one value per set", "ecs08", 0)
+    calendar = {}
+    for spec, value in zip(req.specs, req.data):
+        key = (spec[1], bytes(spec[2]), spec[3])
+        try:
+            if spec[0] != dlms.SET:
+                raise nd_calendar.CalendarError("not a set")
+            if key == nd_calendar.SCHEDULE:
+                calendar["entries"] = nd_calendar.schedule(value)
+            elif key == nd_calendar.SPECIAL_DAYS:
+                calendar["special"] = nd_calendar.special_days(value)
+            elif spec[1] != 9000 or bytes(spec[2][:4]) != LOAD_LIMIT[1]:
+                raise nd_calendar.CalendarError("not a prepayment configuration value")
+        except nd_calendar.CalendarError as e:
+            raise ParseError(str(e), "ecs08", 0)
+    role.set_calendar(calendar)
+    n = len(req.specs)
+    return dlms.build_access_response(dlms.invoke_id(msg.counter), [(dlms.NULL, None)] * n, [(dlms.SET, 0)] * n)
+
+
 def change_supply(role, msg, proposed):
     """GCS32 (off) / GCS39 (armed): the Change Supply's proposed status must be this command's; the response
     says the supply status after it (unchanged when a precondition was not met)."""
@@ -276,7 +346,7 @@ def gbz_select_ec(role, msg):
     comp = _component(msg, SELECT_EC)
     _from_ppmid(role, msg)
     if msg.message_code == PCS02:  # the consumer at the PPMID: a local activation
-        status = 0x00 if role.select_ec(None) else STATUS_REFUSED
+        status = 0x00 if role.ppmid_ec() else STATUS_REFUSED
     else:
         try:
             role.remote_ec()

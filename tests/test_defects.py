@@ -74,7 +74,9 @@ METER_UTRN = {
         f"{SUPPLY}::test_disable_then_arm_then_the_consumer_enables",
         f"{SUPPLY}::test_gsme_cannot_be_enabled_remotely", f"{SUPPLY}::test_load_limit_breach_arms_then_restores_the_supply"),
     "remote_ec_needs_pin": (f"{PREPAY}::test_remote_emergency_credit_needs_no_pin_and_is_given_once",),
-    "ec_ignores_privacy_pin": (f"{PREPAY}::test_local_emergency_credit_needs_the_privacy_pin_once_one_is_set",),
+    "ec_ignores_privacy_pin": (f"{PREPAY}::test_local_emergency_credit_needs_the_privacy_pin_once_one_is_set",
+                               f"{PPMID}::test_emergency_credit_from_the_ppmid_is_refused_while_a_privacy_pin_is_set"),
+    "ppmid_ec_ignored": (f"{PPMID}::test_emergency_credit_selected_on_the_ppmid_is_given_by_the_meter",),
     "supply_preconditions_unchecked": (
         f"{SUPPLY}::test_arm_and_enable_change_nothing_when_the_supply_was_disabled_for_credit",),
 }
@@ -146,8 +148,13 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "esme:no_credit_added_alert": (*METER_UTRN["no_credit_added_alert"],
                                    f"{PPMID}::test_utrn_typed_on_the_ppmid_credits_the_esme_and_is_reported"),
     "esme:tamper_not_locked": (f"{SUPPLY}::test_tamper_with_the_lock_set_disables_and_locks_until_armed",),
+    "esme:non_disablement_ignored": (
+        f"{PREPAY}::test_credit_runs_out_inside_a_non_disablement_period_then_after_it",),
     "esme:no_low_credit_alert": (f"{PREPAY}::test_low_credit_is_shown_and_alerted_with_the_supply_left_on",),
-    "gsme:payment_mode_drops_balance": (f"{PREPAY}::test_payment_mode_switch_both_ways_keeps_the_balance",),
+    **{f"{role}:payment_mode_drops_balance": (f"{PREPAY}::test_payment_mode_switch_both_ways_keeps_the_balance",)
+       for role in ("esme", "gsme")},
+    "gsme:pcs_mac_unchecked": (f"{PPMID}::test_utrn_typed_on_the_ppmid_reaches_the_gsme_as_pcs01_and_credits_once",
+                               f"{PPMID}::test_emergency_credit_selected_on_the_ppmid_is_given_by_the_meter"),
     "gsme:no_power_loss_alert": (f"{SUPPLY}::test_gsme_power_loss_closes_the_valve_until_armed",),
     "gpf:no_gcs62": (f"{PAIRING}::test_ppmid_joins_the_gsme_via_the_gpf_which_backs_up_its_log",),
     "gpf:stale_mirror": (f"{MIRROR}::test_gsme_mirror_on_the_gpf_serves_gas_reads",),

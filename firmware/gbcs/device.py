@@ -3,6 +3,8 @@
 Check order (gbcs.md 2.8): parse -> recipient is this device -> it is a command -> originator known ->
 counter strictly greater than the last accepted for that originator -> ACB MAC -> KRP signature
 (critical commands). Each rejection raises Rejected with one of REASONS.
+HAN-only commands (PCS01/PCS02, PPMID -> GSME; gbcs.md 2.5) are MAC'd device to device: the originator's KA key
+(learnt from its join) with this device's, not the ACB's; a device originates them with `build_command`.
 """
 from ..crypto import p256
 from . import frame, security
@@ -17,6 +19,7 @@ MAC_MISSING = "mac_missing"
 MAC_INVALID = "mac_invalid"
 SIGNATURE_MISSING = "signature_missing"
 SIGNATURE_INVALID = "signature_invalid"
+PEER_CODES = (0x009B, 0x0090)  # PCS01, PCS02: HAN-only, MAC'd with the originating device's KA key
 REASONS = (MALFORMED, WRONG_RECIPIENT, NOT_A_COMMAND, UNKNOWN_ORIGINATOR, REPLAY, MAC_MISSING,
            MAC_INVALID, SIGNATURE_MISSING, SIGNATURE_INVALID)
 
@@ -48,6 +51,7 @@ class Device:
         self.unmacd_codes = set(unmacd_codes)
         self.counters = {}
         self.alert_counter = 0
+        self.command_counter = 0
         self._z = {}
 
     def shared_secret(self, eui):
@@ -61,16 +65,26 @@ class Device:
             self._z[eui] = z
         return z
 
-    def check_command(self, data, commit=True, verify_signature=True):
-        """The parsed command when every check passes (and, with ``commit``, its counter is stored).
+    def forget(self, eui):
+        """Drop the cached ECDH secret of party ``eui`` (its key changed or it left)."""
+        self._z.pop(bytes(eui), None)
 
-        ``verify_signature`` False skips the KRP signature check: only the emulated 'skip_krp_check' defect."""
+    def _parse_mine(self, data):
+        """The parsed message, which must be for this device."""
         try:
             msg = frame.parse(data)
         except ParseError as e:
             raise Rejected(MALFORMED, str(e))
         if msg.recipient != self.eui:
             raise Rejected(WRONG_RECIPIENT, msg.recipient.hex())
+        return msg
+
+    def check_command(self, data, commit=True, verify_signature=True, verify_peer_mac=True):
+        """The parsed command when every check passes (and, with ``commit``, its counter is stored).
+
+        ``verify_signature`` False skips the KRP signature check, ``verify_peer_mac`` False the MAC of a HAN-only
+        command: only the emulated defects 'skip_krp_check' and 'pcs_mac_unchecked'."""
+        msg = self._parse_mine(data)
         if msg.cra != frame.CRA_COMMAND or msg.signature is None:
             raise Rejected(NOT_A_COMMAND, "CRA %d" % msg.cra)
         party = self.parties.get(msg.originator)
@@ -84,6 +98,9 @@ class Device:
         if msg.mac is None:
             if not (signed and msg.message_code in self.unmacd_codes):
                 raise Rejected(MAC_MISSING)
+        elif msg.message_code in PEER_CODES:
+            if verify_peer_mac and not security.mac_valid(self.shared_secret(msg.originator), msg):
+                raise Rejected(MAC_INVALID)
         elif not security.mac_valid(self.shared_secret(self.acb), msg):
             raise Rejected(MAC_INVALID)
         if verify_signature and (signed or msg.message_code in self.critical_codes):
@@ -119,6 +136,27 @@ class Device:
         unsigned = frame.build_signing(frame.CRA_RESPONSE, command.counter, self.eui, command.originator,
                                        info, content, date_time)
         return self._wrap(unsigned, frame.CRA_RESPONSE, command.counter, command.originator, critical)
+
+    def build_command(self, recipient, message_code, content):
+        """A HAN-only command (CRA 01) to device ``recipient`` with this device's next command counter, MAC'd with
+        own KA x the recipient's KA (gbcs.md 2.5)."""
+        self.command_counter += 1
+        counter = self.command_counter.to_bytes(8, "big")
+        unsigned = frame.build_signing(frame.CRA_COMMAND, counter, self.eui, bytes(recipient),
+                                       frame.build_other_info(message_code), content)
+        return self._wrap(unsigned, frame.CRA_COMMAND, counter, bytes(recipient), False)
+
+    def check_response(self, data, message_code):
+        """The parsed response to a HAN-only command this device sent (``message_code``), MAC'd by its recipient;
+        Rejected otherwise."""
+        msg = self._parse_mine(data)
+        if msg.cra != frame.CRA_RESPONSE or msg.message_code != message_code:
+            raise Rejected(NOT_A_COMMAND, "CRA %d code 0x%04X" % (msg.cra, msg.message_code))
+        if msg.mac is None:
+            raise Rejected(MAC_MISSING)
+        if not security.mac_valid(self.shared_secret(msg.originator), msg):
+            raise Rejected(MAC_INVALID)
+        return msg
 
     def build_alert(self, recipient, message_code, content, critical=False, date_time=b""):
         """An alert with the device's next alert counter and CRA 03 (signed when critical, else MAC'd)."""

@@ -19,6 +19,7 @@ UNJOINS = (CS04AC, CS04B)
 JOIN_OK, NOT_IN_LOG, LOG_FULL = 0, 1, 2
 DEVICE_LOG_CAPACITY = 5
 LOG_LIMIT = 20  # entries kept in each of the event and security logs (oldest dropped first)
+P256_SPKI_POINT = b"\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07\x03\x42\x00\x04"
 GNCA = 0x1001                    # Generic Non Critical Alert (RTDS NA_GNCA-DLMS / NA_GNCA-ZigBee layouts)
 JOINED_HAN, COMMISSIONED = 0x8183, 0x8F69
 ZIGBEE_EPOCH_MS = 946684800000   # GBZ alert times count seconds from 2000-01-01
@@ -58,6 +59,15 @@ def _hex(data):
     return binascii.hexlify(data).decode().upper()
 
 
+def ka_of_certificate(body):
+    """The uncompressed P-256 public key in a DER certificate's body, or None (see the header's [I])."""
+    at = bytes(body).find(P256_SPKI_POINT)
+    if at < 0 or len(body) < at + len(P256_SPKI_POINT) + 64:
+        return None
+    start = at + len(P256_SPKI_POINT) - 1
+    return bytes(body[start:start + 65])
+
+
 class DeviceGbcs(GbcsRole):
     """GbcsRole plus the device log, event/security logs and the defects of a HAN device's board half."""
 
@@ -94,6 +104,30 @@ class DeviceGbcs(GbcsRole):
             if party is None:
                 party = self.gbcs.parties[eui] = device.Party()
             setattr(party, attr, binascii.unhexlify(public_hex))
+        for entry in self.state["devlog"]:
+            self._learn_peer(entry)
+
+    def _learn_peer(self, entry):
+        """The joined device's KA key (from its join's certificate) as a trust anchor for HAN-only commands."""
+        if self.gbcs is None or not entry.get("ka"):
+            return
+        from firmware.gbcs import device
+
+        eui = binascii.unhexlify(entry["eui"])
+        party = self.gbcs.parties.get(eui)
+        if party is None:
+            party = self.gbcs.parties[eui] = device.Party()
+        party.ka = binascii.unhexlify(entry["ka"])
+        self.gbcs.forget(eui)
+
+    def _forget_peer(self, entry):
+        if self.gbcs is None or not entry.get("ka"):
+            return
+        eui = binascii.unhexlify(entry["eui"])
+        party = self.gbcs.parties.get(eui)
+        if party is not None and party.ds is None:
+            del self.gbcs.parties[eui]
+        self.gbcs.forget(eui)
 
     def configured_supplier(self):
         supplier = (self.hal.config.get("gbcs") or {}).get("supplier")
@@ -224,7 +258,8 @@ class DeviceGbcs(GbcsRole):
 
     # ------------------------------------------------------------------ checks (GbcsRole hooks)
     def check_options(self):
-        return {"verify_signature": not self.defect("skip_krp_check")}
+        return {"verify_signature": not self.defect("skip_krp_check"),
+                "verify_peer_mac": not self.defect("pcs_mac_unchecked")}
 
     def sign_responses(self):
         return not self.defect("unsigned_response")
@@ -272,6 +307,10 @@ class DeviceGbcs(GbcsRole):
             entry = {"eui": eui}
             self.state["devlog"].append(entry)
         entry["type"] = der.decode_integer(items[2][1])
+        ka = ka_of_certificate(items[3][1]) if len(items) > 3 and items[3][0] == der.SEQUENCE else None
+        if ka is not None:
+            entry["ka"] = binascii.hexlify(ka).decode().upper()
+            self._learn_peer(entry)
         self.save()
         self.devlog_changed()
         return der.integer(JOIN_OK)
@@ -287,6 +326,7 @@ class DeviceGbcs(GbcsRole):
         if entry is None:
             return der.integer(NOT_IN_LOG)
         self.state["devlog"].remove(entry)
+        self._forget_peer(entry)
         self.save()
         self.devlog_changed()
         return der.integer(JOIN_OK)

@@ -18,6 +18,12 @@
 # it, the meters its joins put in its Device Log.
 # The PCS01 GBZ is one Prepayment cluster Consumer Top Up component (ZCL sequence 0) with originating device 0x02
 # (IHD), as in the RTDS PCS01; PCS02 carries Select Available Emergency Credit the same way [I: no RTDS PCS02].
+# With a GBCS identity and the GSME's KA key (from the CS03C that joined it, firmware.roles.device_gbcs), the event
+# also carries the whole PCS01/PCS02 ("hex"): this board's next command counter (on flash), MAC'd with its KA key x
+# the GSME's (gbcs.md 2.5). The GSME's response comes back through the CH as a `gbcs.command` the board checks (the
+# GSME's MAC) and shows: the Consumer Top Up Response's result and value (thousandths of a penny), or the Default
+# Response's status to Select EC. Bench stimulus "stim.bad_mac": the next PCS01/PCS02 goes with its MAC corrupted
+# (a forger on the HAN, for the GSME's MAC check to be shown).
 import binascii
 
 from firmware.link import MethodError, param
@@ -31,6 +37,9 @@ CONSUMER_TOP_UP = 0x04
 ORIGIN_IHD = 0x02
 PCS01 = 0x009B
 PCS02 = 0x0090
+TOP_UP_RESPONSE = 0x03
+DEFAULT_RESPONSE = 0x0B
+MILLI = 1000
 ZCL_EPOCH_MS = 946684800000  # 2000-01-01T00:00:00Z, the origin of ZCL UTCTime
 METERS = ("esme", "gsme")
 FUELS = {"esme": "ELEC", "gsme": "GAS"}
@@ -50,6 +59,8 @@ class Ppmid(DeviceGbcs):
 
     def setup(self):
         DeviceGbcs.setup(self)
+        if self.gbcs is not None:
+            self.gbcs.command_counter = self.state.get("command_counter", 0)
         from firmware import ota_gbcs, ota_role
 
         self.ota_handlers = ota_role.attach_if_able(self, reads=(ota_gbcs.CS08,), gbz=True)
@@ -64,13 +75,19 @@ class Ppmid(DeviceGbcs):
 
     def defaults(self):
         state = DeviceGbcs.defaults(self)
-        state.update({"target": "esme", "credit": {}, "message": None})
+        state.update({"target": "esme", "credit": {}, "message": None, "command_counter": 0, "bad_mac": False})
         return state
 
     def methods(self):
         out = DeviceGbcs.methods(self)
-        out.update({"ppmid.show": self.show, "ppmid.message": self.message, "ppmid.result": self.result})
+        out.update({"ppmid.show": self.show, "ppmid.message": self.message, "ppmid.result": self.result,
+                    "stim.bad_mac": self.stim_bad_mac})
         return out
+
+    def stim_bad_mac(self, params):
+        self.state["bad_mac"] = True
+        self.save()
+        return {"armed": True}
 
     def paired(self, meter):
         """The EUI (hex) of the paired `meter`, or None: the configured one, else the meter of that type in this
@@ -184,9 +201,64 @@ class Ppmid(DeviceGbcs):
             content = gbz.build(gbz.Gbz([gbz.Component(PREPAYMENT_CLUSTER, 0x01, 0, command, payload)]))
             out = {"to": eui, "meter": meter, "via": "gpf", "message_code": gbcs_code,
                    "gbz": binascii.hexlify(content).decode()}
+            whole = self.pcs(eui, gbcs_code, content)
+            if whole is not None:
+                out["hex"] = binascii.hexlify(whole).decode()
         self.hal.emit("han.send", out)
         self.hal.display.show("%s %s" % (FUELS[meter], shown))
         return out
+
+    def pcs(self, eui, code, content):
+        """The whole PCS01/PCS02 to the GSME `eui` (hex), or None without a GBCS identity or the GSME's KA key."""
+        entry = self.find(eui.upper())
+        if self.gbcs is None or entry is None or not entry.get("ka"):
+            return None
+        data = self.gbcs.build_command(binascii.unhexlify(eui), code, content)
+        self.state["command_counter"] = self.gbcs.command_counter
+        if self.state["bad_mac"]:
+            self.state["bad_mac"] = False
+            data = data[:-1] + bytes([data[-1] ^ 0x01])  # the MAC is the message's last 12 octets
+        self.save()
+        return data
+
+    # ------------------------------------------------------------------ the GSME's answers
+    def gbcs_command(self, params):
+        """A GBCS message through the CH: the GSME's response to a PCS01/PCS02 is checked and shown; anything else
+        is a command, checked as any device checks one."""
+        from firmware.gbcs import frame
+        from firmware.gbcs.errors import ParseError, Rejected
+
+        data = binascii.unhexlify(param(params, "hex", str))
+        try:
+            msg = frame.parse(data)
+        except ParseError:
+            msg = None
+        if msg is None or msg.cra != frame.CRA_RESPONSE or msg.message_code not in (PCS01, PCS02):
+            return DeviceGbcs.gbcs_command(self, params)
+        try:
+            msg = self._need_gbcs().check_response(data, msg.message_code)
+            self.pcs_response(msg)
+        except (Rejected, ParseError) as e:
+            self.hal.log("PCS response refused: %s" % e)
+            return {"response": None, "rejected": getattr(e, "reason", "malformed_payload")}
+        return {"response": None, "rejected": None, "code": msg.message_code}
+
+    def pcs_response(self, msg):
+        from firmware.gbcs import gbz
+        from firmware.gbcs.errors import ParseError
+
+        comps = gbz.parse(msg.content).components
+        if len(comps) != 1 or comps[0].cluster != PREPAYMENT_CLUSTER:
+            raise ParseError("expected one Prepayment cluster component", "pcs_response", 0)
+        p = bytes(comps[0].payload)
+        if msg.message_code == PCS01 and comps[0].command == TOP_UP_RESPONSE and len(p) == 10:
+            value = int.from_bytes(p[1:5], "little")
+            value = value - (1 << 32) if value & 0x80000000 else value
+            self.result({"meter": "gsme", "result": p[0], "value": value // MILLI})
+        elif msg.message_code == PCS02 and comps[0].command == DEFAULT_RESPONSE and len(p) == 2:
+            self.hal.display.show("GAS EC %s" % ("ACCEPTED" if p[1] == 0 else "REFUSED"))
+        else:
+            raise ParseError("not the response to PCS01/PCS02", "pcs_response", 0)
 
 
 ROLE = Ppmid

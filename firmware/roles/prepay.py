@@ -11,11 +11,15 @@
 # Board link: credit.get (what the display shows); zse.top_up {"from", "utrn"} and zse.select_ec {"from"}, which
 # the host half calls for a PPMID's ZSE Consumer Top Up / Select Available Emergency Credit; a sender not in the
 # meter's device log (CS03 joins) gets {"processed": false} and nothing else happens.
-# GBCS (firmware.prepay_gbcs): CS01a/CS01b, ECS09/GCS06, ECS42/ECS43, PCS01/PCS02 are handled; a local top-up is
+# GBCS (firmware.prepay_gbcs): CS01a/CS01b, ECS08 (its calendar), ECS09/GCS06, ECS42/ECS43, PCS01/PCS02 are handled; a local top-up is
 # answered to the supplier with the CS01a/CS01b response, and device alerts go as Generic Alerts. Further
 # handlers (SRV 1.6, 2.1, 2.3, 1.5, 3.5) would call set_payment_mode, configure_prepayment, set_debt,
 # adjust_balance, reset_balance, set_privacy_pin.
 # The balance, debt, thresholds and the UTRN counter cache persist on flash.
+# [I] Emergency credit selected on a PPMID (ZSE Select Available Emergency Credit to an ESME, PCS02 to a GSME) is a
+# local activation (BAD 7.3.2: "consumer via meter UI or PPMID (needs Privacy PIN if set)"); neither command has a
+# field for a PIN (ZSE 1.4 D.7.2.3.1: issue time, originating device), so while a Privacy PIN is set the meter
+# refuses EC selected on a PPMID, and the consumer enters the PIN on the meter's own UI.
 import binascii
 
 from firmware import credit
@@ -178,6 +182,12 @@ class PrepayMeter(SupplyRole):
     def configure_prepayment(self, values):
         return self.credit_apply(lambda: self.account.configure(values, self.now()))
 
+    def set_calendar(self, calendar):
+        """The non-disablement calendar from SRV 2.1 (ECS08)."""
+        if self.defect("non_disablement_ignored"):
+            return []
+        return self.credit_apply(lambda: self.account.set_calendar(calendar, self.now()))
+
     def set_debt(self, **registers):
         return self.credit_apply(lambda: self.account.set_debt(self.now(), **registers))
 
@@ -251,7 +261,13 @@ class PrepayMeter(SupplyRole):
         sender = param(params, "from", str)
         if not self.han_allowed(sender):
             return {"processed": False}
-        return {"processed": True, "accepted": self.select_ec(None)}
+        return {"processed": True, "accepted": self.ppmid_ec()}
+
+    def ppmid_ec(self):
+        """EC selected on a PPMID in the Device Log (ZSE or PCS02): a local activation with no PIN entered."""
+        if self.defect("ppmid_ec_ignored"):
+            return False
+        return self.select_ec(None)
 
     # ------------------------------------------------------------------ UTRN
     def meter(self, source):

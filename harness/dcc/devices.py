@@ -50,10 +50,12 @@ class Answer:
     response: Received | None = None
 
 
-def join_payload(method: int, other: bytes, other_type: int) -> bytes:
-    """CS03x content: SEQUENCE {INTEGER join method and role, OCTET STRING other device, INTEGER its type}."""
-    return asn1.Tlv(b"\x30", children=[asn1.Tlv(b"\x02", bytes([method])), asn1.Tlv(b"\x04", bytes(other)),
-                                       asn1.Tlv(b"\x02", bytes([other_type]))]).encode()
+def join_payload(method: int, other: bytes, other_type: int, certificate: bytes | None = None) -> bytes:
+    """CS03x content: SEQUENCE {INTEGER join method and role, OCTET STRING other device, INTEGER its type
+    [, the other device's KA certificate (DER), as the RTDS CS03C carries]}."""
+    fields = b"".join(tlv.encode() for tlv in (asn1.Tlv(b"\x02", bytes([method])), asn1.Tlv(b"\x04", bytes(other)),
+                                               asn1.Tlv(b"\x02", bytes([other_type]))))
+    return asn1.Tlv(b"\x30", fields + (certificate or b"")).encode()
 
 
 def unjoin_payload(other: bytes) -> bytes:
@@ -185,11 +187,12 @@ class DeviceServices:
 
     # ------------------------------------------------------------------ SRV 8.7 / 8.8 joins and unjoins
     def join(self, requester: bytes, device: bytes, code: int, other: bytes, other_type: str, *,
-             critical: bool, method: int = 1) -> Answer:
-        """A CS03x to `device` adding `other`; on success `other` inherits `device`'s status (AC 4.7)."""
+             critical: bool, method: int = 1, certificate: bytes | None = None) -> Answer:
+        """A CS03x to `device` adding `other` (with `other`'s KA certificate, DER, when given); on success `other`
+        inherits `device`'s status (AC 4.7)."""
         command, response = self.request(requester, device, code,
-                                         join_payload(method, other, DEVICE_TYPES[other_type]), critical=critical,
-                                         what="join")
+                                         join_payload(method, other, DEVICE_TYPES[other_type], certificate),
+                                         critical=critical, what="join")
         if response is None:
             return Answer(False, "no join response", command)
         status = status_code(response)

@@ -14,6 +14,15 @@ Layouts (RTDS 2.2_CS01a, NA_GNCA-DLMS, NA_GNCA-ZigBee, NA_PCS01; gbcs.md 3.2):
 - GCS02 / GCS03 (SRV 1.6 on a GSME; RTDS 1.6_GCS02): GBZ Prepayment cluster Change Payment Mode (0x06): provider id
   | issuer event id | implementation time 0 (now) | payment control configuration 0x0C94 (credit) or 0x0C96
   (bit 1 prepayment enabled [I]) | cut off value; response Change Payment Mode Response (0x02).
+- ECS08 (SRV 2.1 Update Prepay Configuration on an ESME; RTDS 2.1_ECS08): eighteen DLMS sets, in the RTDS's order:
+  the special days table (class 11, 0-1:11.0.2.255 attribute 2: {index, date, day id}), two class 9000 values, the
+  schedule (class 10, 0-1:12.0.1.255 attribute 2: {index, enabled, script table 0-0:10.0.106.255, script 32 start /
+  33 end of a non-disablement period [I], switch time, validity 0xFFFF, weekdays bit-string(7) from Monday, special
+  day ids bit-string(5), begin date, end date}) and thirteen more class 9000 values and activation times. The rig
+  sets the calendar; the other sixteen it sends as the RTDS has them [I: their meaning and units are not read here].
+- ECS02 / ECS03 (SRV 1.6 on an ESME): set class 111 (account) 0-0:19.0.0.255 attribute 2, structure {enum payment
+  mode 1 credit / 2 prepayment, enum account status 2 active} [I: no RTDS; the attribute ECS26j reads]; response one
+  set result, 0 success. ECS26j (SRV 6.2.9, RTDS): get of that attribute; response the structure, get result 0.
 - Generic Alert: DLMS data-notification {long-unsigned alert code, octet-string COSEM date-time}, or a GBZ alert
   header (alert code, UTC seconds since 2000-01-01) with no component.
 """
@@ -32,6 +41,11 @@ from harness.gbcs.gbz import LAST, Component, GbzPayload
 from harness.zigbee.prepayment import ZCL_EPOCH_UNIX, ConsumerTopUpResponse, OriginatingDevice, ResultType
 
 CS01A, CS01B = 0x0007, 0x0097
+ECS08 = 0x001F
+ECS02, ECS03, ECS26J = 0x001A, 0x001B, 0x00BE
+ACCOUNT_MODE = (111, bytes.fromhex("0000130000FF"), 2)
+DLMS_PAYMENT_MODES = {ECS02: 1, ECS03: 2}
+CREDIT_MODE, PREPAYMENT_MODE = 1, 2
 GCS02, GCS03 = 0x006C, 0x006D
 ECS09, GCS06 = 0x0020, 0x0070
 ACCOUNT_CLASS, ACCOUNT_OBIS = 112, bytes.fromhex("0000130A01FF")
@@ -133,6 +147,85 @@ def emergency_credit_activated(message_code: int, payload: bytes) -> bool:
             or comp.zcl_payload[0] != SELECT_EC:
         raise ConformanceFailure("GCS06 response is not a Default Response to Select Available Emergency Credit")
     return comp.zcl_payload[1] == 0x00
+
+
+SPECIAL_DAYS = Spec(2, 11, bytes.fromhex("00010B0002FF"), 2)
+SCHEDULE = Spec(2, 10, bytes.fromhex("00010C0001FF"), 2)
+SCRIPT_TABLE = bytes.fromhex("00000A006AFF")
+PERIOD_START, PERIOD_END = 32, 33
+NOW = bytes(9) + b"\x80\x00\xff"  # a COSEM date-time with nothing specified: take effect now
+
+
+def _config(obis: str, attribute: int) -> Spec:
+    return Spec(2, 9000, bytes.fromhex("00005E2C" + obis), attribute)
+
+
+# The RTDS ECS08's sets other than the calendar, with its values, by position: (index in the request, spec, data)
+ECS08_OTHERS = [(1, _config("0214", 2), Data(0x05, 5000000)), (2, _config("020A", 4), Data(0x05, 1000000)),
+                (4, _config("800C", 4), Data(0x12, 30)), (5, _config("800D", 4), Data(0x05, 604800)),
+                (6, _config("8009", 4), Data(0x05, 200000)), (7, _config("8002", 4), Data(0x05, 300000)),
+                (8, _config("801F", 6), Data(0x09, NOW)), (9, _config("8003", 4), Data(0x05, 100000)),
+                *[(10 + i, _config(obis, 6), Data(0x09, NOW))
+                  for i, obis in enumerate(("0214", "020A", "800C", "800D", "8009", "8002", "8003", "801C"))]]
+
+
+@dataclass(frozen=True)
+class Switch:
+    """One schedule entry of the non-disablement calendar: at `hour`:`minute` a period starts (or ends) on the
+    `weekdays` (7-bit mask, 0x40 Monday … 0x01 Sunday) and the special days of `special_ids` (5-bit mask, 0x10 id 1),
+    between the COSEM dates `begin` and `end` (5 octets; year 0xFFFF: every year)."""
+
+    starts: bool
+    hour: int
+    minute: int
+    weekdays: int = 0x7F
+    special_ids: int = 0
+    begin: bytes = b"\xff\xff\x01\x01\xff"
+    end: bytes = b"\xff\xff\x0c\x1f\xff"
+
+
+def ecs08_payload(counter: int, special_days: list[tuple[bytes, int]], schedule: list[Switch]) -> bytes:
+    """ECS08 content: the non-disablement calendar (special days as (COSEM date, day id), the schedule) and the
+    RTDS's other settings."""
+    days = Data(0x01, [Data(0x02, [Data(0x12, n), Data(0x09, date), Data(0x11, day_id)])
+                       for n, (date, day_id) in enumerate(special_days, 1)])
+    entries = Data(0x01, [Data(0x02, [Data(0x12, n), Data(0x03, 0xFF), Data(0x09, SCRIPT_TABLE),
+                                      Data(0x12, PERIOD_START if e.starts else PERIOD_END),
+                                      Data(0x09, bytes([e.hour, e.minute, 0, 0])), Data(0x12, 0xFFFF),
+                                      Data(0x04, bytes([e.weekdays << 1]), bits=7),
+                                      Data(0x04, bytes([e.special_ids << 3]), bits=5), Data(0x09, e.begin),
+                                      Data(0x09, e.end)])
+                          for n, e in enumerate(schedule, 1)])
+    sets = sorted([(0, SPECIAL_DAYS, days), (3, SCHEDULE, entries), *ECS08_OTHERS], key=lambda item: item[0])
+    return DlmsPayload(0xD9, 0x20000000 | (counter & 0xFFFFFF), b"", [spec for _, spec, _ in sets],
+                       [data for _, _, data in sets]).encode()
+
+
+def account_mode_payload(code: int) -> Callable[[int], bytes]:
+    """ECS02 (credit mode) / ECS03 (prepayment mode) content for the command's counter, to apply now."""
+    def payload(counter: int) -> bytes:
+        mode = Data(0x02, [Data(0x16, DLMS_PAYMENT_MODES[code]), Data(0x16, 2)])
+        return DlmsPayload(0xD9, 0x20000000 | (counter & 0xFFFFFF), b"", [Spec(2, *ACCOUNT_MODE)], [mode]).encode()
+    return payload
+
+
+def ecs26j_payload(counter: int) -> bytes:
+    """ECS26j content: read the ESME's payment mode (account_mode_and_status)."""
+    return DlmsPayload(0xD9, 0x20000000 | (counter & 0xFFFFFF), b"", [Spec(1, *ACCOUNT_MODE)], [Data(0x00)]).encode()
+
+
+def payment_mode_read(payload: bytes) -> int:
+    """The payment mode (CREDIT_MODE / PREPAYMENT_MODE) an ECS26j response reports; ConformanceFailure for another
+    layout or a failed read."""
+    try:
+        response = DlmsPayload.decode(payload)
+        [body], [(_, result)] = response.data, response.results
+        mode, _ = body.value
+    except (PayloadError, ValueError, TypeError) as exc:
+        raise ConformanceFailure(f"ECS26j response is not one account_mode_and_status: {exc}") from None
+    if result != 0 or mode.tag != 0x16 or mode.value not in (CREDIT_MODE, PREPAYMENT_MODE):
+        raise ConformanceFailure(f"ECS26j response: result {result}, payment mode {mode.value!r}")
+    return mode.value
 
 
 def payment_mode_payload(code: int) -> bytes:

@@ -1,6 +1,7 @@
 """Prepayment over the DCC (BAD 7.3.2.5.5): SRV 2.2 remote top-up credits once, the same UTRN is refused whichever
 way it comes second, and a UTRN typed on the meter is reported to the supplier (the CS01a/b response the DCC
-turns into its alert, and 0x810E "Credit Added Locally" with the UTC time).
+turns into its alert, and 0x810E "Credit Added Locally" with the UTC time); credit below the disablement threshold
+disables the supply, except inside a non-disablement period of the calendar SRV 2.1 sets (0x8F83 then).
 
 Topology: CHF and the meter (ESME or GSME) on the HAN, installed and commissioned; the meter is the device under
 test. The rig plays the supplier (UTRNs made with the bench SMKI's supplier prepayment key; SRV 2.2 through the DCC
@@ -8,6 +9,8 @@ core) and the consumer (the meter's keypad and display). Checks read the DCC cor
 the DCC's own alerts) and the meter's display.
 """
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -164,24 +167,35 @@ def test_low_credit_is_shown_and_alerted_with_the_supply_left_on(meter):
 
 
 @pytest.mark.scenario(79)
-@pytest.mark.clause("BAD 7.3.2.5.1 (SRV 1.6 Update Payment Mode: GCS02 credit, GCS03 prepayment; balance and debt kept)")
-@pytest.mark.parametrize("meter", [pytest.param("gsme", marks=[pytest.mark.roles("chf", "gsme"), pytest.mark.dut("gsme"),
-                                                               pytest.mark.ui("gsme")])], indirect=True)
+@pytest.mark.clause("BAD 7.3.2.5.1 (SRV 1.6 Update Payment Mode: ECS02 / GCS02 credit, ECS03 / GCS03 prepayment; balance "
+                    "kept); SRV 6.2.9 ECS26j reads the ESME's mode back")
 def test_payment_mode_switch_both_ways_keeps_the_balance(meter):
     commissioned(meter)
     assert accepted(meter.remote(lambda counter: meter.utrn(counter, 7))), "precondition: £7 top-up refused"
     assert "7.00" in meter.ui.display() and "CREDIT MODE" not in meter.ui.display(), \
         f"precondition: the meter is not in prepayment mode with £7: {meter.ui.display()!r}"
+    esme = meter.role == "esme"
+    switches = ((pp.ECS02, "credit"), (pp.ECS03, "prepayment")) if esme else \
+        ((pp.GCS02, "credit"), (pp.GCS03, "prepayment"))
 
-    for code, mode in ((pp.GCS02, "credit"), (pp.GCS03, "prepayment")):
-        command, response = meter.han.devices.request(SUPPLIER, meter.eui, code, pp.payment_mode_payload(code),
-                                                      critical=True, what=f"SRV 1.6 to {mode} mode")
+    for code, mode in switches:
+        payload = pp.account_mode_payload(code) if esme else pp.payment_mode_payload(code)
+        command, response = meter.han.devices.request(SUPPLIER, meter.eui, code, payload, critical=True,
+                                                      what=f"SRV 1.6 to {mode} mode")
         shown = meter.ui.display()
         meter.evidence.append("prepayment.txt", f"SRV 1.6 {mode}: {'response' if response else 'none'} -> {shown}")
         # "Set payment mode … set mode … Service Response"
-        assert response is not None and pp.payment_mode_changed(response.header.payload), \
-            f"the meter did not confirm the switch to {mode} mode"
+        assert response is not None, f"no verified response to the switch to {mode} mode"
+        changed = pp.dlms_success("ECS02/ECS03", response.header.payload) if esme else \
+            pp.payment_mode_changed(response.header.payload)
+        assert changed, f"the meter did not confirm the switch to {mode} mode"
         assert ("CREDIT MODE" in shown) == (mode == "credit"), f"the meter does not show {mode} mode: {shown!r}"
+        if esme:  # "read via 6.2.9 (ECS26j …)"
+            _, read = meter.han.devices.request(SUPPLIER, meter.eui, pp.ECS26J, pp.ecs26j_payload, critical=False,
+                                                what="SRV 6.2.9 payment mode")
+            assert read is not None, "no verified response to SRV 6.2.9 (ECS26j)"
+            expected = pp.CREDIT_MODE if mode == "credit" else pp.PREPAYMENT_MODE
+            assert pp.payment_mode_read(read.header.payload) == expected, f"ECS26j does not read {mode} mode"
         # "a payment mode switch keeps the meter balance"
         assert "7.00" in shown, f"the balance changed with the switch to {mode} mode: {shown!r}"
 
@@ -214,3 +228,42 @@ def test_remote_emergency_credit_needs_no_pin_and_is_given_once(meter):
     # the same request again, with emergency credit in use, gives nothing more
     assert not srv_2_5(), "the meter activated emergency credit already in use"
     assert meter.ui.display() == shown, f"the credit changed: {shown!r} -> {meter.ui.display()!r}"
+
+
+@pytest.mark.scenario(77)
+@pytest.mark.clause("BAD 7.3.2.5.3 (non-disablement periods: NonDisablementCalendar suspends disablement, 0x8F83; "
+                    "outside them, below the disablement threshold → Disabled + 0x8F0F); SRV 2.1 ECS08")
+@pytest.mark.parametrize("meter", [pytest.param("esme", marks=[pytest.mark.roles("chf", "esme"), pytest.mark.dut("esme"),
+                                                               pytest.mark.ui("esme")])], indirect=True)
+def test_credit_runs_out_inside_a_non_disablement_period_then_after_it(meter):
+    commissioned(meter)
+    han = meter.han
+    if time.gmtime(han.clock.now()).tm_hour == 23:  # a period inside one UTC day keeps the calendar simple
+        han.run_for(3600)
+    now = time.gmtime(han.clock.now())
+    period_end = now.tm_hour * 60 + now.tm_min + 10
+    calendar = [pp.Switch(True, now.tm_hour, now.tm_min), pp.Switch(False, period_end // 60, period_end % 60)]
+
+    # Action: SRV 2.1 (ECS08) sets a non-disablement period from this minute for ten minutes, every day
+    _, response = han.devices.request(SUPPLIER, meter.eui, pp.ECS08, lambda c: pp.ecs08_payload(c, [], calendar),
+                                      critical=True, what="SRV 2.1 non-disablement calendar")
+    assert response is not None and pp.dlms_success("ECS08", response.header.payload, results=18), \
+        "the meter did not confirm the SRV 2.1 non-disablement calendar"
+    # Action: the consumer uses 100 kW for two minutes with no credit: the credit is below the disablement threshold
+    han.device(meter.role).apply_load(100_000)
+    han.run_for(120)
+    han.device(meter.role).apply_load(0)
+    han.run_for(CARRIAGE)
+
+    # "in non-disablement period → stays on + 0x8F83"
+    assert meter.ui.supply_on(), f"the supply went off inside a non-disablement period: {meter.ui.display()!r}"
+    codes = device_alerts(meter)
+    assert 0x8F83 in codes and 0x8F0F not in codes, \
+        f"expected 0x8F83 (disablement suspended) and no 0x8F0F; device alerts: {[hex(c) for c in codes]}"
+
+    # Positive control, same credit: the period ends ("below disablement → Disabled + 0x8F0F")
+    han.run_for(10 * 60)
+    assert not meter.ui.supply_on(), f"the supply stayed on after the non-disablement period: {meter.ui.display()!r}"
+    han.run_for(CARRIAGE)
+    codes = device_alerts(meter)
+    assert 0x8F0F in codes, f"no 0x8F0F after the non-disablement period; device alerts: {[hex(c) for c in codes]}"

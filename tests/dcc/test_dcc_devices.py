@@ -103,6 +103,9 @@ def test_the_dcc_builds_the_rtds_set_clock_join_and_unjoin_payloads(rtds_hex):
         content("6.11_GCS28", "GCS28_6.11_SUCCESS_COMMAND_GBCS.HEX")
     assert join_payload(2, bytes.fromhex("00DB12345678909C"), 3) == \
         content("8.7.2_CS03B", "CS03B_8.7.2_SUCCESS_COMMAND_GBCS.HEX")
+    cs03c = content("8.7.2_CS03CNonCritical", "CS03CNonCritical_8.7.2_SUCCESS_COMMAND_GBCS.HEX")
+    certificate = cs03c[cs03c.index(bytes.fromhex("308201A1")):]  # the other device's KA certificate, last
+    assert join_payload(3, bytes.fromhex("00DB123456789094"), 0, certificate) == cs03c
     assert unjoin_payload(bytes.fromhex("00DB123456789099")) == \
         content("8.8.1_CS04ACCritical", "CS04ACCritical_8.8.1_SUCCESS_COMMAND_GBCS.HEX")
     # the meter's answers read back: ECS70 time and success, GCS28 time and window status

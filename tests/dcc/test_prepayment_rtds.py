@@ -70,3 +70,33 @@ def test_emergency_credit_payloads_and_responses_are_the_rtds(rtds):
     assert not pp.emergency_credit_activated(pp.ECS09, rtds("ECS09_2.5_ERROR_RESPONSE").grouping.payload)
     assert pp.emergency_credit_activated(pp.GCS06, rtds("GCS06_2.5_SUCCESS_RESPONSE").grouping.payload)
     assert not pp.emergency_credit_activated(pp.GCS06, rtds("GCS06_2.5_ERROR_RESPONSE").grouping.payload)
+
+
+def test_ecs08_payload_is_the_rtds_command_for_its_calendar(rtds_hex):
+    command = Message.decode(rtds_hex("2.1_ECS08", "ECS08_2.1_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX")).grouping
+    days = [(0xFFFF, 7, 29), (0xFFFF, 8, 25), (0xFFFF, 9, 6), (0xFFFF, 10, 5), (0xFFFF, 8, 15)]
+    special = [(y.to_bytes(2, "big") + bytes([m, d, 0xFF]), n) for n, (y, m, d) in enumerate(days, 1)]
+    winter, summer = (b"\x07\xde\x0a\x1b\xff", b"\x07\xdf\x03\x1c\xff"), (b"\xff\xff\x04\x1d\xff", b"\xff\xff\x07\x19\xff")
+    schedule = []
+    for begin, end in (winter, summer):  # weekends 00:00-09:30 and from 22:00, weekdays 00:00-07:30 and from 20:00
+        for weekdays, times in ((0x03, ((0, 0), (9, 30), (22, 0))), (0x7C, ((0, 0), (7, 30), (20, 0)))):
+            schedule += [pp.Switch(n != 1, h, m, weekdays, 0, begin, end) for n, (h, m) in enumerate(times)]
+    specials = (b"\xff\xff\x07\x1a\xff", b"\xff\xff\x08\x1f\xff"), (b"\xff\xff\x09\x01\xff", b"\xff\xff\x0a\x1a\xff")
+    for ids, (begin, end), times in ((0x19, specials[0], ((0, 0), (19, 0))), (0x06, specials[1], ((1, 15), (18, 45)))):
+        schedule += [pp.Switch(n == 0, h, m, 0, ids, begin, end) for n, (h, m) in enumerate(times)]
+    assert pp.ecs08_payload(command.counter, special, schedule) == command.payload
+
+
+def test_ecs26j_payload_is_the_rtds_command_and_its_response_reads_prepayment_mode(rtds):
+    command = rtds("ECS26j_6.2.9_SUCCESS_COMMAND").grouping
+    assert pp.ecs26j_payload(command.counter) == command.payload
+    assert pp.payment_mode_read(rtds("ECS26j_6.2.9_SUCCESS_RESPONSE").grouping.payload) == pp.PREPAYMENT_MODE
+    with pytest.raises(ConformanceFailure):
+        pp.payment_mode_read(rtds("ECS26j_6.2.9_ERROR_RESPONSE").grouping.payload)
+    # ECS02 / ECS03: the same attribute set (no RTDS): the ESME board's decoder takes them
+    from firmware.gbcs import dlms
+
+    for code, mode in ((pp.ECS02, 1), (pp.ECS03, 2)):
+        req = dlms.parse_access_request(pp.account_mode_payload(code)(command.counter))
+        assert req.specs[0][:4] == (dlms.SET, 111, bytes.fromhex("0000130000FF"), 2)
+        assert req.data == [(dlms.STRUCTURE, [(dlms.ENUM, mode), (dlms.ENUM, 2)])]

@@ -253,3 +253,54 @@ def test_gcs02_switches_to_credit_mode_keeping_the_balance_and_answers_like_the_
     gcs03.content = gcs03.content[:-6] + b"\x96" + gcs03.content[-5:]  # bit 1: prepayment enabled
     answer(m, gcs03)
     assert m.account.s["mode"] == credit.PREPAYMENT and m.account.s["balance"] == 1234
+
+
+def test_ecs08_sets_the_rtds_non_disablement_calendar_and_answers_like_the_rtds(rtds, tmp_path):
+    m, _ = meter(tmp_path, rtds.keystore, "esme", ESME)
+    assert answer(m, rtds("ECS08_2.1_IMMEDIATE_SUCCESS_COMMAND")) == rtds("ECS08_2.1_IMMEDIATE_SUCCESS_RESPONSE").content
+    calendar = m.account.s["calendar"]
+    # special days: 29 July, 25 August, 6 September, 5 October, 15 August, every year, ids 1 to 5
+    assert calendar["special"][0] == [0xFFFF, 7, 29, 1] and len(calendar["special"]) == 5
+    # the first entry: script 32 (start) at 00:00 on Saturday and Sunday, 27 October 2014 to 28 March 2015
+    assert calendar["entries"][0] == [0, True, 0b1100000, 0, [2014, 10, 27], [2015, 3, 28]]
+    assert len(calendar["entries"]) == 16
+
+
+def test_ecs08_calendar_suspends_disablement_in_its_periods(rtds, tmp_path):
+    # Monday 2014-11-03 (winter weekdays: 32 at 00:00, 33 at 07:30, 32 at 20:00); Friday 2014-08-15, special day 5
+    # (summer: 32 at 00:00, 33 at 19:00 on special days 1, 2, 5); Saturday 2014-08-16 (summer weekend: none)
+    monday, friday, saturday = 1414972800000, 1408060800000, 1408147200000
+    cases = ((monday + 6 * 3600000, True), (monday + 8 * 3600000, False), (monday + 21 * 3600000, True),
+             (friday + 18 * 3600000, True), (friday + 20 * 3600000, False), (saturday + 3600000, False))
+    for n, (when, suspended) in enumerate(cases):
+        (tmp_path / str(n)).mkdir()
+        m, events = meter(tmp_path / str(n), rtds.keystore, "esme", ESME)
+        answer(m, rtds("ECS08_2.1_IMMEDIATE_SUCCESS_COMMAND"))
+        m.hal.clock.set(when)
+        m.adjust_balance(-1)  # the credit is exhausted: disabled (0x8F0F), or suspended in a period (0x8F83)
+        assert (m.account.s["suspended"], m.hal.switch.on) == (suspended, suspended), n
+        assert (credit.DISABLEMENT_SUSPENDED if suspended else credit.DISABLEMENT) in codes(events), n
+
+
+def test_ecs02_ecs03_switch_the_esme_both_ways_keeping_its_balance_and_ecs26j_reads_like_the_rtds(rtds, tmp_path):
+    from firmware.gbcs import dlms
+
+    m, _ = meter(tmp_path, rtds.keystore, "esme", ESME)
+    read = rtds("ECS26j_6.2.9_SUCCESS_COMMAND")
+    assert answer(m, read) == rtds("ECS26j_6.2.9_SUCCESS_RESPONSE").content  # prepayment mode, account active
+    m.adjust_balance(700)
+    m.set_debt(time_debt=[100, 0], payment_debt=50)
+    for code, mode in ((prepay_gbcs.ECS02, 1), (prepay_gbcs.ECS03, 2)):
+        command = frame.parse(rtds("ECS26j_6.2.9_SUCCESS_COMMAND").raw)
+        command.message_code = code
+        command.content = dlms.build_access_request(0x200003E9, [(dlms.SET, 111, b"\x00\x00\x13\x00\x00\xff", 2, None)],
+                                                    [(dlms.STRUCTURE, [(dlms.ENUM, mode), (dlms.ENUM, 2)])])
+        assert answer(m, command) == dlms.build_access_response(0x200003E9, [(dlms.NULL, None)], [(dlms.SET, 0)])
+        assert dlms.parse_access_response(answer(m, read))[2][0] == (dlms.STRUCTURE, [(0x16, mode), (0x16, 2)])
+        assert m.account.s["balance"] == 700 and m.account.accumulated_debt() == 150
+    wrong = frame.parse(rtds("ECS26j_6.2.9_SUCCESS_COMMAND").raw)
+    wrong.message_code = prepay_gbcs.ECS02
+    wrong.content = dlms.build_access_request(0x200003E9, [(dlms.SET, 111, b"\x00\x00\x13\x00\x00\xff", 2, None)],
+                                              [(dlms.STRUCTURE, [(dlms.ENUM, 2), (dlms.ENUM, 2)])])
+    with pytest.raises(ParseError):
+        answer(m, wrong)
