@@ -10,7 +10,9 @@ acknowledgement (unicast) is tried up to 1 + `MAC_RETRIES` times per receiver, e
 probability, and arrives once, `MAC_RETRY_INTERVAL` later per lost try, unless every try is lost. (The capture
 holds the frame once; the retries are not written to it.) A delivery lost through every retry is recorded in
 `beyond_retries` (time, sender, receiver): the bench's evidence that its channel lost a frame no retry covered.
-Broadcasts (beacon requests, beacons) get one try: the layers above retry them.
+Broadcasts (beacon requests, beacons) get one try: the layers above retry them. Deliveries from one sender to one
+receiver keep the order they were sent in (a MAC sends its next frame only once the last one's retries are over), so
+a retried frame is never overtaken by the next (a Transport Key by the Association Response before it).
 """
 from __future__ import annotations
 
@@ -83,6 +85,7 @@ class Medium:
         self._rng = random.Random(seed)
         self._lock = threading.RLock()
         self.beyond_retries: list[tuple[float, str, str]] = []
+        self._last_delivery: dict[tuple[str, str], float] = {}   # (sender, receiver) -> when its last frame arrives
 
     def attach(self, node: Node) -> None:
         if any(n.name == node.name for n in self._nodes):
@@ -131,7 +134,9 @@ class Medium:
                     flipped = bytearray(psdu)
                     flipped[bit // 8] ^= 1 << (bit % 8)
                     data = bytes(flipped)
-                self._schedule(node, data, now + delay, sender.channel)
+                when = max(now + delay, self._last_delivery.get((sender.name, node.name), now))
+                self._last_delivery[(sender.name, node.name)] = when
+                self._schedule(node, data, when, sender.channel)
 
     def _schedule(self, node: Node, psdu: bytes, when: float, channel: int) -> None:
         def deliver() -> None:

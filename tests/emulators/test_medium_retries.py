@@ -31,3 +31,17 @@ def test_unicast_frames_are_retried_and_broadcasts_are_not():
     for _ in range(400):
         medium.transmit(a, bytes([0x03, 0x08, 0x02]))   # MAC command, no ack requested (e.g. a beacon request)
     assert 100 < len(b.heard) < 300 and len(medium.beyond_retries) == unicast_lost
+
+
+def test_a_retried_frame_is_never_overtaken_by_the_next_one_from_its_sender():
+    clock = VirtualClock()
+    medium = Medium(clock, seed=5, impairments=Impairments(loss=0.5, latency=0.0))
+    a, b = Node("a"), Node("b")
+    medium.attach(a)
+    medium.attach(b)
+    for seq in range(200):
+        medium.transmit(a, bytes([0x21, 0x88, seq]))   # sent back to back, each retried as its tries are lost
+    clock.advance(1.0)
+    heard = [psdu[2] for psdu in b.heard]
+    assert medium.stats.retried > 0 and len(heard) > 150
+    assert heard == sorted(heard), "a later frame arrived before an earlier, retried one"
