@@ -14,12 +14,18 @@ class Node:
         self.heard.append(psdu)
 
 
-def test_unicast_frames_are_retried_and_broadcasts_are_not():
+def half_lossy_pair() -> tuple[VirtualClock, Medium, Node, Node]:
+    """A medium losing half of all tries, with nodes `a` and `b` on it."""
     clock = VirtualClock()
     medium = Medium(clock, seed=5, impairments=Impairments(loss=0.5, latency=0.0))
     a, b = Node("a"), Node("b")
     medium.attach(a)
     medium.attach(b)
+    return clock, medium, a, b
+
+
+def test_unicast_frames_are_retried_and_broadcasts_are_not():
+    clock, medium, a, b = half_lossy_pair()
     for _ in range(400):
         medium.transmit(a, bytes([0x21, 0x88, 0x01]))   # data frame, ack requested
     clock.advance(1.0)  # retried tries arrive MAC_RETRY_INTERVAL later each
@@ -34,11 +40,7 @@ def test_unicast_frames_are_retried_and_broadcasts_are_not():
 
 
 def test_a_retried_frame_is_never_overtaken_by_the_next_one_from_its_sender():
-    clock = VirtualClock()
-    medium = Medium(clock, seed=5, impairments=Impairments(loss=0.5, latency=0.0))
-    a, b = Node("a"), Node("b")
-    medium.attach(a)
-    medium.attach(b)
+    clock, medium, a, b = half_lossy_pair()
     for seq in range(200):
         medium.transmit(a, bytes([0x21, 0x88, seq]))   # sent back to back, each retried as its tries are lost
     clock.advance(1.0)
