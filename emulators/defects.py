@@ -12,6 +12,8 @@ def known_defects() -> dict[str, dict[str, str]]:
     from emulators.hht import DEFECTS as HHT
     from firmware.ota_client import DEFECTS as OTA
     from firmware.roles.device_gbcs import DEFECTS as GBCS, ESME_DEFECTS, GPF_DEFECTS, METER_DEFECTS
+    from firmware.roles.hcalcs import DEFECTS as HCALCS
+    from firmware.roles.load_control import DEFECTS as LOAD_CONTROL
 
     meter = dict(DEVICE, **METER, **GBCS, **METER_DEFECTS)
     # the OTA client's defects the OTA suite catches (a change of supplier is not emulated yet); on the GSME, the
@@ -19,9 +21,9 @@ def known_defects() -> dict[str, dict[str, str]]:
     ota = {name: text for name, text in OTA.items() if name != "future_dated_survives_cos"}
     gsme_ota = {"no_distribution_receipt": OTA["no_distribution_receipt"]}
     ppmid_ota = {name: OTA[name] for name in ("no_distribution_receipt", "skip_cs06_hash", "overwrite_on_activation")}
-    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS, **ESME_ONLY, **ota),
+    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS, **ESME_ONLY, **LOAD_CONTROL, **ota),
             "gsme": dict(meter, **gsme_ota, **GSME_DEFECTS, **GSME_ONLY), "ppmid": dict(DEVICE, **GBCS, **ppmid_ota),
-            "gpf": dict(GPF_DEFECTS), "hht": dict(HHT)}
+            "gpf": dict(GPF_DEFECTS), "hht": dict(HHT), "hcalcs": dict(HCALCS)}
 
 
 # Defects of a meter's board half (firmware/roles/prepay.py).

@@ -120,6 +120,8 @@ AFFECTS: dict[str, tuple[str, ...]] = {
         f"{ANCHORS}::test_meter_holding_only_dcc_certificates_does_not_report_commissioned",),
     "esme:han_device_log_unchecked": (f"{PAIRING}::test_top_up_from_a_ppmid_absent_from_the_meters_log_is_ignored",
                                       f"{PAIRING}::test_unjoin_removes_the_partner_from_the_device_log"),
+    "esme:hcalcs_not_commanded": (f"{PAIRING}::test_hcalcs_joins_the_esme_which_then_switches_it",),
+    "hcalcs:device_log_unchecked": (f"{PAIRING}::test_hcalcs_ignores_switching_from_an_esme_absent_from_its_log",),
     "esme:mpxn_not_stored": (f"{COMMISSION}::test_mpan_set_after_commissioning_reads_back",),
     **{f"{role}:no_join_alerts": (f"{COMMISSION}::test_meter_holding_its_suppliers_certificate_reports_its_join",)
        for role in ("esme", "gsme")},

@@ -1,6 +1,6 @@
 # Electricity Smart Metering Equipment role: supply relay, display, keypad, prepayment credit and UTRN top-up;
 # GBCS over the HAN: ECS70 Set Clock, ECS39a/b and ECS40 MPAN, ECS46c ALCS calendar, joins (CS03A1 PPMID/HCALCS,
-# CS03B) and unjoins.
+# CS03B) and unjoins, ECS47 Activate Auxiliary Load (its ALCS and its joined HCALCS, firmware.roles.load_control).
 from firmware.roles import device_gbcs
 from firmware.roles.prepay import PrepayMeter
 
@@ -16,6 +16,7 @@ class Esme(PrepayMeter):
         state = PrepayMeter.defaults(self)
         state["mpxn"] = {}
         state["clock"] = clock_sync.defaults()
+        state["alc_override_min"] = None
         return state
 
     def methods(self):
@@ -57,12 +58,12 @@ class Esme(PrepayMeter):
 
     def handlers(self):
         from firmware import alcs_gbcs
-        from firmware.roles import mpxn, set_clock  # loaded with the first GBCS command, not at power-on
+        from firmware.roles import load_control, mpxn, set_clock  # loaded with the first GBCS command
 
         out = PrepayMeter.handlers(self)
         out.update(alcs_gbcs.handlers(self))
         out.update({set_clock.ECS70: self.set_clock, mpxn.ECS39A: self.set_mpxn, mpxn.ECS39B: self.set_mpxn,
-                    mpxn.ECS40: self.read_mpxn})
+                    mpxn.ECS40: self.read_mpxn, load_control.ECS47: lambda msg: load_control.activate(self, msg)})
         out.update(self.ota_handlers)
         return out
 
