@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from emulators.ch_time import ChTimeClient
 from emulators.device_tunnel import DeviceTunnel
 from emulators.han_prepayment import HanPrepayment
 from emulators.han_switching import HanSwitching
@@ -25,6 +26,7 @@ SLEEPY_ROLES = ("gsme",)
 CARRIED_ROLES = ("esme", "gsme", "ppmid", "hcalcs")  # devices GBCS reaches through a tunnel (not the HHT)
 PREPAYMENT_ROLES = ("esme", "ppmid")  # devices that exchange ZSE Prepayment commands with each other
 SWITCHED_ROLES = ("hcalcs",)  # devices their ESME switches with On/Off commands
+TIME_CLIENT_ROLES = ("esme",)  # devices that read their CH's time status over the HAN
 DEFECTS = {
     "accept_foreign_ca": "continues key establishment with a certificate from an issuer it does not trust",
     "keep_preconfigured_key": "keeps using the install-code link key after CBKE instead of the new key",
@@ -47,6 +49,7 @@ class HanDeviceEmulator(InitiatorNode):
     tunnel: DeviceTunnel | None = None
     _zse: HanPrepayment | None = None
     _switching: HanSwitching | None = None
+    _ch_time: ChTimeClient | None = None
 
     def pump(self) -> None:
         """The board's alerts go up to the CHF through the tunnel (once there is one); what a PPMID's board sends
@@ -75,6 +78,9 @@ class HanDeviceEmulator(InitiatorNode):
         if self.tunnel is not None:
             self.tunnel.stop()
             self.tunnel = None
+        if self._ch_time is not None:
+            self._ch_time.stop()
+            self._ch_time = None
         if getattr(self, "_ota", None) is not None:
             self._ota.own_radio = True  # no tunnel: the OTA client installs its own callback again
 
@@ -90,7 +96,12 @@ class HanDeviceEmulator(InitiatorNode):
             self.tunnel.others.append(self._prepayment().on_message)
         if self.identity.role in SWITCHED_ROLES:
             self.tunnel.others.append(self._switches().on_message)
+        if self.identity.role in TIME_CLIENT_ROLES:
+            self._ch_time = ChTimeClient(self.link, self.radio, self.clock, chf_eui, self._next_tsn)
+            self.tunnel.others.append(self._ch_time.on_message)
         self.tunnel.start()
+        if self._ch_time is not None:  # a meter reads its CH's time from now on
+            self._ch_time.start()
         return self.tunnel
 
     def ota(self) -> OtaClientNode:

@@ -115,6 +115,7 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "chf:drops_device_alerts_without_wan": (
         "test_prepayment_without_wan.py::test_local_top_up_without_wan_is_reported_when_the_wan_returns",),
     "esme:adjust_clock_beyond_10s": ("test_clock_sync.py",),
+    "esme:set_clock_without_ch_time": ("test_clock_sync.py::test_clock_is_left_unchanged_while_the_ch_has_no_valid_time",),
     "esme:accept_any_key_usage": (f"{ANCHORS}::test_certificate_of_another_key_usage_is_refused_by_the_cell",),
     "esme:join_alerts_with_dcc_certs": (
         f"{ANCHORS}::test_meter_holding_only_dcc_certificates_does_not_report_commissioned",),

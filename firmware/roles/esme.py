@@ -22,7 +22,16 @@ class Esme(PrepayMeter):
     def methods(self):
         out = PrepayMeter.methods(self)
         out["stim.clock_drift"] = self.stim_clock_drift
+        out["ch.time"] = self.ch_time
         return out
+
+    def ch_time(self, params):
+        """The host half read the CH's time status: whether the CH's time is valid."""
+        from firmware.link import param
+
+        self.state["clock"]["ch_valid"] = param(params, "valid", bool)
+        self.save()
+        return {"ch_valid": self.state["clock"]["ch_valid"]}
 
     def stim_clock_drift(self, params):
         """Bench stimulus: the meter's crystal runs `seconds` fast (negative: slow)."""
@@ -89,7 +98,8 @@ class Esme(PrepayMeter):
         from firmware.roles import clock_sync
 
         now = self.hal.clock.now_ms()
-        content, inside = set_clock.ecs70(msg.content, now, dlms.invoke_id(msg.counter))
+        usable = clock_sync.ch_valid(self.state["clock"]) or self.defect("set_clock_without_ch_time")
+        content, inside = set_clock.ecs70(msg.content, now, dlms.invoke_id(msg.counter), usable)
         if inside:
             clock_sync.adopt(self.state["clock"], now)
             self.save()
