@@ -43,7 +43,7 @@ METER = {
     "supply_preconditions_unchecked": "arms (and on an ESME enables) on command a supply disabled for any cause, "
                                       "lack of credit included",
 }
-# Defects of one meter type only (firmware/roles/supply.py, prepay.py, firmware/prepay_gbcs.py).
+# Defects of one meter type only (firmware/roles/supply.py, prepay.py, gsme.py, firmware/prepay_gbcs.py).
 ESME_ONLY = {
     "no_low_credit_alert": "shows low credit but sends no 0x810D Low Credit alert",
     "tamper_not_locked": "disables the supply on a tamper but never locks it nor raises 0x81BE, whatever the supply "
@@ -54,4 +54,5 @@ ESME_ONLY = {
 GSME_ONLY = {
     "payment_mode_drops_balance": "zeroes the meter balance when its payment mode is switched (SRV 1.6)",
     "no_power_loss_alert": "closes its valve on a power loss but raises no 0x8F1D",
+    "gcs13a_register_frozen": "answers a GCS13a sent to it with a register that never moved from zero",
 }
