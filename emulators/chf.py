@@ -8,7 +8,8 @@ joiner has taken the network key, it must complete CBKE; only then does this hal
 (`devlog.joined`), which raises the second CS14, and opens a GB-HGRP tunnel to it (ESME, HCALCS, PPMID) for the
 GBCS commands it relays from the WAN to devices in its log (emulators/chf_tunnels.py). Over inter-PAN it answers
 an HHT's key establishment only while the board says the window after power-on is open, and passes the HHT's
-locally delivered commands to the board.
+locally delivered commands to the board. It serves the CH's time status on the ZCL Time cluster (valid unless the
+bench has taken the CH's Network Time away, `set_time_valid`).
 
 Board events are taken from the link in `pump()`, on the caller's thread, so the run stays single-threaded and
 deterministic on the virtual clock.
@@ -26,7 +27,7 @@ from emulators.provision import HanIdentity, install_code_link_key
 from emulators.tunnel_carriage import routing_of
 from harness.errors import InputError
 from harness.ota.image import OtaHeader, parse_header
-from harness.zigbee import ota, zcl, zdo
+from harness.zigbee import ota, time_cluster, zcl, zdo
 from harness.zse import certificate as cert_mod
 from harness.zse import ke
 from harness.zse import ke_frames as kf
@@ -97,6 +98,7 @@ class ChfEmulator:
         self.device_sink: Callable[[bytes], None] | None = None  # what HAN devices (and the GPF) send up the WAN
         self.gpf = gpf  # the CH's GPF: its board link and EUI-64
         self._tsn = 0
+        self.time_valid = True  # the CH has synchronised to Network Time (BAD 7.5.7: at commissioning)
         self.tunnels = ChfTunnels(radio, clock, self._next_tsn, self._up, lambda text: self.link.call("log", text=text))
         self.mirror = ChfMirror(radio, self._next_tsn, gpf[0] if gpf is not None else None,
                                 lambda text: self.link.call("log", text=text))
@@ -190,6 +192,11 @@ class ChfEmulator:
     def set_wan(self, up: bool) -> dict:
         return self.link.call("wan.set", up=up)
 
+    def set_time_valid(self, valid: bool) -> None:
+        """Bench action: the CH has (True) or has lost (False) its Network Time, as its Time cluster then says [I: the
+        emulated CH's clock stays the run's clock; only the validity it reports changes]."""
+        self.time_valid = valid
+
     # ------------------------------------------------------------------ board events
     def _on_board_event(self, name: str, data: dict) -> None:
         if name == "alert" and self.alert_sink is not None:
@@ -234,6 +241,8 @@ class ChfEmulator:
                 self._key_establishment(message)
             elif message.cluster == ota.CLUSTER_ID:
                 self.ota_server.on_message(message)
+            elif message.cluster == time_cluster.CLUSTER and message.profile != zdo.PROFILE_ZDO:
+                self._time(message)
         except InputError as exc:  # a malformed frame from a joiner is dropped, as a device would
             self.link.call("log", text=f"dropped a malformed frame from {message.src:016X}: {exc}")
 
@@ -264,6 +273,14 @@ class ChfEmulator:
                 records.append((attr, zcl.STATUS_UNSUPPORTED_ATTRIBUTE, None, b""))
         self.radio.send_aps(message.src, kf.CLUSTER_ID, zcl.read_attributes_response(request.tsn, records),
                             src_ep=KE_ENDPOINT, dst_ep=message.src_ep, aps_security=False, wait=False)
+
+    def _time(self, message: ApsMessage) -> None:
+        """ZCL Read Attributes on the Time cluster: the CH's TimeStatus."""
+        request = zcl.decode(message.payload)
+        if request.frame_type == zcl.GLOBAL and request.command == zcl.READ_ATTRIBUTES:
+            self.radio.send_aps(message.src, time_cluster.CLUSTER, time_cluster.read_response(request.tsn,
+                                                                                               self.time_valid),
+                                src_ep=message.dst_ep, dst_ep=message.src_ep, aps_security=False, wait=False)
 
     def _key_establishment(self, message: ApsMessage) -> None:
         """CBKE with a joiner over APS (NWK security only)."""

@@ -12,6 +12,8 @@ def known_defects() -> dict[str, dict[str, str]]:
     from emulators.hht import DEFECTS as HHT
     from firmware.ota_client import DEFECTS as OTA
     from firmware.roles.device_gbcs import DEFECTS as GBCS, ESME_DEFECTS, GPF_DEFECTS, METER_DEFECTS
+    from firmware.roles.hcalcs import DEFECTS as HCALCS
+    from firmware.roles.load_control import DEFECTS as LOAD_CONTROL
 
     meter = dict(DEVICE, **METER, **GBCS, **METER_DEFECTS)
     # the OTA client's defects the OTA suite catches; on the GSME, the one its own case of the end-to-end test needs
@@ -19,9 +21,9 @@ def known_defects() -> dict[str, dict[str, str]]:
     ota = dict(OTA)
     gsme_ota = {"no_distribution_receipt": OTA["no_distribution_receipt"]}
     ppmid_ota = {name: OTA[name] for name in ("no_distribution_receipt", "skip_cs06_hash", "overwrite_on_activation")}
-    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS, **ESME_ONLY, **ota),
+    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS, **ESME_ONLY, **LOAD_CONTROL, **ota),
             "gsme": dict(meter, **gsme_ota, **GSME_DEFECTS, **GSME_ONLY), "ppmid": dict(DEVICE, **GBCS, **ppmid_ota),
-            "gpf": dict(GPF_DEFECTS), "hht": dict(HHT)}
+            "gpf": dict(GPF_DEFECTS), "hht": dict(HHT), "hcalcs": dict(HCALCS)}
 
 
 # Defects of a meter's board half (firmware/roles/prepay.py).
@@ -44,7 +46,7 @@ METER = {
     "supply_preconditions_unchecked": "arms (and on an ESME enables) on command a supply disabled for any cause, "
                                       "lack of credit included",
 }
-# Defects of one meter type only (firmware/roles/supply.py, prepay.py, firmware/prepay_gbcs.py).
+# Defects of one meter type only (firmware/roles/supply.py, prepay.py, gsme.py, firmware/prepay_gbcs.py).
 ESME_ONLY = {
     "no_low_credit_alert": "shows low credit but sends no 0x810D Low Credit alert",
     "non_disablement_ignored": "takes the SRV 2.1 non-disablement calendar (ECS08) but disables the supply inside "
@@ -57,4 +59,5 @@ ESME_ONLY = {
 GSME_ONLY = {
     "no_power_loss_alert": "closes its valve on a power loss but raises no 0x8F1D",
     "pcs_mac_unchecked": "runs a PPMID's PCS01/PCS02 without checking its MAC (PPMID KA x GSME KA)",
+    "gcs13a_register_frozen": "answers a GCS13a sent to it with a register that never moved from zero",
 }

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from emulators.ch_time import ChTimeClient
 from emulators.device_tunnel import DeviceTunnel
 from emulators.han_prepayment import HanPrepayment
+from emulators.han_switching import HanSwitching
 from emulators.initiator_node import InitiatorNode
 from emulators.ota_client import OtaClientNode
 from harness.errors import InputError
-from harness.zigbee import zcl, zdo
+from harness.zigbee import onoff, zcl, zdo
 from harness.zse import ke_frames as kf
 from rig.boardlink import BoardError
 from rig.radios.protocol import ApsMessage, DeliveryFailed, JoinFailed
@@ -23,6 +25,8 @@ JOIN_RETRY_INTERVAL = 1.0  # seconds between join attempts
 SLEEPY_ROLES = ("gsme",)
 CARRIED_ROLES = ("esme", "gsme", "ppmid", "hcalcs")  # devices GBCS reaches through a tunnel (not the HHT)
 PREPAYMENT_ROLES = ("esme", "ppmid")  # devices that exchange ZSE Prepayment commands with each other
+SWITCHED_ROLES = ("hcalcs",)  # devices their ESME switches with On/Off commands
+TIME_CLIENT_ROLES = ("esme",)  # devices that read their CH's time status over the HAN
 DEFECTS = {
     "accept_foreign_ca": "continues key establishment with a certificate from an issuer it does not trust",
     "keep_preconfigured_key": "keeps using the install-code link key after CBKE instead of the new key",
@@ -44,17 +48,28 @@ class JoinOutcome:
 class HanDeviceEmulator(InitiatorNode):
     tunnel: DeviceTunnel | None = None
     _zse: HanPrepayment | None = None
+    _switching: HanSwitching | None = None
+    _ch_time: ChTimeClient | None = None
 
     def pump(self) -> None:
         """The board's alerts go up to the CHF through the tunnel (once there is one); what a PPMID's board sends
-        its ESME goes on the HAN, what it sends its GSME (a whole PCS01/PCS02) up the tunnel for the CH to relay."""
+        its ESME, and an ESME's board its HCALCS, goes on the HAN; what a PPMID sends its GSME (a whole PCS01/PCS02)
+        goes up the tunnel for the CH to relay."""
         for event in self.link.events():
             if event.name == "alert" and self.tunnel is not None:
                 self.tunnel.send_up(bytes.fromhex(event.data["hex"]))
             elif event.name == "han.send" and self.tunnel is not None and "hex" in event.data:
                 self.tunnel.send_up(bytes.fromhex(event.data["hex"]))  # PCS01/PCS02: the CH relays it to the GSME
             elif event.name == "han.send" and self.tunnel is not None:
-                self._prepayment().send(event.data)
+                if event.data.get("cluster") == onoff.CLUSTER:
+                    self._switches().send(event.data)
+                else:
+                    self._prepayment().send(event.data)
+
+    def _switches(self) -> HanSwitching:
+        if self._switching is None:
+            self._switching = HanSwitching(self.link, self.radio, self._next_tsn)
+        return self._switching
 
     def _prepayment(self) -> HanPrepayment:
         if self._zse is None:
@@ -66,6 +81,9 @@ class HanDeviceEmulator(InitiatorNode):
         if self.tunnel is not None:
             self.tunnel.stop()
             self.tunnel = None
+        if self._ch_time is not None:
+            self._ch_time.stop()
+            self._ch_time = None
         if getattr(self, "_ota", None) is not None:
             self._ota.own_radio = True  # no tunnel: the OTA client installs its own callback again
 
@@ -79,7 +97,14 @@ class HanDeviceEmulator(InitiatorNode):
             self._route_ota()
         if self.identity.role in PREPAYMENT_ROLES:  # the tunnel owns the radio callback: it hands these over
             self.tunnel.others.append(self._prepayment().on_message)
+        if self.identity.role in SWITCHED_ROLES:
+            self.tunnel.others.append(self._switches().on_message)
+        if self.identity.role in TIME_CLIENT_ROLES:
+            self._ch_time = ChTimeClient(self.link, self.radio, self.clock, chf_eui, self._next_tsn)
+            self.tunnel.others.append(self._ch_time.on_message)
         self.tunnel.start()
+        if self._ch_time is not None:  # a meter reads its CH's time from now on
+            self._ch_time.start()
         return self.tunnel
 
     def ota(self) -> OtaClientNode:

@@ -21,7 +21,7 @@ from harness.zse import install_code as ic
 from harness.zse.ke import Credentials
 from harness.zse.bench_ca import BenchCA
 
-HAN_ROLES = ("chf", "gpf", "esme", "gsme", "ppmid", "hht")
+HAN_ROLES = ("chf", "gpf", "esme", "gsme", "ppmid", "hht", "hcalcs")
 DEVICE_EUIS = dict(DEFAULT_DEVICES, hht="00DB1234567890A6")
 CBKE_SUITE = 2
 METERS = ("esme", "gsme")
@@ -45,14 +45,16 @@ TRUST_ANCHORS = {
     "esme": ("acb", "recovery", "supplier", "network_operator", "transitional_cos"),
     "gsme": ("acb", "recovery", "supplier", "transitional_cos"),
     "ppmid": ("acb", "recovery"),
+    # Root, Recovery, Supplier DS, ACB KA, TCoS DS [I: the supplier's KA key comes with its entry, unused]
+    "hcalcs": ("acb", "recovery", "supplier", "transitional_cos"),
     "hht": ("acb",),
 }
 
 
 # Message codes a device runs only with a valid KRP signature (critical, BAD 7.8.4): ECS70 and GCS28 Set Clock
-# (SRV 8.1.1 / 6.11), the CS04AC unjoin (SRV 8.8.1) [I: CS04AC taken as critical in every variant] and ECS46c ALCS
-# calendar (SRV 6.14.2).
-CRITICAL_CODES = (0x0062, 0x007F, 0x000F, 0x0054)
+# (SRV 8.1.1 / 6.11), the CS04AC unjoin (SRV 8.8.1) [I: CS04AC taken as critical in every variant], ECS46c ALCS
+# calendar (SRV 6.14.2) and ECS47 Activate Auxiliary Load (SRV 7.5).
+CRITICAL_CODES = (0x0062, 0x007F, 0x000F, 0x0054, 0x0055)
 
 
 def install_code_link_key(code: bytes) -> bytes:

@@ -53,7 +53,7 @@ from rig.radios.sniffer import EzspSniffer
 from rig.radios.sim import SIM_RADIO_VERSION, SimRadio
 from rig.seal import SealedBench, SealedMapping, SealLog, seal
 
-JOINING_ROLES = ("esme", "gsme", "ppmid")
+JOINING_ROLES = ("esme", "gsme", "ppmid", "hcalcs")
 BASIC_CLUSTER = 0x0000
 READ_ZCL_VERSION = bytes([0x00, 0x01, 0x00, 0x00, 0x00])  # ZCL Read Attributes (tsn 1): ZCLVersion
 REAL_TIME_TICK = 0.05    # seconds between radio polls while real time passes

@@ -19,6 +19,7 @@ ACTIONS: dict[str, dict[str, bool]] = {
              "load_trust_anchor": True},  # the loading tool reports whether the cell took the certificate
     "gsme": {"join": False, "apply_load": False, "tamper": False, "power_loss": False, "download_firmware": False},
     "ppmid": {"join": False, "download_firmware": False},
+    "hcalcs": {"join": False},
     # the HHT hands back the CH's response to a locally delivered command (SRV 8.13 via the HHT)
     "hht": {"connect": False, "join": False, "deliver_locally": True},
 }

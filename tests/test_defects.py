@@ -117,11 +117,14 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "chf:drops_device_alerts_without_wan": (
         "test_prepayment_without_wan.py::test_local_top_up_without_wan_is_reported_when_the_wan_returns",),
     "esme:adjust_clock_beyond_10s": ("test_clock_sync.py",),
+    "esme:set_clock_without_ch_time": ("test_clock_sync.py::test_clock_is_left_unchanged_while_the_ch_has_no_valid_time",),
     "esme:accept_any_key_usage": (f"{ANCHORS}::test_certificate_of_another_key_usage_is_refused_by_the_cell",),
     "esme:join_alerts_with_dcc_certs": (
         f"{ANCHORS}::test_meter_holding_only_dcc_certificates_does_not_report_commissioned",),
     "esme:han_device_log_unchecked": (f"{PAIRING}::test_top_up_from_a_ppmid_absent_from_the_meters_log_is_ignored",
                                       f"{PAIRING}::test_unjoin_removes_the_partner_from_the_device_log"),
+    "esme:hcalcs_not_commanded": (f"{PAIRING}::test_hcalcs_joins_the_esme_which_then_switches_it",),
+    "hcalcs:device_log_unchecked": (f"{PAIRING}::test_hcalcs_ignores_switching_from_an_esme_absent_from_its_log",),
     "esme:mpxn_not_stored": (f"{COMMISSION}::test_mpan_set_after_commissioning_reads_back",),
     **{f"{role}:no_join_alerts": (f"{COMMISSION}::test_meter_holding_its_suppliers_certificate_reports_its_join",)
        for role in ("esme", "gsme")},
@@ -155,6 +158,7 @@ AFFECTS: dict[str, tuple[str, ...]] = {
        for role in ("esme", "gsme")},
     "gsme:pcs_mac_unchecked": (f"{PPMID}::test_utrn_typed_on_the_ppmid_reaches_the_gsme_as_pcs01_and_credits_once",
                                f"{PPMID}::test_emergency_credit_selected_on_the_ppmid_is_given_by_the_meter"),
+    "gsme:gcs13a_register_frozen": (f"{MIRROR}::test_gcs13a_sent_to_the_gsme_is_answered_by_the_gsme_from_its_register",),
     "gsme:no_power_loss_alert": (f"{SUPPLY}::test_gsme_power_loss_closes_the_valve_until_armed",),
     "gpf:no_gcs62": (f"{PAIRING}::test_ppmid_joins_the_gsme_via_the_gpf_which_backs_up_its_log",),
     "gpf:stale_mirror": (f"{MIRROR}::test_gsme_mirror_on_the_gpf_serves_gas_reads",),

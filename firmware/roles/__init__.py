@@ -1,7 +1,7 @@
 # Role loader: one module per device role, each defining ROLE (a subclass of roles.base.Role).
 import gc
 
-ROLES = ("chf", "gpf", "esme", "gsme", "ppmid", "hht")
+ROLES = ("chf", "gpf", "esme", "gsme", "ppmid", "hht", "hcalcs")
 COMPILE_GC_BYTES = 8192  # collect this often while a role's modules compile
 
 

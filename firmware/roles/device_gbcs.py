@@ -46,6 +46,7 @@ METER_DEFECTS = {"no_join_alerts": "raises neither 0x8183 nor 0x8F69 when it has
 ESME_DEFECTS = {"mpxn_not_stored": "answers an MPAN set (ECS39a) with success without storing the MPAN",
                 "adjust_clock_beyond_10s": "adjusts its clock at its daily synchronisation whatever the difference, "
                                            "raising no 0x8F0C",
+                "set_clock_without_ch_time": "sets its clock by SRV 6.11 (ECS70) even when its CH has no valid time",
                 "accept_any_key_usage": "loads a certificate into a supplier trust anchor cell whatever its keyUsage",
                 "join_alerts_with_dcc_certs": "raises 0x8F69 on joining even when its supplier cells hold only the "
                                               "DCC's certificates",

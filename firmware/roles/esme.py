@@ -1,6 +1,6 @@
 # Electricity Smart Metering Equipment role: supply relay, display, keypad, prepayment credit and UTRN top-up;
 # GBCS over the HAN: ECS70 Set Clock, ECS39a/b and ECS40 MPAN, ECS46c ALCS calendar, joins (CS03A1 PPMID/HCALCS,
-# CS03B) and unjoins.
+# CS03B) and unjoins, ECS47 Activate Auxiliary Load (its ALCS and its joined HCALCS, firmware.roles.load_control).
 from firmware.roles import device_gbcs
 from firmware.roles.prepay import PrepayMeter
 
@@ -16,12 +16,22 @@ class Esme(PrepayMeter):
         state = PrepayMeter.defaults(self)
         state["mpxn"] = {}
         state["clock"] = clock_sync.defaults()
+        state["alc_override_min"] = None
         return state
 
     def methods(self):
         out = PrepayMeter.methods(self)
         out["stim.clock_drift"] = self.stim_clock_drift
+        out["ch.time"] = self.ch_time
         return out
+
+    def ch_time(self, params):
+        """The host half read the CH's time status: whether the CH's time is valid."""
+        from firmware.link import param
+
+        self.state["clock"]["ch_valid"] = param(params, "valid", bool)
+        self.save()
+        return {"ch_valid": self.state["clock"]["ch_valid"]}
 
     def stim_clock_drift(self, params):
         """Bench stimulus: the meter's crystal runs `seconds` fast (negative: slow)."""
@@ -57,12 +67,12 @@ class Esme(PrepayMeter):
 
     def handlers(self):
         from firmware import alcs_gbcs
-        from firmware.roles import mpxn, set_clock  # loaded with the first GBCS command, not at power-on
+        from firmware.roles import load_control, mpxn, set_clock  # loaded with the first GBCS command
 
         out = PrepayMeter.handlers(self)
         out.update(alcs_gbcs.handlers(self))
         out.update({set_clock.ECS70: self.set_clock, mpxn.ECS39A: self.set_mpxn, mpxn.ECS39B: self.set_mpxn,
-                    mpxn.ECS40: self.read_mpxn})
+                    mpxn.ECS40: self.read_mpxn, load_control.ECS47: lambda msg: load_control.activate(self, msg)})
         out.update(self.ota_handlers)
         return out
 
@@ -88,7 +98,8 @@ class Esme(PrepayMeter):
         from firmware.roles import clock_sync
 
         now = self.hal.clock.now_ms()
-        content, inside = set_clock.ecs70(msg.content, now, dlms.invoke_id(msg.counter))
+        usable = clock_sync.ch_valid(self.state["clock"]) or self.defect("set_clock_without_ch_time")
+        content, inside = set_clock.ecs70(msg.content, now, dlms.invoke_id(msg.counter), usable)
         if inside:
             clock_sync.adopt(self.state["clock"], now)
             self.save()

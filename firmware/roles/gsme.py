@@ -1,5 +1,7 @@
 # Gas Smart Metering Equipment role: supply valve, display, keypad, prepayment credit and UTRN top-up;
-# GBCS over the HAN (pulled from the CH's queue when it wakes): GCS28 Set Clock, joins (CS03B, CS03C), unjoins.
+# GBCS over the HAN (pulled from the CH's queue when it wakes): GCS28 Set Clock, joins (CS03B, CS03C), unjoins, and
+# GCS13a sent to the GSME itself (RTDS 4.1.1 has it so) answered from its own register as the GPF answers from the
+# mirror (firmware.roles.gas_mirror).
 # Its consumption register (what it reports to its mirror on the GPF, han-transport.md 2): "meter.register" gives
 # the ZCL Metering attributes {id: int}. [I] The rig's gas flow is a load in watts, so the register counts energy:
 # UnitOfMeasure kWh (0), Multiplier 1, Divisor 1000, CurrentSummationDelivered in Wh.
@@ -37,12 +39,22 @@ class Gsme(PrepayMeter):
         return {"attrs": {"0": self.state["used_wms"] // WMS_PER_WH, "768": 0, "769": 1, "770": 1000}}
 
     def handlers(self):
-        from firmware.roles import set_clock  # loaded with the first GBCS command, not at power-on
+        from firmware.roles import gas_mirror, set_clock  # loaded with the first GBCS command, not at power-on
 
         out = PrepayMeter.handlers(self)
         out[set_clock.GCS28] = self.set_clock
+        out[gas_mirror.GCS13A] = self.read_consumption
         out.update(self.ota_handlers)
         return out
+
+    def read_consumption(self, msg):
+        """GCS13a: the consumption register, encrypted to the requester."""
+        from firmware.roles import gas_mirror
+
+        attrs = self.register({})["attrs"]
+        if self.defect("gcs13a_register_frozen"):
+            attrs["0"] = 0
+        return gas_mirror.answer(self._need_gbcs(), {"attrs": attrs}, msg)
 
     def set_clock(self, msg):
         from firmware.roles import set_clock

@@ -39,8 +39,9 @@ def _cosem_fields(dt, field):
     return ((dt[0] << 8) | dt[1], dt[2], dt[3], dt[5], dt[6], dt[7])
 
 
-def ecs70(content, now_ms, invoke):
-    """The ECS70 response content for the meter's time `now_ms`; (content, inside the window)."""
+def ecs70(content, now_ms, invoke, usable=True):
+    """The ECS70 response content for the meter's time `now_ms`; (content, inside the window). A CH time that is not
+    `usable` (the CH has no valid time) is answered as one outside the window: the clock is not set."""
     req = dlms.parse_access_request(content)
     window = None
     for spec, data in zip(req.specs, req.data):
@@ -49,7 +50,7 @@ def ecs70(content, now_ms, invoke):
             window = (_cosem_fields(data[1][1][1], "validity_start"), _cosem_fields(data[1][2][1], "validity_end"))
     if window is None:
         raise ParseError("no preset_adjusting_time action on the clock object", "ecs70", 0)
-    inside = window[0] <= fields(now_ms) <= window[1]
+    inside = usable and window[0] <= fields(now_ms) <= window[1]
     data, results = [], []
     gets = 0
     for spec in req.specs:

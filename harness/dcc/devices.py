@@ -31,7 +31,7 @@ CS03A1, CS03A2, CS03B, CS03C, CS04AC, CS04B = 0x000D, 0x00AB, 0x000E, 0x00AF, 0x
 DEVICE_TYPES = {"gsme": 0, "esme": 1, "chf": 2, "gpf": 3, "hcalcs": 4, "ppmid": 5, "ihd": 6, "cad": 7}
 # Device types with no supplier trust anchor cell (BAD Table 11): the ACB originates their commands on the
 # requester's behalf (RTDS: CS03A2 and CS03C to the PPMID come from the ACB).
-ACB_ORIGINATED = ("ppmid", "hcalcs")
+ACB_ORIGINATED = ("ppmid",)
 NOT_COMMISSIONABLE = (Status.COMMISSIONED, Status.DECOMMISSIONED, Status.SUSPENDED)
 # Responses that arrive with no command outstanding and that the DCC accepts (DUIS: a locally applied UTRN's
 # CS01a / CS01b response goes to the supplier as a DCC alert) [I: the N-code the DCC raises is the rig's label].

@@ -1,5 +1,5 @@
-"""Gas reads the GPF answers from the GSME's mirror (BAD 7.2.1.6.7, Table 8): GCS13a Read GSME Consumption (SRV 4.1.1)
-as RTDS 4.1.1 has it: a GBZ Metering Read Attributes of Divisor, Multiplier, UnitOfMeasure and
+"""Gas reads the GPF answers from the GSME's mirror (BAD 7.2.1.6.7, Table 8), or the GSME itself when the read is sent
+to it (RTDS 4.1.1 has both): GCS13a Read GSME Consumption (SRV 4.1.1) as RTDS 4.1.1 has it: a GBZ Metering Read Attributes of Divisor, Multiplier, UnitOfMeasure and
 CurrentSummationDelivered, answered with one component encrypted to the requester (GBCS section 8), whose plaintext
 is the ZCL read-attribute records (layout: firmware/roles/gas_mirror.py)."""
 from __future__ import annotations

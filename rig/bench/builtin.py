@@ -1,4 +1,4 @@
-"""The built-in benches and choosing a bench from a command-line argument. `sim`: six emulated roles on simulated
+"""The built-in benches and choosing a bench from a command-line argument. `sim`: seven emulated roles on simulated
 boards and the simulated radio medium. `sim-ezsp` (`sim-ezsp-vN` for EZSP version N): the same, but every radio is
 bellows talking to an emulated EmberZNet NCP over a pty (the NCPs' air side is the same simulated medium)."""
 from __future__ import annotations

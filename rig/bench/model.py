@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROLES = ("chf", "gpf", "esme", "gsme", "ppmid", "hht")
+ROLES = ("chf", "gpf", "esme", "gsme", "ppmid", "hht", "hcalcs")
 SIM = "sim"
 EZSP = "ezsp"
 EZSP_SIM = "ezsp-sim"       # bellows over a pty to an emulated NCP on the simulated medium (built-in sim-ezsp benches)

@@ -32,7 +32,7 @@ def error_for(tmp_path: Path, text: str) -> BenchFileError:
     return err.value
 
 
-def test_builtin_sim_bench_has_six_emulated_roles_on_simulated_boards_and_radios():
+def test_builtin_sim_bench_has_seven_emulated_roles_on_simulated_boards_and_radios():
     bench = resolve_bench(None)
     assert tuple(bench.roles) == ROLES
     for role in bench.roles.values():

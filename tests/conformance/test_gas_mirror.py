@@ -1,6 +1,7 @@
 """The GSME's mirror on the GPF (BAD 7.2.1.6.7, scenario 19): after CBKE with the CHF the GSME asks the CH for a
 mirror and configures it, keeps it current while gas flows, and gas reads (GCS13a, SRV 4.1.1) are then answered by
-the GPF from the mirror, not by the sleeping GSME.
+the GPF from the mirror, not by the sleeping GSME. A GCS13a sent to the GSME itself (as RTDS 4.1.1 also has it) is
+answered by the GSME, from its own register, when it wakes.
 
 Topology: CH (CHF, GPF) and the GSME on its HAN, commissioned as BAD 7.2.1 has it; the GSME or the GPF is the device
 under test. Checks read the air (the mirror's request, configuration and reports, judged with ZSE Metering:
@@ -82,17 +83,9 @@ def test_gsme_mirror_on_the_gpf_serves_gas_reads(han, evidence):
     before = reports(han, endpoint)
     assert before, "the GSME reported nothing to its mirror"
 
-    # Precondition: credit for the gas (SRV 2.2, CS01b £10), so the valve stays open while it flows
-    z = utrn_secret(han.provisioning.keystore, SUPPLIER, han.eui("gsme"))
-    topped = pp.top_up(han.devices, SUPPLIER, han.eui("gsme"), "gsme",
-                       lambda counter: generate(z, SUPPLIER, han.eui("gsme"), counter, 10, ValueClass.POUNDS).text)
-    assert topped.response is not None and pp.top_up_accepted(pp.CS01B, topped.response.header.payload), \
-        "precondition: the GSME did not take a £10 top-up (SRV 2.2)"
-    # Action: gas flows through the GSME, then stops; the GSME wakes and reports as it configured
-    flow_from = han.clock.now()
-    han.device("gsme").apply_load(FLOW_W)
-    han.run_for(FLOW_S)
-    han.device("gsme").apply_load(0)
+    # Action: gas flows through the GSME (paid for by SRV 2.2), then stops; the GSME wakes and reports as configured
+    flowed = gas_flows(han)
+    flow_from = han.clock.now() - FLOW_S  # when the gas began to flow
     han.run_for(2 * interval + 5)
     after = [(p, c) for p, c in reports(han, endpoint) if p.time > flow_from + FLOW_S]
     assert after, f"the GSME did not update its mirror after gas flowed (no report to endpoint {endpoint} in the " \
@@ -101,7 +94,6 @@ def test_gsme_mirror_on_the_gpf_serves_gas_reads(han, evidence):
     used = rise(before[-1][1].values, latest)
     assert used > 0, f"the GSME's register did not rise while gas flowed (its report in frame #{last_frame})"
     if latest.get(mirror.UNIT) == mirror.KWH:  # a register in kWh shows how much flowed (m3 needs a calorific value)
-        flowed = FLOW_W * FLOW_S / 3600 / 1000
         assert abs(used - flowed) <= TOLERANCE * flowed, \
             f"the GSME's register rose by {used:.3f} kWh (frame #{last_frame}) while {flowed:.3f} kWh flowed"
 
@@ -120,3 +112,41 @@ def test_gsme_mirror_on_the_gpf_serves_gas_reads(han, evidence):
               mirror.MULTIPLIER: register.multiplier, mirror.DIVISOR: register.divisor}
     assert served == {a: latest[a] for a in served}, \
         f"the GPF served {served}, not the GSME's latest report to its mirror {latest} (frame #{last_frame})"
+
+
+def gas_flows(han) -> float:
+    """Precondition: credit for the gas (SRV 2.2, CS01b £10), so the valve stays open while it flows; then the bench
+    lets FLOW_W flow through the GSME for FLOW_S seconds. The energy that flowed, in kWh."""
+    z = utrn_secret(han.provisioning.keystore, SUPPLIER, han.eui("gsme"))
+    topped = pp.top_up(han.devices, SUPPLIER, han.eui("gsme"), "gsme",
+                       lambda counter: generate(z, SUPPLIER, han.eui("gsme"), counter, 10, ValueClass.POUNDS).text)
+    assert topped.response is not None and pp.top_up_accepted(pp.CS01B, topped.response.header.payload), \
+        "precondition: the GSME did not take a £10 top-up (SRV 2.2)"
+    han.device("gsme").apply_load(FLOW_W)
+    han.run_for(FLOW_S)
+    han.device("gsme").apply_load(0)
+    return FLOW_W * FLOW_S / 3600 / 1000
+
+
+@pytest.mark.scenario(19)
+@pytest.mark.clause("BAD 7.2.1.6.7, Table 8; GBCS GCS13a (RTDS 4.1.1: GCS13a to the GSME, answered by the GSME)")
+@pytest.mark.roles("chf", "gpf", "gsme")
+@pytest.mark.dut("gsme")
+def test_gcs13a_sent_to_the_gsme_is_answered_by_the_gsme_from_its_register(han, evidence):
+    commissioned(han, "gsme")
+    flowed = gas_flows(han)
+
+    # Action: SRV 4.1.1 Read GSME Consumption, sent to the GSME itself (queued on the CH until the GSME wakes)
+    _, response = han.devices.request(SUPPLIER, han.eui("gsme"), GCS13A, gcs13a_payload(), critical=False,
+                                      what="GCS13a to the GSME")
+    # The GSME answers (verified, encrypted to the supplier) with its consumption register, which the gas moved
+    assert response is not None, f"no verified GCS13a response from the GSME; refused by the DCC: " \
+                                 f"{[str(r) for r in han.devices.rejected]}"
+    assert response.header.originator == han.eui("gsme"), "the GCS13a response did not come from the GSME"
+    register = gas_register(response.header, han.provisioning.keystore)
+    evidence.append("gcs13a.txt", f"GCS13a from the GSME after {flowed:.3f} kWh flowed: {register}")
+    assert register.unit == mirror.KWH, f"the GSME's register is not in kWh (unit {register.unit}): the rig's gas " \
+                                        "flow is energy [I], so the check below needs kWh"
+    used = register.summation * register.multiplier / register.divisor
+    assert abs(used - flowed) <= TOLERANCE * flowed, \
+        f"the GSME's register reads {used:.3f} kWh after {flowed:.3f} kWh flowed from a zero register"

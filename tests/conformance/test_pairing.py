@@ -1,26 +1,28 @@
 """Application-level joins and unjoins (BAD 7.2.1.6.12, 7.6.2.5.3; AC 4.7): SRV 8.7 puts a PPMID in its meter's
 Device Log (and the meter in the PPMID's), CS03A1 / CS03A2 with an ESME, CS03B with the GPF and CS03C on both sides
-with a GSME; the joined PPMID inherits its meter's status; the GPF backs its Device Log up with GCS62 after each
+with a GSME; an HCALCS joins its ESME the same way (CS03A2 + CS03A1), after which the ESME switches it with a HAN
+command (BAD 7.5.5.5.2), which the HCALCS obeys only from the ESME in its own Device Log; the joined device inherits
+its meter's status; the GPF backs its Device Log up with GCS62 after each
 change; SRV 8.8 (CS04AC) takes the partner out again, after which the PPMID can no longer top the meter up; a
 meter ignores a top-up from a PPMID absent from its own Device Log.
 
 Topology: CH (CHF, GPF), the meter and the PPMID on the HAN, all commissioned as BAD 7.2.1 has it; the devices are
 the devices under test. Checks read the DCC core: the verified responses (signed for critical joins), the GCS62
 alert, the SMI, and the reports a meter sends unasked; for a PPMID's top-up (scenario 32) also the air, with the
-consumer at the PPMID's keypad.
+consumer at the PPMID's keypad; for the HCALCS the air (the ESME's On/Off commands) and its switch (its UI).
 """
 from __future__ import annotations
 
 import pytest
 
 from emulators.provision import SUPPLIER
-from harness.dcc import prepayment as pp
+from harness.dcc import load_control, prepayment as pp
 from harness.dcc.devices import CS03A1, CS03A2, CS03B, CS03C, status_code
 from harness.dcc.smi import Status
 from harness.errors import BenchFault, InputError
 from harness.gbcs import asn1
 from harness.gbcs.utrn import ValueClass, generate, utrn_secret
-from harness.zigbee import prepayment as zse, zcl
+from harness.zigbee import onoff, prepayment as zse, zcl
 from device_steps import commission, commissioned, install
 
 GCS62, BACKUP_ALERT = 0x00B2, 0x8071
@@ -31,6 +33,19 @@ CARRIAGE = 30.0  # seconds for a top-up typed on the PPMID to reach the ESME and
 def joined(han, device: str, code: int, other: str, *, critical: bool):
     answer = han.devices.join(SUPPLIER, han.eui(device), code, han.eui(other), other, critical=critical)
     return answer
+
+
+def joined_critically(han, device: str, meter: str) -> None:
+    """SRV 8.7.1 (critical): CS03A2 to `device`, then CS03A1 to its `meter`; "each SR → DCC → command → response",
+    the critical joins answered with signed responses."""
+    answers = (((device.upper(), "CS03A2"), joined(han, device, CS03A2, meter, critical=True)),
+               ((meter.upper(), "CS03A1"), joined(han, meter, CS03A1, device, critical=True)))
+    for (who, code), answer in answers:
+        name = f"{who} ({code})"
+        assert answer.response is not None, f"no verified response from the {name}: {answer.detail}; " \
+                                            f"refused by the DCC: {[str(r) for r in han.devices.rejected]}"
+        assert answer.ok, f"the {name} refused the join: {answer.detail}"
+        assert answer.response.header.signature, f"the {name} did not sign its response to a critical join"
 
 
 def gcs62_logs(han) -> list[list[bytes]]:
@@ -57,16 +72,8 @@ def gcs62_logs(han) -> list[list[bytes]]:
 def test_ppmid_joins_the_esme_and_inherits_its_status(han):
     commissioned(han, "esme", "ppmid")
 
-    # Actions: SRV 8.7.1 (critical): "CS03A2 to PPMID then CS03A1 to ESME"
-    to_ppmid = joined(han, "ppmid", CS03A2, "esme", critical=True)
-    to_esme = joined(han, "esme", CS03A1, "ppmid", critical=True)
-
-    # "each SR → DCC → command → response" (the critical joins are answered with signed responses)
-    for name, answer in (("PPMID (CS03A2)", to_ppmid), ("ESME (CS03A1)", to_esme)):
-        assert answer.response is not None, f"no verified response from the {name}: {answer.detail}; " \
-                                            f"refused by the DCC: {[str(r) for r in han.devices.rejected]}"
-        assert answer.ok, f"the {name} refused the join: {answer.detail}"
-        assert answer.response.header.signature, f"the {name} did not sign its response to a critical join"
+    # Actions and checks: SRV 8.7.1 (critical): "CS03A2 to PPMID then CS03A1 to ESME"
+    joined_critically(han, "ppmid", "esme")
     # "PPMID inherits ESME status" (AC 4.7)
     assert han.smi.status(han.eui("ppmid")) is Status.COMMISSIONED
 
@@ -221,3 +228,79 @@ def test_top_up_from_a_ppmid_absent_from_the_meters_log_is_ignored(han, ui, evid
         f"the ESME refused the top-up from its PPMID: {answered[0][1].result.name}"
     assert accepted_top_up(han, typed, counter), \
         f"no accepted CS01a report of the PPMID's top-up reached the DCC; refused: {han.devices.rejected}"
+
+
+def switch_commands(han, since: float) -> list[int]:
+    """Frame numbers of the ZCL On/Off "On" commands the ESME sent the HCALCS after `since` (the HAN command by
+    which an ESME switches an HCALCS [I: the On/Off cluster, harness.zigbee.onoff])."""
+    return [p.number for p in han.air().filter(lambda p: p.time >= since, layer="zcl", src=han.eui_int("esme"),
+                                               dst=han.eui_int("hcalcs"), cluster=onoff.CLUSTER, zcl_cmd=onoff.ON).all()]
+
+
+def activate_auxiliary_load(han) -> float:
+    """SRV 7.5 (critical): ECS47 Activate Auxiliary Load to the ESME, answered with success; when it was sent."""
+    sent = han.clock.now()
+    outcome = load_control.activate(han.devices, SUPPLIER, han.eui("esme"))
+    assert outcome.response is not None, f"no verified ECS47 response from the ESME; refused by the DCC: " \
+                                         f"{[str(r) for r in han.devices.rejected]}"
+    assert outcome.done, f"the ESME refused SRV 7.5: {outcome}"
+    han.run_for(CARRIAGE)
+    return sent
+
+
+@pytest.mark.scenario(28)
+@pytest.mark.clause("BAD 7.2.1.6.12; 7.5.5.5.2; AC 4.7; GBCS CS03A2, CS03A1, ECS47")
+@pytest.mark.roles("chf", "esme", "hcalcs")
+@pytest.mark.dut("esme", "hcalcs")
+@pytest.mark.ui("hcalcs")
+def test_hcalcs_joins_the_esme_which_then_switches_it(han, ui, evidence):
+    switch = ui("hcalcs")
+    # Topology: the CH commissioned, the ESME then the HCALCS whitelisted (CCS01, a Type 1 device) and joined, the
+    # ESME Commissioned
+    commissioned(han, "esme", "hcalcs")
+
+    # Actions and checks: SRV 8.7.1 (critical): "CS03A2 → HCALCS", then "CS03A1 → ESME"
+    joined_critically(han, "hcalcs", "esme")
+    # "HCALCS associated; status inherits" (AC 4.7)
+    assert han.smi.status(han.eui("hcalcs")) is Status.COMMISSIONED, "the HCALCS did not inherit the ESME's status"
+    before = switch.supply()
+    evidence.append("hcalcs.txt", f"joined: switch {'closed' if before else 'open'}, shows {switch.display()!r}")
+    assert not before, "the HCALCS's switch is closed before its ESME switched it"
+
+    # Action: SRV 7.5 Activate Auxiliary Load (ECS47) to the ESME
+    sent = activate_auxiliary_load(han)
+
+    # "ESME ... switches ... HCALCS (HAN command)": the command on the air, and the HCALCS's switch closed
+    commands = switch_commands(han, sent)
+    evidence.append("hcalcs.txt", f"after ECS47: On/Off On frames {commands}, switch "
+                                  f"{'closed' if switch.supply() else 'open'}, shows {switch.display()!r}")
+    assert commands, "the ESME sent its joined HCALCS no HAN command (On/Off On) after ECS47 Activate"
+    assert switch.supply(), f"the HCALCS did not close its switch on its ESME's command (frame #{commands[0]})"
+
+
+@pytest.mark.scenario(28, 32)
+@pytest.mark.clause("BAD 7.2.1.6.12 (a device acts on HAN traffic only from devices in its Device Log); 7.5.5.5.2")
+@pytest.mark.roles("chf", "esme", "hcalcs")
+@pytest.mark.dut("hcalcs")
+@pytest.mark.ui("hcalcs")
+def test_hcalcs_ignores_switching_from_an_esme_absent_from_its_log(han, ui, evidence):
+    switch = ui("hcalcs")
+    # Topology: SRV 8.7.1's second half only: CS03A1 puts the HCALCS in the ESME's log, the HCALCS's log lacks the ESME
+    commissioned(han, "esme", "hcalcs")
+    assert joined(han, "esme", CS03A1, "hcalcs", critical=True).ok, "precondition: the ESME did not take CS03A1"
+
+    # Action: the ESME is told to switch its auxiliary load (ECS47), and commands the HCALCS
+    sent = activate_auxiliary_load(han)
+    if not switch_commands(han, sent):
+        raise BenchFault("the rig's ESME put no On/Off command to the HCALCS on the air")
+    # "Device receiving HAN traffic from a peer absent from its own Device Log ignores it"
+    ignored = switch.supply()
+    evidence.append("hcalcs.txt", f"ESME not in the HCALCS's log: switch {'closed' if ignored else 'open'}")
+    assert not ignored, "the HCALCS obeyed a switching command from an ESME not in its Device Log"
+
+    # Positive control: CS03A2 puts the ESME in the HCALCS's log; the same command is then obeyed
+    assert joined(han, "hcalcs", CS03A2, "esme", critical=True).ok, "the HCALCS did not take CS03A2"
+    sent = activate_auxiliary_load(han)
+    assert switch_commands(han, sent), "the rig's ESME sent no On/Off command the second time"
+    evidence.append("hcalcs.txt", f"ESME in the HCALCS's log: switch {'closed' if switch.supply() else 'open'}")
+    assert switch.supply(), "the HCALCS did not obey a switching command from the ESME in its Device Log"

@@ -1,5 +1,5 @@
-"""DCC supply control services (harness/dcc/supply.py) against the RTDS: the ECS42 / ECS43 / ECS81 / ECS28a payloads
-it builds are the RTDS commands', and it reads their responses' results."""
+"""DCC supply and load control services (harness/dcc/supply.py, load_control.py) against the RTDS: the ECS42 / ECS43 /
+ECS81 / ECS28a / ECS47 payloads they build are the RTDS commands', and they read their responses' results."""
 from __future__ import annotations
 
 import pytest
@@ -40,3 +40,12 @@ def test_tamper_state_and_load_limit_payloads_are_the_rtds_commands(rtds):
 def test_a_supply_status_response_of_another_layout_is_a_failure():
     with pytest.raises(ConformanceFailure):
         supply.supply_status("GCS39", supply.change_supply_payload(supply.ARMED, 1_800_000_000))
+
+
+def test_ecs47_activate_payload_is_the_rtds_command(rtds):
+    from harness.dcc import load_control
+
+    command = rtds("ECS47Activate_7.5_SUCCESS_COMMAND")
+    assert load_control.activate_payload(30)(command.counter) == command.payload
+    assert dlms_success("ECS47", rtds("ECS47Activate_7.5_SUCCESS_RESPONSE").payload, 2)
+    assert not dlms_success("ECS47", rtds("ECS47Activate_7.5_ERROR_RESPONSE").payload, 2)

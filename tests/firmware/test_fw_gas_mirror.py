@@ -70,3 +70,20 @@ def test_gsme_register_counts_the_gas_it_lets_through():
         assert register({})["attrs"]["0"] == 60
     finally:
         rmtree(root)
+
+
+def test_gsme_answers_gcs13a_sent_to_it_from_its_own_register():
+    root, other = tmpdir(), tmpdir()
+    try:
+        gsme, _ = role("gsme", root)
+        gsme.methods()["stim.load"]({"watts": 360})
+        gsme.hal.clock.set(NOW + 600 * 1000)  # ten minutes at 360 W: 60 Wh
+        gsme.on_time(gsme.hal.clock.now_ms())
+        seq, clear = opened(run(gsme, gcs13a(10)))
+        assert seq == 0x2A and clear == bytes.fromhex("0203" "00" "22" "E80300" "0103" "00" "22" "010000" "0003" "00"
+                                                      "30" "00") + summation_record(60)
+        frozen, _ = role("gsme", other, defects=("gcs13a_register_frozen",))
+        assert opened(run(frozen, gcs13a(11)))[1].endswith(summation_record(0))
+    finally:
+        rmtree(root)
+        rmtree(other)
