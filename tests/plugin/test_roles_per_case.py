@@ -29,6 +29,6 @@ def test_two_board_topology_runs_every_case_its_roles_allow(pytester):
     for name, runnable in runs.items():
         roles = set(marker_args(next(i for i in items if i.nodeid.endswith("::" + name)), "roles"))
         assert runnable == (roles <= {"chf", "esme"}), name
-    esme_cases = [name for name in runs if name.endswith("[esme]")]
-    assert esme_cases and all(runs[name] for name in esme_cases), {n: runs[n] for n in esme_cases}
-    assert "test_full_join[esme]" in runs and not runs["test_full_join[gsme]"]
+    # the ESME case of a test parametrised by meter runs; its GSME case, needing a board the bench lacks, does not
+    assert runs["test_full_join[esme]"] and not runs["test_full_join[gsme]"]
+    assert runs["test_keypad_utrn_adds_credit[esme]"] and not runs["test_keypad_utrn_adds_credit[gsme]"]
