@@ -166,6 +166,8 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "esme:security_log_clearable": ("test_device_logs.py::test_security_log_cannot_be_cleared",),
     "esme:event_log_not_cleared": ("test_device_logs.py::test_clear_event_log_empties_it_and_keeps_the_security_log",),
     "chf:skip_local_mac_check": ("test_hht_local_integrity.py",),
+    "esme:alert_filter_ignored": ("test_alert_config.py",),
+    "esme:critical_alerts_filterable": ("test_alert_config.py::test_a_critical_alert_cannot_be_disabled",),
 }
 
 
