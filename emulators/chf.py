@@ -69,6 +69,7 @@ DEFECTS = {
     "skip_krp_check": "runs a critical command (its own CS06) without verifying the KRP signature (board half)",
     "ad1_on_reboot": "reports a power outage to the DCC after every restart, a software reboot (into an image it "
                      "activated, or plain) included, however short (board half)",
+    "skip_local_mac_check": "runs a command an HHT delivers locally without verifying its ACB MAC (board half)",
 }
 WAN_BLOCK = 1024  # octets of its own image the CH's WAN side hands its board per call
 TUNNEL_SERVERS = (1, 4, 5)  # device types the CHF opens tunnels to: ESME, HCALCS, PPMID (the GSME opens its own)

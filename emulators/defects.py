@@ -11,7 +11,9 @@ def known_defects() -> dict[str, dict[str, str]]:
     from emulators.han_device import DEFECTS as DEVICE, GSME_DEFECTS
     from emulators.hht import DEFECTS as HHT
     from firmware.ota_client import DEFECTS as OTA
+    from firmware.roles.alert_config import DEFECTS as ALERTS
     from firmware.roles.device_gbcs import DEFECTS as GBCS, ESME_DEFECTS, GPF_DEFECTS, METER_DEFECTS
+    from firmware.roles.device_logs import DEFECTS as LOGS
     from firmware.roles.hcalcs import DEFECTS as HCALCS
     from firmware.roles.load_control import DEFECTS as LOAD_CONTROL
 
@@ -21,7 +23,8 @@ def known_defects() -> dict[str, dict[str, str]]:
     ota = dict(OTA)
     gsme_ota = {"no_distribution_receipt": OTA["no_distribution_receipt"]}
     ppmid_ota = {name: OTA[name] for name in ("no_distribution_receipt", "skip_cs06_hash", "overwrite_on_activation")}
-    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS, **ESME_ONLY, **LOAD_CONTROL, **ota),
+    return {"chf": dict(CHF), "esme": dict(meter, **ESME_DEFECTS, **ESME_ONLY, **LOAD_CONTROL, **ota, **LOGS,
+                                           **ALERTS),
             "gsme": dict(meter, **gsme_ota, **GSME_DEFECTS, **GSME_ONLY), "ppmid": dict(DEVICE, **GBCS, **ppmid_ota),
             "gpf": dict(GPF_DEFECTS), "hht": dict(HHT), "hcalcs": dict(HCALCS)}
 

@@ -163,6 +163,11 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "gpf:no_gcs62": (f"{PAIRING}::test_ppmid_joins_the_gsme_via_the_gpf_which_backs_up_its_log",),
     "gpf:stale_mirror": (f"{MIRROR}::test_gsme_mirror_on_the_gpf_serves_gas_reads",),
     "gsme:mirror_never_updated": (f"{MIRROR}::test_gsme_mirror_on_the_gpf_serves_gas_reads",),
+    "esme:security_log_clearable": ("test_device_logs.py::test_security_log_cannot_be_cleared",),
+    "esme:event_log_not_cleared": ("test_device_logs.py::test_clear_event_log_empties_it_and_keeps_the_security_log",),
+    "chf:skip_local_mac_check": ("test_hht_local_integrity.py",),
+    "esme:alert_filter_ignored": ("test_alert_config.py",),
+    "esme:critical_alerts_filterable": ("test_alert_config.py::test_a_critical_alert_cannot_be_disabled",),
 }
 
 

@@ -79,11 +79,12 @@ class Device:
             raise Rejected(WRONG_RECIPIENT, msg.recipient.hex())
         return msg
 
-    def check_command(self, data, commit=True, verify_signature=True, verify_peer_mac=True):
+    def check_command(self, data, commit=True, verify_signature=True, verify_peer_mac=True, verify_mac=True):
         """The parsed command when every check passes (and, with ``commit``, its counter is stored).
 
         ``verify_signature`` False skips the KRP signature check, ``verify_peer_mac`` False the MAC of a HAN-only
-        command: only the emulated defects 'skip_krp_check' and 'pcs_mac_unchecked'."""
+        command, ``verify_mac`` False the ACB MAC: only the emulated defects 'skip_krp_check', 'pcs_mac_unchecked'
+        and 'skip_local_mac_check'."""
         msg = self._parse_mine(data)
         if msg.cra != frame.CRA_COMMAND or msg.signature is None:
             raise Rejected(NOT_A_COMMAND, "CRA %d" % msg.cra)
@@ -101,7 +102,7 @@ class Device:
         elif msg.message_code in PEER_CODES:
             if verify_peer_mac and not security.mac_valid(self.shared_secret(msg.originator), msg):
                 raise Rejected(MAC_INVALID)
-        elif not security.mac_valid(self.shared_secret(self.acb), msg):
+        elif verify_mac and not security.mac_valid(self.shared_secret(self.acb), msg):
             raise Rejected(MAC_INVALID)
         if verify_signature and (signed or msg.message_code in self.critical_codes):
             if not signed:

@@ -104,7 +104,9 @@ class Chf(GbcsRole):
         return out
 
     def check_options(self):
-        return {"verify_signature": not self.defect("skip_krp_check")}
+        local = self.via is not None  # delivered by an HHT
+        return {"verify_signature": not self.defect("skip_krp_check"),
+                "verify_mac": not (local and self.defect("skip_local_mac_check"))}
 
     # ------------------------------------------------------------------ the mains monitor
     def on_time(self, now_ms):

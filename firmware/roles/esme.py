@@ -1,6 +1,7 @@
 # Electricity Smart Metering Equipment role: supply relay, display, keypad, prepayment credit and UTRN top-up;
-# GBCS over the HAN: ECS70 Set Clock, ECS39a/b and ECS40 MPAN, ECS46c ALCS calendar, joins (CS03A1 PPMID/HCALCS,
-# CS03B) and unjoins, ECS47 Activate Auxiliary Load (its ALCS and its joined HCALCS, firmware.roles.load_control).
+# GBCS over the HAN: ECS70 Set Clock, ECS39a/b and ECS40 MPAN, ECS46c ALCS calendar, ECS35a/b and ECS15a event and
+# security logs, ECS25a2 alert behaviours, joins (CS03A1 PPMID/HCALCS, CS03B) and unjoins, ECS47 Activate Auxiliary
+# Load (its ALCS and its joined HCALCS, firmware.roles.load_control).
 from firmware.roles import device_gbcs
 from firmware.roles.prepay import PrepayMeter
 
@@ -55,6 +56,13 @@ class Esme(PrepayMeter):
         if clock["synced_ms"] != synced:
             self.save()
 
+    def send_device_alert(self, code):
+        """As any prepayment meter, unless SRV 6.22 (ECS25a2) disabled the alert."""
+        from firmware.roles import alert_config
+
+        if alert_config.enabled(self.state, code, [n for n in alert_config.DEFECTS if self.defect(n)]):
+            PrepayMeter.send_device_alert(self, code)
+
     def setup(self):
         PrepayMeter.setup(self)
         from firmware import ota_gbcs, ota_role
@@ -67,10 +75,13 @@ class Esme(PrepayMeter):
 
     def handlers(self):
         from firmware import alcs_gbcs
-        from firmware.roles import load_control, mpxn, set_clock  # loaded with the first GBCS command
+        # loaded with the first GBCS command, not at power-on
+        from firmware.roles import alert_config, device_logs, load_control, mpxn, set_clock
 
         out = PrepayMeter.handlers(self)
         out.update(alcs_gbcs.handlers(self))
+        out.update(device_logs.handlers(self))
+        out.update(alert_config.handlers(self))
         out.update({set_clock.ECS70: self.set_clock, mpxn.ECS39A: self.set_mpxn, mpxn.ECS39B: self.set_mpxn,
                     mpxn.ECS40: self.read_mpxn, load_control.ECS47: lambda msg: load_control.activate(self, msg)})
         out.update(self.ota_handlers)

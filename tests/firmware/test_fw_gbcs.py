@@ -218,3 +218,12 @@ def test_gbz_helpers():
     bad = bytearray(raw)
     bad[3] = 0x01  # first component marked last
     assert fails(gbz.parse, bytes(bad)) == "gbz_control"
+
+
+def test_mac_check_is_skipped_only_when_asked():
+    w = World()
+    dev = w.device()
+    bad = bytearray(w.command(1000, 0x15, H("0109"), False))
+    bad[-1] ^= 1
+    assert reason(dev, bytes(bad)) == device.MAC_INVALID
+    assert dev.check_command(bytes(bad), verify_mac=False).counter_int() == 1000
