@@ -92,8 +92,8 @@ def terminated(air: Air, by: int, peer: int, status: int) -> Packet:
 
 def new_key_in_use(air: Air, chf: int, device: int, install_key: bytes) -> None:
     """After CBKE the CHF and the device secure APS data with the key CBKE derived, and the receiver takes it:
-    an APS-secured frame between them opened by a key other than the install-code key, acknowledged under the
-    same key (`han.exchange_data` sends one)."""
+    an APS-secured frame between them opened by a key other than the install-code key, acknowledged (the ack that
+    carries its APS counter) under the same key (`han.exchange_data` sends one)."""
     pair = {chf, device}
     data = air.filter(lambda p: {p.src64, p.dst64} == pair, layer="aps", cluster=BASIC_CLUSTER,
                       aps_type="data").must_next()
@@ -101,6 +101,6 @@ def new_key_in_use(air: Air, chf: int, device: int, install_key: bytes) -> None:
     if key is None or key == install_key:
         raise CaptureCheckFailed(f"frame #{data.number}: APS data between the CHF and {device:016X} is not secured "
                                  f"with the CBKE link key ({data.get('aps.key', 'no known key opens it')})")
-    ack = air.filter(command="aps_ack", src=data.dst64, dst=data.src64).must_next()
+    ack = air.filter(command="aps_ack", src=data.dst64, dst=data.src64, aps_counter=data["aps.counter"]).must_next()
     if ack.get("aps.key_value") != key:
         raise CaptureCheckFailed(f"frame #{ack.number}: the APS ack is not secured with the CBKE link key")
